@@ -1,0 +1,48 @@
+// The TCC barrier (DESIGN.md §3.6), one library for every participant. Each
+// function runs inside the caller's local transaction, so the barrier row and
+// the business change commit or roll back together. Services pass only their
+// business change; the barrier handles repeats, empty rollback and hanging
+// Try. Call PrepareBarrier on every pooled connection.
+#pragma once
+
+#include <functional>
+#include <pqxx/pqxx>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace turnstile {
+
+enum class BarrierOutcome {
+  kExecuted,       // first arrival: the business change ran
+  kDuplicate,      // repeat of a finished phase: nothing ran
+  kEmptyRollback,  // Cancel with no Try before it: nothing to release
+};
+
+using BusinessChange = std::function<absl::Status(pqxx::work&)>;
+
+// Prepares the barrier statements on a new connection.
+void PrepareBarrier(pqxx::connection& conn);
+
+// Try: runs `change` on first arrival; returns ABORTED (reason
+// BRANCH_CANCELLED) if Cancel came first; kDuplicate on a repeat. If `change`
+// fails its status is returned and the caller must not commit.
+absl::StatusOr<BarrierOutcome> BarrierTry(pqxx::work& tx, const std::string& gid,
+                                          const std::string& branch_id,
+                                          const BusinessChange& change);
+
+// Confirm: runs `change` once.
+absl::StatusOr<BarrierOutcome> BarrierConfirm(pqxx::work& tx,
+                                              const std::string& gid,
+                                              const std::string& branch_id,
+                                              const BusinessChange& change);
+
+// Cancel: records the cancel (so a later Try is refused); runs `change` only
+// if a Try had run and this is the first Cancel.
+absl::StatusOr<BarrierOutcome> BarrierCancel(pqxx::work& tx,
+                                             const std::string& gid,
+                                             const std::string& branch_id,
+                                             const BusinessChange& change);
+
+}  // namespace turnstile

@@ -1,0 +1,78 @@
+#include "services/common/migrate.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <pqxx/pqxx>
+#include <sstream>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/pg_pool.h"
+#include "services/common/status.h"
+
+ABSL_FLAG(std::string, sql_dir, TURNSTILE_SQL_DIR,
+          "Directory holding sql/<service>/NNNN_*.sql migrations");
+
+namespace turnstile {
+
+std::string MigrationDir(const std::string& service) {
+  return absl::StrCat(absl::GetFlag(FLAGS_sql_dir), "/", service);
+}
+
+absl::StatusOr<int> Migrate(const std::string& conninfo,
+                            const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() == ".sql") files.push_back(entry.path());
+  }
+  if (ec) {
+    return Error(absl::StatusCode::kFailedPrecondition, "NO_MIGRATIONS",
+                 absl::StrCat("cannot read ", dir, ": ", ec.message()));
+  }
+  std::sort(files.begin(), files.end());
+  int applied = 0;
+  try {
+    pqxx::connection conn(conninfo);
+    pqxx::nontransaction(conn).exec(
+        "SELECT pg_advisory_lock(hashtext('turnstile.migrate'))");
+    {
+      pqxx::work tx(conn);
+      tx.exec(
+          "CREATE TABLE IF NOT EXISTS schema_migrations ("
+          " version text PRIMARY KEY,"
+          " applied_at timestamptz NOT NULL DEFAULT now())");
+      tx.commit();
+    }
+    for (const auto& file : files) {
+      const std::string version = file.filename().string();
+      pqxx::work tx(conn);
+      if (!tx.exec_params("SELECT 1 FROM schema_migrations WHERE version = $1",
+                          version)
+               .empty()) {
+        continue;
+      }
+      std::ifstream in(file);
+      std::stringstream sql;
+      sql << in.rdbuf();
+      tx.exec(sql.str());
+      tx.exec_params("INSERT INTO schema_migrations (version) VALUES ($1)",
+                     version);
+      tx.commit();
+      ++applied;
+      spdlog::info("event=migration_applied version={}", version);
+    }
+    pqxx::nontransaction(conn).exec(
+        "SELECT pg_advisory_unlock(hashtext('turnstile.migrate'))");
+  } catch (const std::exception& e) {
+    return StatusFromException(e);
+  }
+  return applied;
+}
+
+}  // namespace turnstile

@@ -1,0 +1,85 @@
+// A bounded pool of PostgreSQL connections (libpqxx) plus the helper that runs
+// one local transaction on a pooled connection and turns libpqxx exceptions
+// into absl statuses. Stores use it; nothing else talks to PostgreSQL.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace turnstile {
+
+// Maps a libpqxx/std exception to a status: broken connection and
+// serialization/deadlock failures -> UNAVAILABLE (retryable), check
+// violation -> FAILED_PRECONDITION, unique violation -> ALREADY_EXISTS.
+absl::Status StatusFromException(const std::exception& e);
+
+class PgPool {
+ public:
+  // Called once on each new connection, e.g. to prepare statements.
+  using Prepare = std::function<void(pqxx::connection&)>;
+
+  PgPool(std::string conninfo, int size, Prepare prepare = nullptr);
+  PgPool(const PgPool&) = delete;
+  PgPool& operator=(const PgPool&) = delete;
+
+  // A borrowed connection, returned to the pool on destruction.
+  class Lease {
+   public:
+    Lease(PgPool* pool, std::unique_ptr<pqxx::connection> conn);
+    Lease(Lease&&) = default;
+    ~Lease();
+    pqxx::connection& operator*() { return *conn_; }
+    pqxx::connection* operator->() { return conn_.get(); }
+
+   private:
+    PgPool* pool_;
+    std::unique_ptr<pqxx::connection> conn_;
+  };
+
+  // Waits up to `wait` for a free connection (UNAVAILABLE after that),
+  // connecting lazily.
+  absl::StatusOr<Lease> Acquire(
+      std::chrono::milliseconds wait = std::chrono::milliseconds(5000));
+
+  // Runs `fn(pqxx::work&)` in one read-committed transaction and commits it
+  // if fn returns OK (absl::Status or absl::StatusOr<T>); rolls back
+  // otherwise. Exceptions become statuses.
+  template <typename F>
+  auto Transact(F&& fn) -> decltype(fn(std::declval<pqxx::work&>())) {
+    auto lease = Acquire();
+    if (!lease.ok()) return lease.status();
+    try {
+      pqxx::work tx(**lease);
+      auto result = fn(tx);
+      if (result.ok()) tx.commit();
+      return result;
+    } catch (const std::exception& e) {
+      return StatusFromException(e);
+    }
+  }
+
+  int size() const { return size_; }
+  const std::string& conninfo() const { return conninfo_; }
+
+ private:
+  void Release(std::unique_ptr<pqxx::connection> conn);
+
+  const std::string conninfo_;
+  const int size_;
+  const Prepare prepare_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  int open_ = 0;  // connections created and not discarded
+};
+
+}  // namespace turnstile

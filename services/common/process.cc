@@ -1,0 +1,172 @@
+#include "services/common/process.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/support/server_interceptor.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "prometheus/counter.h"
+#include "prometheus/exposer.h"
+#include "prometheus/histogram.h"
+
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port of the Prometheus metrics endpoint (empty = off)");
+ABSL_FLAG(std::string, log_level, "info", "trace|debug|info|warn|error");
+ABSL_FLAG(int, shutdown_grace_ms, 5000,
+          "How long in-flight calls may run after SIGTERM");
+
+namespace turnstile {
+namespace {
+
+// Applies TURNSTILE_<NAME> environment variables to flags of this project
+// before the command line (which wins) is parsed.
+void ApplyEnvironment() {
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    const std::string env =
+        absl::StrCat("TURNSTILE_", absl::AsciiStrToUpper(name));
+    if (const char* value = std::getenv(env.c_str())) {
+      std::string error;
+      if (!flag->ParseFrom(value, &error)) {
+        std::fprintf(stderr, "bad %s: %s\n", env.c_str(), error.c_str());
+        std::exit(2);
+      }
+    }
+  }
+}
+
+// Counts every RPC by method and status code and times it.
+class MetricsInterceptor : public grpc::experimental::Interceptor {
+ public:
+  explicit MetricsInterceptor(grpc::experimental::ServerRpcInfo* info)
+      : method_(info->method()), start_(std::chrono::steady_clock::now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      static auto& calls = prometheus::BuildCounter()
+                               .Name("turnstile_rpc_total")
+                               .Help("RPCs served, by method and status code")
+                               .Register(Metrics());
+      static auto& latency =
+          prometheus::BuildHistogram()
+              .Name("turnstile_rpc_duration_seconds")
+              .Help("RPC latency, by method")
+              .Register(Metrics());
+      const auto status = methods->GetSendStatus();
+      calls.Add({{"method", method_},
+                 {"code", std::to_string(status.error_code())}})
+          .Increment();
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                        start_)
+              .count();
+      latency
+          .Add({{"method", method_}},
+               prometheus::Histogram::BucketBoundaries{
+                   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                   0.25, 0.5, 1, 2.5, 5})
+          .Observe(seconds);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  std::string method_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+class MetricsInterceptorFactory
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new MetricsInterceptor(info);  // owned by gRPC
+  }
+};
+
+}  // namespace
+
+prometheus::Registry& Metrics() {
+  static auto* registry = new prometheus::Registry();
+  return *registry;
+}
+
+std::vector<char*> InitProcess(int argc, char** argv, const char* service) {
+  ApplyEnvironment();
+  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  auto logger = spdlog::stderr_logger_mt(service);
+  logger->set_pattern(
+      absl::StrCat("%Y-%m-%dT%H:%M:%S.%e%z level=%l svc=", service, " %v"));
+  logger->set_level(spdlog::level::from_str(absl::GetFlag(FLAGS_log_level)));
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return rest;
+}
+
+int ServeGrpc(const ServerConfig& config,
+              const std::vector<grpc::Service*>& services,
+              const std::function<void()>& on_stop) {
+  std::unique_ptr<prometheus::Exposer> exposer;
+  if (const auto where = absl::GetFlag(FLAGS_metrics_listen); !where.empty()) {
+    exposer = std::make_unique<prometheus::Exposer>(where);
+    exposer->RegisterCollectable(
+        std::shared_ptr<prometheus::Registry>(&Metrics(), [](auto*) {}));
+  }
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
+                           &port);
+  grpc::ResourceQuota quota(config.service);
+  quota.SetMaxThreads(config.max_threads);
+  builder.SetResourceQuota(quota);
+  for (auto* service : services) builder.RegisterService(service);
+  std::vector<std::unique_ptr<
+      grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(std::make_unique<MetricsInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  auto server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    spdlog::critical("event=listen_failed listen={}", config.listen);
+    return 1;
+  }
+  spdlog::info("event=serving listen={} threads={}", config.listen,
+               config.max_threads);
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  sigwait(&set, &sig);
+  spdlog::info("event=shutdown_begin signal={}", sig);
+  server->GetHealthCheckService()->Shutdown();
+  server->Shutdown(std::chrono::system_clock::now() +
+                   std::chrono::milliseconds(
+                       absl::GetFlag(FLAGS_shutdown_grace_ms)));
+  server->Wait();
+  if (on_stop) on_stop();
+  spdlog::info("event=shutdown_done");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+}  // namespace turnstile

@@ -1,0 +1,40 @@
+// Process start-up shared by every binary: flags with environment fallbacks
+// (TURNSTILE_<FLAG_NAME>), structured logging, signal handling, metrics
+// exposer, and the gRPC server with health and reflection.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "prometheus/registry.h"
+
+namespace turnstile {
+
+// Parses flags (environment first, then the command line), sets up logging
+// with the service name, and blocks SIGTERM/SIGINT so that
+// WaitForShutdownSignal can receive them. Call first in main.
+std::vector<char*> InitProcess(int argc, char** argv, const char* service);
+
+// The process-wide metrics registry (exposed over HTTP by ServeGrpc).
+prometheus::Registry& Metrics();
+
+struct ServerConfig {
+  std::string listen;      // e.g. "127.0.0.1:50051"
+  int max_threads = 64;    // sized to the connection pool
+  std::string service;     // name for logs and metrics
+};
+
+// Builds and starts the server with the given services, health checking,
+// reflection, request metrics and the metrics HTTP endpoint
+// (--metrics_listen). Blocks until SIGTERM/SIGINT, then stops accepting,
+// lets in-flight calls finish (up to --shutdown_grace_ms), runs `on_stop`
+// and returns.
+int ServeGrpc(const ServerConfig& config,
+              const std::vector<grpc::Service*>& services,
+              const std::function<void()>& on_stop = nullptr);
+
+}  // namespace turnstile

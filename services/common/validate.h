@@ -1,0 +1,28 @@
+// Input validation at the edge of every service (DESIGN.md §6). Each check
+// returns INVALID_ARGUMENT naming the field, or OK.
+#pragma once
+
+#include <cstdint>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+
+namespace turnstile {
+
+// 1..max_len chars of [A-Za-z0-9_.:@-].
+absl::Status CheckId(absl::string_view field, absl::string_view value,
+                     size_t max_len = 64);
+// 1..max_len printable chars (any UTF-8 >= 0x20).
+absl::Status CheckText(absl::string_view field, absl::string_view value,
+                       size_t max_len);
+// Three upper-case ASCII letters.
+absl::Status CheckCurrency(absl::string_view field, absl::string_view value);
+// lo <= value <= hi.
+absl::Status CheckRange(absl::string_view field, int64_t value, int64_t lo,
+                        int64_t hi);
+// A canonical UUID.
+absl::Status CheckUuid(absl::string_view field, absl::string_view value);
+// branch_id: 1..64 chars of [a-z0-9_-].
+absl::Status CheckBranchId(absl::string_view field, absl::string_view value);
+
+}  // namespace turnstile

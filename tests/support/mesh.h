@@ -1,0 +1,66 @@
+// The whole Turnstile mesh for an integration test: five real processes on
+// loopback ports, each with its own fresh database in a shared PgCluster.
+//
+// Command-line contract of every service binary (bin/turnstile-<service>):
+//   --listen=127.0.0.1:PORT  --pg=<libpq conninfo>  --metrics_listen=
+// coordinator: --participants=order=ADDR,inventory=ADDR,seat=ADDR,payment=ADDR
+//              --poll_interval_ms=N --lease_ms=N
+// order:       --coordinator=ADDR --inventory=ADDR --seat=ADDR --payment=ADDR
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/child_process.h"
+#include "tests/support/pg_cluster.h"
+
+namespace turnstile::testing {
+
+class Mesh {
+ public:
+  // Services in start order.
+  static const std::vector<std::string>& Services();
+
+  // Creates fresh databases <prefix>_<service> and picks free ports.
+  Mesh(const PgCluster& pg, const std::string& prefix);
+  ~Mesh();
+
+  // Extra flags for a service, used by every later Start of it.
+  void SetArgs(const std::string& service, std::vector<std::string> args);
+  // Starts every service and waits until each accepts connections.
+  void StartAll();
+  // Starts one service (with extra flags for this start only) and waits.
+  void Start(const std::string& service,
+             const std::vector<std::string>& extra = {});
+  // SIGKILL, no goodbye.
+  void Kill(const std::string& service);
+  // SIGTERM, graceful.
+  void Stop(const std::string& service);
+
+  std::string Address(const std::string& service) const;
+  std::string Db(const std::string& service) const;
+  std::string Conninfo(const std::string& service) const;
+  std::string LogPath(const std::string& service) const;
+  // A channel to the service (created once, reconnects after restarts).
+  std::shared_ptr<grpc::Channel> Channel(const std::string& service);
+  const PgCluster& pg() const { return pg_; }
+  // Runs `sql` in the service's database, returns the first value.
+  std::string Query(const std::string& service, const std::string& sql) const;
+
+ private:
+  const PgCluster& pg_;
+  std::string prefix_;
+  std::map<std::string, int> ports_;
+  std::map<std::string, std::vector<std::string>> args_;
+  std::map<std::string, std::unique_ptr<ChildProcess>> procs_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+};
+
+// Path of a built binary, e.g. Binary("turnstilectl").
+std::string Binary(const std::string& name);
+
+}  // namespace turnstile::testing
