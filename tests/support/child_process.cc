@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,8 @@ void ChildProcess::Start(const std::string& path,
     int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
+    // Die with the test binary, even if it crashes.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     // Unblock signals the test runner may have blocked.
     sigset_t none;
     sigemptyset(&none);
@@ -45,8 +48,8 @@ void ChildProcess::Kill() {
 int ChildProcess::Terminate(int timeout_ms) {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
-  const auto until = std::chrono::steady_clock::now() +
-                     std::chrono::milliseconds(timeout_ms);
+  const auto until =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < until) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {

@@ -45,9 +45,8 @@ void Mesh::Start(const std::string& service,
                                    "--pg=" + Conninfo(service),
                                    "--metrics_listen="};
   if (service == "coordinator") {
-    args.push_back("--participants=order=" + Address("order") +
-                   ",inventory=" + Address("inventory") +
-                   ",seat=" + Address("seat") +
+    args.push_back("--participants=order=" + Address("order") + ",inventory=" +
+                   Address("inventory") + ",seat=" + Address("seat") +
                    ",payment=" + Address("payment"));
     args.push_back("--poll_interval_ms=100");
     args.push_back("--lease_ms=2000");
@@ -63,8 +62,8 @@ void Mesh::Start(const std::string& service,
   proc = std::make_unique<ChildProcess>();
   proc->Start(Binary("turnstile-" + service), args, LogPath(service));
   // Ready once it accepts connections (it listens only after migrating).
-  auto probe = grpc::CreateChannel(Address(service),
-                                   grpc::InsecureChannelCredentials());
+  auto probe =
+      grpc::CreateChannel(Address(service), grpc::InsecureChannelCredentials());
   const auto until =
       std::chrono::system_clock::now() + std::chrono::seconds(30);
   while (!probe->WaitForConnected(std::chrono::system_clock::now() +

@@ -67,8 +67,8 @@ std::unique_ptr<PgCluster> PgCluster::Start() {
       "-p " + std::to_string(pg->port_) + " -k " + pg->dir_ +
       " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400"
       " -c shared_buffers=128MB";
-  if (RunCommand(pg->bindir_ + "/pg_ctl -w -t 60 -D " + data + " -o \"" +
-                     opts + "\" -l " + pg->dir_ + "/server.log start >/dev/null",
+  if (RunCommand(pg->bindir_ + "/pg_ctl -w -t 60 -D " + data + " -o \"" + opts +
+                     "\" -l " + pg->dir_ + "/server.log start >/dev/null",
                  true) != 0) {
     std::fprintf(stderr, "postgres failed to start, see %s/server.log\n",
                  pg->dir_.c_str());

@@ -1,0 +1,192 @@
+#include "services/inventory/service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "prometheus/counter.h"
+#include "services/common/process.h"
+#include "services/common/status.h"
+#include "services/inventory/validation.h"
+
+namespace turnstile::inventory {
+namespace {
+
+constexpr char kDomain[] = "inventory.turnstile";
+
+// Outcomes of the TCC phases by result, for dashboards and alerts (a rising
+// BRANCH_NOT_TRIED or STOCK_INCONSISTENT count needs an operator).
+prometheus::Family<prometheus::Counter>& Phases() {
+  static auto& family = prometheus::BuildCounter()
+                            .Name("turnstile_inventory_phase_total")
+                            .Help("Inventory TCC phases by phase and result")
+                            .Register(Metrics());
+  return family;
+}
+
+prometheus::Counter& UnitsReserved() {
+  static auto& counter = prometheus::BuildCounter()
+                             .Name("turnstile_inventory_units_reserved_total")
+                             .Help("Units moved from available to locked")
+                             .Register(Metrics())
+                             .Add({});
+  return counter;
+}
+
+void Count(const char* phase, const absl::Status& status,
+           const char* ok_result) {
+  std::string result = ok_result;
+  if (!status.ok()) {
+    result = ReasonOf(status);
+    if (result.empty()) result = absl::StatusCodeToString(status.code());
+  }
+  Phases().Add({{"phase", phase}, {"result", result}}).Increment();
+}
+
+void ToProto(const SkuRecord& sku, turnstile::v1::Sku* out) {
+  out->set_sku_id(sku.sku_id);
+  out->set_name(sku.name);
+  out->mutable_price()->set_currency(sku.currency);
+  out->mutable_price()->set_minor_units(sku.price_minor);
+  out->set_per_user_limit(static_cast<int32_t>(sku.per_user_limit));
+  out->set_total(sku.total);
+  out->set_available(sku.available);
+  out->set_locked(sku.locked);
+  out->set_sold(sku.sold);
+}
+
+}  // namespace
+
+grpc::Status InventoryService::CreateSku(
+    grpc::ServerContext*, const turnstile::v1::CreateSkuRequest* request,
+    turnstile::v1::Sku* response) {
+  NewSku sku{request->sku_id(),
+             request->name(),
+             request->price().currency(),
+             request->price().minor_units(),
+             request->stock(),
+             request->per_user_limit()};
+  if (auto s = ValidateNewSku(sku); !s.ok()) return ToGrpc(s, kDomain);
+  auto created = store_->CreateSku(sku);
+  if (!created.ok()) return ToGrpc(created.status(), kDomain);
+  spdlog::info("event=sku_created sku={} stock={} price={} {} limit={}",
+               sku.sku_id, sku.stock, sku.price_minor, sku.currency,
+               sku.per_user_limit);
+  ToProto(*created, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status InventoryService::GetSku(
+    grpc::ServerContext*, const turnstile::v1::GetSkuRequest* request,
+    turnstile::v1::Sku* response) {
+  if (auto s = ValidateSkuId(request->sku_id()); !s.ok()) {
+    return ToGrpc(s, kDomain);
+  }
+  auto sku = store_->GetSku(request->sku_id());
+  if (!sku.ok()) return ToGrpc(sku.status(), kDomain);
+  ToProto(*sku, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status InventoryService::ListSkus(
+    grpc::ServerContext*, const turnstile::v1::ListSkusRequest* request,
+    turnstile::v1::ListSkusResponse* response) {
+  auto page_size = ValidatePage(request->page_size(), request->page_token());
+  if (!page_size.ok()) return ToGrpc(page_size.status(), kDomain);
+  auto page = store_->ListSkus(*page_size, request->page_token());
+  if (!page.ok()) return ToGrpc(page.status(), kDomain);
+  for (const SkuRecord& sku : page->skus) ToProto(sku, response->add_skus());
+  response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status InventoryService::ReserveStock(
+    grpc::ServerContext*, const turnstile::v1::ReserveStockRequest* request,
+    turnstile::v1::ReserveStockResponse* response) {
+  ReserveCommand command{
+      request->txn().gid(), request->txn().branch_id(), request->user_id(), {}};
+  for (const auto& item : request->items()) {
+    command.items.push_back({item.sku_id(), item.quantity()});
+  }
+  if (auto s = ValidateReserve(command); !s.ok()) {
+    Count("try", s, "ok");
+    return ToGrpc(s, kDomain);
+  }
+  auto reservation = store_->Reserve(SortedBySku(std::move(command)));
+  Count("try", reservation.status(),
+        reservation.ok() && reservation->duplicate ? "duplicate" : "ok");
+  if (!reservation.ok()) {
+    spdlog::info(
+        "event=stock_refused gid={} branch={} user={} code={} "
+        "reason={} error=\"{}\"",
+        request->txn().gid(), request->txn().branch_id(), request->user_id(),
+        absl::StatusCodeToString(reservation.status().code()),
+        ReasonOf(reservation.status()),
+        std::string(reservation.status().message()));
+    return ToGrpc(reservation.status(), kDomain);
+  }
+  int64_t units = 0;
+  for (const ReservedLine& line : reservation->items) {
+    auto* item = response->add_items();
+    item->set_sku_id(line.sku_id);
+    item->set_quantity(line.quantity);
+    item->mutable_unit_price()->set_currency(line.currency);
+    item->mutable_unit_price()->set_minor_units(line.unit_price_minor);
+    units += line.quantity;
+  }
+  response->mutable_total()->set_currency(reservation->currency);
+  response->mutable_total()->set_minor_units(reservation->total_minor);
+  if (!reservation->duplicate) UnitsReserved().Increment(units);
+  spdlog::info(
+      "event=stock_reserved gid={} branch={} user={} lines={} "
+      "units={} total={} duplicate={}",
+      request->txn().gid(), request->txn().branch_id(), request->user_id(),
+      reservation->items.size(), units, reservation->total_minor,
+      reservation->duplicate);
+  return grpc::Status::OK;
+}
+
+grpc::Status InventoryParticipant::Confirm(
+    grpc::ServerContext*, const turnstile::v1::ConfirmRequest* request,
+    turnstile::v1::ConfirmResponse* response) {
+  const auto& txn = request->txn();
+  if (auto s = ValidateTxn(txn.gid(), txn.branch_id()); !s.ok()) {
+    return ToGrpc(s, kDomain);
+  }
+  auto applied = store_->Confirm(txn.gid(), txn.branch_id());
+  Count("confirm", applied.status(),
+        applied.ok() && *applied ? "ok" : "duplicate");
+  if (!applied.ok()) {
+    spdlog::error(
+        "event=confirm_failed gid={} branch={} reason={} error=\"{}\"",
+        txn.gid(), txn.branch_id(), ReasonOf(applied.status()),
+        std::string(applied.status().message()));
+    return ToGrpc(applied.status(), kDomain);
+  }
+  spdlog::info("event=stock_confirmed gid={} branch={} applied={}", txn.gid(),
+               txn.branch_id(), *applied);
+  response->set_applied(*applied);
+  return grpc::Status::OK;
+}
+
+grpc::Status InventoryParticipant::Cancel(
+    grpc::ServerContext*, const turnstile::v1::CancelRequest* request,
+    turnstile::v1::CancelResponse* response) {
+  const auto& txn = request->txn();
+  if (auto s = ValidateTxn(txn.gid(), txn.branch_id()); !s.ok()) {
+    return ToGrpc(s, kDomain);
+  }
+  auto applied = store_->Cancel(txn.gid(), txn.branch_id());
+  Count("cancel", applied.status(), applied.ok() && *applied ? "ok" : "noop");
+  if (!applied.ok()) {
+    spdlog::error("event=cancel_failed gid={} branch={} reason={} error=\"{}\"",
+                  txn.gid(), txn.branch_id(), ReasonOf(applied.status()),
+                  std::string(applied.status().message()));
+    return ToGrpc(applied.status(), kDomain);
+  }
+  spdlog::info("event=stock_cancelled gid={} branch={} applied={} cause={}",
+               txn.gid(), txn.branch_id(), *applied,
+               turnstile::v1::CancelReason_Name(request->reason()));
+  response->set_applied(*applied);
+  return grpc::Status::OK;
+}
+
+}  // namespace turnstile::inventory

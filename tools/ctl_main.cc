@@ -1,0 +1,185 @@
+// turnstilectl: the operator's admin CLI. Reads transactions, stock and orders
+// through the services' gRPC APIs, makes waiting transactions due now, runs
+// migrations, and checks the invariants of DESIGN.md §4 on the databases
+// (exit code 1 on any violation).
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/clients.h"
+#include "services/common/migrate.h"
+#include "services/common/status.h"
+#include "tools/format.h"
+#include "tools/invariants.h"
+#include "turnstile/v1/coordinator.grpc.pb.h"
+#include "turnstile/v1/inventory.grpc.pb.h"
+#include "turnstile/v1/order.grpc.pb.h"
+
+ABSL_FLAG(std::string, coordinator, "127.0.0.1:50050", "coordinator address");
+ABSL_FLAG(std::string, inventory, "127.0.0.1:50051", "inventory address");
+ABSL_FLAG(std::string, order, "127.0.0.1:50054", "order address");
+ABSL_FLAG(std::string, pg_base, "host=127.0.0.1 port=5432 user=postgres",
+          "libpq conninfo without dbname, for check and migrate");
+ABSL_FLAG(std::string, db_prefix, "turnstile",
+          "databases are <prefix>_<service>");
+ABSL_FLAG(std::string, state, "", "txn list: only this state (e.g. TRYING)");
+ABSL_FLAG(std::string, participant, "", "txn list: only this participant");
+ABSL_FLAG(int, limit, 50, "txn list: at most this many");
+ABSL_FLAG(int, horizon_s, 60,
+          "check: a transaction still open this long after its deadline "
+          "is a violation");
+ABSL_FLAG(int, timeout_ms, 5000, "per-call timeout");
+
+namespace turnstile {
+namespace {
+
+constexpr char kUsage[] =
+    "turnstilectl <command> [flags]\n"
+    "commands:\n"
+    "  txn list [--state=S] [--participant=P] [--limit=N]\n"
+    "  txn get <gid>\n"
+    "  retry <gid>          make a waiting transaction due now\n"
+    "  stock <sku_id>\n"
+    "  order <order_id>\n"
+    "  check                verify the invariants (exit 1 on violation)\n"
+    "  migrate              apply every service's migrations\n";
+
+std::chrono::milliseconds Timeout() {
+  return std::chrono::milliseconds(absl::GetFlag(FLAGS_timeout_ms));
+}
+
+int Fail(const grpc::Status& status) {
+  std::fprintf(stderr, "error: %s (%s)\n", status.error_message().c_str(),
+               absl::StatusCodeToString(FromGrpc(status).code()).c_str());
+  return status.error_code() == grpc::StatusCode::NOT_FOUND ? 3 : 2;
+}
+
+int TxnList(v1::Coordinator::Stub& stub) {
+  v1::ListTransactionsRequest req;
+  if (const auto s = absl::GetFlag(FLAGS_state); !s.empty()) {
+    v1::TxnState state;
+    if (!v1::TxnState_Parse("TXN_STATE_" + s, &state) &&
+        !v1::TxnState_Parse(s, &state)) {
+      std::fprintf(stderr, "unknown state %s\n", s.c_str());
+      return 2;
+    }
+    req.set_state(state);
+  }
+  req.set_participant(absl::GetFlag(FLAGS_participant));
+  int remaining = absl::GetFlag(FLAGS_limit);
+  int shown = 0;
+  while (remaining > 0) {
+    req.set_page_size(std::min(remaining, 1000));
+    v1::ListTransactionsResponse resp;
+    auto ctx = CallContext(Timeout());
+    if (auto s = stub.ListTransactions(ctx.get(), req, &resp); !s.ok()) {
+      return Fail(s);
+    }
+    for (const auto& t : resp.transactions()) {
+      std::cout << tools::FormatTxn(t, false) << "\n";
+      ++shown;
+    }
+    remaining -= resp.transactions_size();
+    if (resp.next_page_token().empty()) break;
+    req.set_page_token(resp.next_page_token());
+  }
+  std::cout << shown << " transaction(s)\n";
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> cmd(args.begin() + 1, args.end());
+  if (cmd.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string& verb = cmd[0];
+  auto coordinator = [] {
+    return v1::Coordinator::NewStub(
+        MakeChannel(absl::GetFlag(FLAGS_coordinator)));
+  };
+  if (verb == "txn" && cmd.size() == 2 && cmd[1] == "list") {
+    return TxnList(*coordinator());
+  }
+  if ((verb == "txn" && cmd.size() == 3 && cmd[1] == "get") ||
+      (verb == "retry" && cmd.size() == 2)) {
+    v1::Transaction txn;
+    auto ctx = CallContext(Timeout());
+    grpc::Status s;
+    if (verb == "retry") {
+      v1::RetryTransactionRequest req;
+      req.set_gid(cmd[1]);
+      s = coordinator()->RetryTransaction(ctx.get(), req, &txn);
+    } else {
+      v1::GetTransactionRequest req;
+      req.set_gid(cmd[2]);
+      s = coordinator()->GetTransaction(ctx.get(), req, &txn);
+    }
+    if (!s.ok()) return Fail(s);
+    std::cout << tools::FormatTxn(txn, true) << "\n";
+    return 0;
+  }
+  if (verb == "stock" && cmd.size() == 2) {
+    auto stub =
+        v1::Inventory::NewStub(MakeChannel(absl::GetFlag(FLAGS_inventory)));
+    v1::GetSkuRequest req;
+    req.set_sku_id(cmd[1]);
+    v1::Sku sku;
+    auto ctx = CallContext(Timeout());
+    if (auto s = stub->GetSku(ctx.get(), req, &sku); !s.ok()) return Fail(s);
+    std::cout << tools::FormatSku(sku) << "\n";
+    return 0;
+  }
+  if (verb == "order" && cmd.size() == 2) {
+    auto stub = v1::Order::NewStub(MakeChannel(absl::GetFlag(FLAGS_order)));
+    v1::GetOrderRequest req;
+    req.set_order_id(cmd[1]);
+    v1::OrderInfo order;
+    auto ctx = CallContext(Timeout());
+    if (auto s = stub->GetOrder(ctx.get(), req, &order); !s.ok()) {
+      return Fail(s);
+    }
+    std::cout << tools::FormatOrder(order) << "\n";
+    return 0;
+  }
+  const auto dbs = tools::DatabasesFor(absl::GetFlag(FLAGS_pg_base),
+                                       absl::GetFlag(FLAGS_db_prefix));
+  if (verb == "check" && cmd.size() == 1) {
+    auto results = tools::CheckInvariants(
+        dbs, {.horizon_seconds = absl::GetFlag(FLAGS_horizon_s)});
+    if (!results.ok()) {
+      std::fprintf(stderr, "error: %s\n", results.status().ToString().c_str());
+      return 2;
+    }
+    std::cout << tools::FormatResults(*results);
+    const bool ok = tools::AllOk(*results);
+    std::cout << (ok ? "all invariants hold\n" : "INVARIANTS VIOLATED\n");
+    return ok ? 0 : 1;
+  }
+  if (verb == "migrate" && cmd.size() == 1) {
+    for (const auto& [service, conninfo] : dbs) {
+      auto applied = Migrate(conninfo, MigrationDir(service));
+      if (!applied.ok()) {
+        std::fprintf(stderr, "%s: %s\n", service.c_str(),
+                     applied.status().ToString().c_str());
+        return 2;
+      }
+      std::cout << service << ": " << *applied << " migration(s) applied\n";
+    }
+    return 0;
+  }
+  std::fputs(kUsage, stderr);
+  return 2;
+}
+
+}  // namespace
+}  // namespace turnstile
+
+int main(int argc, char** argv) { return turnstile::Main(argc, argv); }

@@ -1,0 +1,178 @@
+// The coordinator's log in PostgreSQL (tables global_txn and branch of
+// sql/coordinator/0001_init.sql). SQL only: plain structs in and out, no
+// gRPC and no state-machine rules. Two kinds of method:
+//  - statements that run inside a group-commit batch (they take the batch's
+//    pqxx::work and are written never to raise SQL errors for expected
+//    conflicts: ON CONFLICT DO NOTHING, conditional UPDATE ... RETURNING);
+//  - reads and recovery/retention statements that run on their own pooled
+//    connection.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/common/pg_pool.h"
+#include "txn-coordinator/txn_state.h"
+
+namespace turnstile::coordinator {
+
+struct BranchInput {
+  std::string branch_id;
+  std::string participant;
+};
+
+struct BranchRecord {
+  std::string branch_id;
+  std::string participant;
+  BranchState state = BranchState::kRegistered;
+  int attempts = 0;
+  std::string last_error;
+  int64_t next_attempt_us = 0;  // 0 = unset
+};
+
+struct TxnRecord {
+  std::string gid;
+  std::string request_id;
+  TxnState state = TxnState::kTrying;
+  int64_t deadline_us = 0;
+  int64_t created_us = 0;
+  int64_t updated_us = 0;
+  int64_t next_attempt_us = 0;  // 0 = unset
+  int cancel_reason = 0;        // turnstile.v1.CancelReason
+  std::string detail;
+  std::vector<BranchRecord> branches;
+};
+
+// The part of a transaction the write paths decide on.
+struct TxnHead {
+  TxnState state = TxnState::kTrying;
+  bool expired = false;  // deadline <= now
+  int cancel_reason = 0;
+};
+
+// Result of Begin's insert: the new or (on a repeated request_id) existing
+// transaction.
+struct BeginRow {
+  std::string gid;
+  int64_t deadline_us = 0;
+  TxnState state = TxnState::kTrying;
+  bool created = false;
+};
+
+// What the driver needs for one delivery round.
+struct DriveSnapshot {
+  bool found = false;
+  TxnState state = TxnState::kTrying;
+  int cancel_reason = 0;
+  struct Pending {
+    std::string branch_id;
+    std::string participant;
+    int attempts = 0;
+    bool due = false;  // next_attempt_at unset or <= now
+  };
+  std::vector<Pending> pending;  // branches still REGISTERED
+};
+
+// Extra condition of a compare-and-set on the deadline.
+enum class DeadlineGuard { kAny, kBeforeDeadline, kAfterDeadline };
+
+struct ListFilter {
+  std::optional<TxnState> state;
+  std::string participant;  // "" = any
+  int64_t min_age_seconds = 0;
+  std::string after_gid;  // keyset: only gids older (smaller) than this
+  int limit = 100;
+};
+
+class LogStore {
+ public:
+  // `owner` names this process in lease_owner; `lease` is how long a claim
+  // or a fresh decision keeps other drivers away.
+  LogStore(PgPool* pool, std::string owner, std::chrono::milliseconds lease);
+
+  // Prepares every statement on a new connection (pool callback).
+  static void Prepare(pqxx::connection& conn);
+
+  const std::string& owner() const { return owner_; }
+
+  // ---- inside a group-commit batch ----------------------------------------
+
+  // Inserts a TRYING transaction with its branches unless request_id is
+  // taken; then returns the existing one (created = false).
+  BeginRow InsertTxn(pqxx::work& tx, const std::string& gid,
+                     const std::string& request_id, int64_t timeout_ms,
+                     const std::vector<BranchInput>& branches) const;
+  // Reads the head; `lock_shared` takes FOR SHARE so that a concurrent
+  // compare-and-set waits for this transaction.
+  std::optional<TxnHead> ReadHead(pqxx::work& tx, const std::string& gid,
+                                  bool lock_shared) const;
+  // Adds a branch; false if the branch id already exists.
+  bool InsertBranch(pqxx::work& tx, const std::string& gid,
+                    const BranchInput& branch) const;
+  std::optional<std::string> BranchParticipant(
+      pqxx::work& tx, const std::string& gid,
+      const std::string& branch_id) const;
+  int CountBranches(pqxx::work& tx, const std::string& gid) const;
+  // UPDATE ... SET state = to WHERE state = from [AND deadline guard];
+  // a move to a deciding state takes the lease (next_attempt_at = now +
+  // lease) so that recovery leaves it to this process. cancel_reason < 0
+  // keeps the stored one. True if this call changed the row.
+  bool CompareAndSet(pqxx::work& tx, const std::string& gid, TxnState from,
+                     TxnState to, DeadlineGuard guard, int cancel_reason,
+                     const std::string& detail) const;
+  // Records a delivered branch; returns its attempts, nullopt if it was no
+  // longer REGISTERED.
+  std::optional<int> MarkBranchDone(pqxx::work& tx, const std::string& gid,
+                                    const std::string& branch_id,
+                                    BranchState done) const;
+  // Records a failed delivery, due again after `delay`; returns attempts.
+  std::optional<int> MarkBranchFailed(pqxx::work& tx, const std::string& gid,
+                                      const std::string& branch_id,
+                                      const std::string& error,
+                                      std::chrono::milliseconds delay) const;
+  // from -> to if no branch is still REGISTERED; true if it moved.
+  bool FinishTxn(pqxx::work& tx, const std::string& gid, TxnState from,
+                 TxnState to) const;
+  // Releases the lease: due again when its earliest branch is.
+  void Reschedule(pqxx::work& tx, const std::string& gid,
+                  TxnState deciding) const;
+
+  // ---- own connection ------------------------------------------------------
+
+  absl::StatusOr<std::optional<TxnRecord>> Get(const std::string& gid);
+  absl::StatusOr<std::vector<TxnRecord>> List(const ListFilter& filter);
+  absl::StatusOr<DriveSnapshot> LoadForDrive(const std::string& gid);
+  // States of the given transactions (missing ones are left out).
+  absl::StatusOr<std::map<std::string, TxnState>> States(
+      const std::vector<std::string>& gids);
+  // TRYING past deadline -> CANCELLING (reason DEADLINE), leased to this
+  // process; returns the gids moved.
+  absl::StatusOr<std::vector<std::string>> CancelExpired(int limit);
+  // Claims due CONFIRMING/CANCELLING transactions (SKIP LOCKED + lease).
+  absl::StatusOr<std::vector<std::string>> ClaimDue(int limit);
+  // Makes a CONFIRMING/CANCELLING transaction and its undelivered branches
+  // due now. Returns the state, nullopt if the gid is unknown; `reset` tells
+  // whether it was in a deciding state.
+  struct RetryResult {
+    std::optional<TxnState> state;
+    bool reset = false;
+  };
+  absl::StatusOr<RetryResult> MakeDue(const std::string& gid);
+  // Deletes up to `batch` finished transactions older than `age`.
+  absl::StatusOr<int64_t> DeleteFinished(std::chrono::hours age, int batch);
+  // Undelivered branches with more than `limit` attempts.
+  absl::StatusOr<int64_t> CountStuck(int limit);
+
+ private:
+  PgPool* pool_;
+  std::string owner_;
+  int64_t lease_ms_;
+};
+
+}  // namespace turnstile::coordinator
