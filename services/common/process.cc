@@ -7,6 +7,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -22,6 +23,10 @@
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port of the Prometheus metrics endpoint (empty = off)");
 ABSL_FLAG(std::string, log_level, "info", "trace|debug|info|warn|error");
+ABSL_FLAG(int, grpc_max_threads, 256,
+          "Upper bound of gRPC server threads; calls beyond it are refused "
+          "with RESOURCE_EXHAUSTED. Blocking database work is bounded "
+          "separately by the connection pool.");
 ABSL_FLAG(int, shutdown_grace_ms, 5000,
           "How long in-flight calls may run after SIGTERM");
 
@@ -50,31 +55,31 @@ class MetricsInterceptor : public grpc::experimental::Interceptor {
   explicit MetricsInterceptor(grpc::experimental::ServerRpcInfo* info)
       : method_(info->method()), start_(std::chrono::steady_clock::now()) {}
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
       static auto& calls = prometheus::BuildCounter()
                                .Name("turnstile_rpc_total")
                                .Help("RPCs served, by method and status code")
                                .Register(Metrics());
-      static auto& latency =
-          prometheus::BuildHistogram()
-              .Name("turnstile_rpc_duration_seconds")
-              .Help("RPC latency, by method")
-              .Register(Metrics());
+      static auto& latency = prometheus::BuildHistogram()
+                                 .Name("turnstile_rpc_duration_seconds")
+                                 .Help("RPC latency, by method")
+                                 .Register(Metrics());
       const auto status = methods->GetSendStatus();
-      calls.Add({{"method", method_},
-                 {"code", std::to_string(status.error_code())}})
+      calls
+          .Add({{"method", method_},
+                {"code", std::to_string(status.error_code())}})
           .Increment();
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                        start_)
-              .count();
+      const double seconds = std::chrono::duration<double>(
+                                 std::chrono::steady_clock::now() - start_)
+                                 .count();
       latency
           .Add({{"method", method_}},
                prometheus::Histogram::BucketBoundaries{
-                   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                   0.25, 0.5, 1, 2.5, 5})
+                   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                   0.5, 1, 2.5, 5})
           .Observe(seconds);
     }
     methods->Proceed();
@@ -135,11 +140,17 @@ int ServeGrpc(const ServerConfig& config,
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
                            &port);
   grpc::ResourceQuota quota(config.service);
-  quota.SetMaxThreads(config.max_threads);
+  // gRPC's sync server refuses calls with RESOURCE_EXHAUSTED as soon as its
+  // thread quota is reached (and somewhat before: grpc/grpc#32680), so the
+  // quota is the overload bound, not the pool size; the pool queues the
+  // database work behind it.
+  const int threads =
+      std::max(config.max_threads, absl::GetFlag(FLAGS_grpc_max_threads));
+  quota.SetMaxThreads(threads);
   builder.SetResourceQuota(quota);
   for (auto* service : services) builder.RegisterService(service);
-  std::vector<std::unique_ptr<
-      grpc::experimental::ServerInterceptorFactoryInterface>>
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(std::make_unique<MetricsInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -148,8 +159,7 @@ int ServeGrpc(const ServerConfig& config,
     spdlog::critical("event=listen_failed listen={}", config.listen);
     return 1;
   }
-  spdlog::info("event=serving listen={} threads={}", config.listen,
-               config.max_threads);
+  spdlog::info("event=serving listen={} threads={}", config.listen, threads);
 
   sigset_t set;
   sigemptyset(&set);
@@ -159,9 +169,9 @@ int ServeGrpc(const ServerConfig& config,
   sigwait(&set, &sig);
   spdlog::info("event=shutdown_begin signal={}", sig);
   server->GetHealthCheckService()->Shutdown();
-  server->Shutdown(std::chrono::system_clock::now() +
-                   std::chrono::milliseconds(
-                       absl::GetFlag(FLAGS_shutdown_grace_ms)));
+  server->Shutdown(
+      std::chrono::system_clock::now() +
+      std::chrono::milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms)));
   server->Wait();
   if (on_stop) on_stop();
   spdlog::info("event=shutdown_done");

@@ -23,9 +23,9 @@ std::vector<char*> InitProcess(int argc, char** argv, const char* service);
 prometheus::Registry& Metrics();
 
 struct ServerConfig {
-  std::string listen;      // e.g. "127.0.0.1:50051"
-  int max_threads = 64;    // sized to the connection pool
-  std::string service;     // name for logs and metrics
+  std::string listen;    // e.g. "127.0.0.1:50051"
+  int max_threads = 64;  // at least this many (see --grpc_max_threads)
+  std::string service;   // name for logs and metrics
 };
 
 // Builds and starts the server with the given services, health checking,

@@ -3,6 +3,7 @@
 // windows that expire, idempotent retries, contention, and bad input. Every
 // test ends by running the invariant checker of DESIGN.md §4.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <random>
@@ -508,6 +509,51 @@ TEST_F(MeshFlowsTest, BadOrderInputIsRefusedWithNothingChanged) {
   // The unknown-SKU order was refused before anything was sold or held.
   EXPECT_EQ(mesh().Query("inventory", "SELECT sum(available) FROM stock"), "9");
   EXPECT_EQ(mesh().Query("order", "SELECT count(*) FROM orders"), "1");
+}
+
+// The checker (and turnstilectl check) must be able to fail: corrupt the
+// data behind its back and it has to notice, then pass again once repaired.
+int RunCtlCheck(Mesh& mesh) {
+  const std::string cmd = Binary("turnstilectl") + " check --pg_base='host=" +
+                          "127.0.0.1 port=" + std::to_string(mesh.pg().port()) +
+                          " user=postgres' --db_prefix=" + mesh.prefix() +
+                          " > /dev/null";
+  const int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+TEST_F(MeshFlowsTest, CheckerDetectsCorruptedData) {
+  shop().CreateSku("tee", 10, 0, 1000);
+  shop().CreateEvent("gig", 1, 3, 1000);
+  shop().Deposit("kim", 10000);
+  ASSERT_TRUE(shop().PlaceStock("kim", "a", "tee", 2, true).ok());
+  ASSERT_TRUE(shop().PlaceSeats("kim", "b", "gig", {"A-1-1"}, true).ok());
+  ASSERT_EQ(shop().Violations(), "");
+  EXPECT_EQ(RunCtlCheck(mesh()), 0);
+  const std::vector<std::pair<std::string, std::pair<std::string, std::string>>>
+      corruptions = {
+          {"inventory",
+           {"UPDATE stock SET sold = sold + 1, available = available - 1",
+            "UPDATE stock SET sold = sold - 1, available = available + 1"}},
+          {"payment",
+           {"UPDATE wallet SET balance = balance + 1",
+            "UPDATE wallet SET balance = balance - 1"}},
+          {"seat",
+           {"UPDATE seat SET state = 'SOLD', hold_gid = gen_random_uuid() "
+            "WHERE seat_id = 'A-1-2'",
+            "UPDATE seat SET state = 'AVAILABLE', hold_gid = NULL, "
+            "hold_branch = NULL WHERE seat_id = 'A-1-2'"}},
+          {"order",
+           {"UPDATE orders SET state = 'CANCELLED'",
+            "UPDATE orders SET state = 'PAID'"}},
+      };
+  for (const auto& [service, sql] : corruptions) {
+    mesh().Query(service, sql.first);
+    EXPECT_NE(shop().Violations(std::chrono::milliseconds(0)), "") << service;
+    EXPECT_EQ(RunCtlCheck(mesh()), 1) << service;
+    mesh().Query(service, sql.second);
+    EXPECT_EQ(shop().Violations(std::chrono::milliseconds(0)), "") << service;
+  }
 }
 
 }  // namespace

@@ -48,6 +48,7 @@ class Mesh {
   // A channel to the service (created once, reconnects after restarts).
   std::shared_ptr<grpc::Channel> Channel(const std::string& service);
   const PgCluster& pg() const { return pg_; }
+  const std::string& prefix() const { return prefix_; }
   // Runs `sql` in the service's database, returns the first value.
   std::string Query(const std::string& service, const std::string& sql) const;
 
