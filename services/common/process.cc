@@ -101,10 +101,16 @@ class MetricsInterceptorFactory
 
 }  // namespace
 
-prometheus::Registry& Metrics() {
-  static auto* registry = new prometheus::Registry();
+namespace {
+// Shared because the exposer holds only a weak reference to it.
+const std::shared_ptr<prometheus::Registry>& MetricsRegistry() {
+  static auto* registry = new std::shared_ptr<prometheus::Registry>(
+      std::make_shared<prometheus::Registry>());
   return *registry;
 }
+}  // namespace
+
+prometheus::Registry& Metrics() { return *MetricsRegistry(); }
 
 std::vector<char*> InitProcess(int argc, char** argv, const char* service) {
   ApplyEnvironment();
@@ -130,8 +136,7 @@ int ServeGrpc(const ServerConfig& config,
   std::unique_ptr<prometheus::Exposer> exposer;
   if (const auto where = absl::GetFlag(FLAGS_metrics_listen); !where.empty()) {
     exposer = std::make_unique<prometheus::Exposer>(where);
-    exposer->RegisterCollectable(
-        std::shared_ptr<prometheus::Registry>(&Metrics(), [](auto*) {}));
+    exposer->RegisterCollectable(MetricsRegistry());
   }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
