@@ -6,7 +6,6 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "services/common/barrier.h"
 #include "services/common/status.h"
 #include "services/inventory/pricing.h"
@@ -271,10 +270,9 @@ absl::StatusOr<Reservation> InventoryStore::Reserve(
     const ReserveCommand& command) {
   return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<Reservation> {
     Reservation reservation;
-    auto outcome =
-        BarrierTry(tx, command.gid, command.branch_id, [&](pqxx::work& tx) {
-          return ReserveLines(tx, command, &reservation);
-        });
+    auto outcome = BarrierTry(
+        tx, command.gid, command.branch_id,
+        [&](pqxx::work&) { return ReserveLines(tx, command, &reservation); });
     if (!outcome.ok()) return outcome.status();
     if (*outcome == BarrierOutcome::kDuplicate) {
       auto stored = StoredReservation(tx, command.gid, command.branch_id);
@@ -289,7 +287,7 @@ absl::StatusOr<bool> InventoryStore::Confirm(const std::string& gid,
                                              const std::string& branch_id) {
   return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<bool> {
     bool applied = false;
-    auto outcome = BarrierConfirm(tx, gid, branch_id, [&](pqxx::work& tx) {
+    auto outcome = BarrierConfirm(tx, gid, branch_id, [&](pqxx::work&) {
       const auto lines =
           SortedLines(tx.exec_prepared("inv_reservation_sell", gid, branch_id));
       if (lines.empty()) {
@@ -326,7 +324,7 @@ absl::StatusOr<bool> InventoryStore::Cancel(const std::string& gid,
                                             const std::string& branch_id) {
   return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<bool> {
     bool applied = false;
-    auto outcome = BarrierCancel(tx, gid, branch_id, [&](pqxx::work& tx) {
+    auto outcome = BarrierCancel(tx, gid, branch_id, [&](pqxx::work&) {
       const auto lines = SortedLines(
           tx.exec_prepared("inv_reservation_release", gid, branch_id));
       // Same order as a Try: per SKU the user's counter, then the stock.

@@ -25,6 +25,9 @@ Mesh::Mesh(const PgCluster& pg, const std::string& prefix)
 }
 
 Mesh::~Mesh() {
+  // Open client channels would hold each server's graceful shutdown for its
+  // whole grace period.
+  channels_.clear();
   // Order first so that nothing calls a participant already gone.
   for (auto it = Services().rbegin(); it != Services().rend(); ++it) {
     if (procs_.count(*it)) procs_[*it]->Terminate(5000);

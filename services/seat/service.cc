@@ -1,0 +1,202 @@
+#include "services/seat/service.h"
+
+#include <spdlog/spdlog.h>
+
+#include "prometheus/counter.h"
+#include "services/common/process.h"
+#include "services/common/status.h"
+#include "services/common/time_util.h"
+#include "services/seat/validation.h"
+
+namespace turnstile::seat {
+namespace {
+
+constexpr char kDomain[] = "seat.turnstile";
+
+// Outcomes of the TCC phases by result, for dashboards and alerts (a rising
+// BRANCH_NOT_TRIED count needs an operator).
+prometheus::Family<prometheus::Counter>& Phases() {
+  static auto& family = prometheus::BuildCounter()
+                            .Name("turnstile_seat_phase_total")
+                            .Help("Seat TCC phases by phase and result")
+                            .Register(Metrics());
+  return family;
+}
+
+prometheus::Counter& SeatsHeld() {
+  static auto& counter = prometheus::BuildCounter()
+                             .Name("turnstile_seat_seats_held_total")
+                             .Help("Seats moved from AVAILABLE to HELD")
+                             .Register(Metrics())
+                             .Add({});
+  return counter;
+}
+
+void Count(const char* phase, const absl::Status& status,
+           const char* ok_result) {
+  std::string result = ok_result;
+  if (!status.ok()) {
+    result = ReasonOf(status);
+    if (result.empty()) result = absl::StatusCodeToString(status.code());
+  }
+  Phases().Add({{"phase", phase}, {"result", result}}).Increment();
+}
+
+turnstile::v1::SeatState ToProto(SeatState state) {
+  switch (state) {
+    case SeatState::kAvailable:
+      return turnstile::v1::SEAT_STATE_AVAILABLE;
+    case SeatState::kHeld:
+      return turnstile::v1::SEAT_STATE_HELD;
+    case SeatState::kSold:
+      return turnstile::v1::SEAT_STATE_SOLD;
+  }
+  return turnstile::v1::SEAT_STATE_UNSPECIFIED;
+}
+
+void ToProto(const SeatRecord& seat, const std::string& currency,
+             turnstile::v1::SeatInfo* out) {
+  out->set_seat_id(seat.seat_id);
+  out->set_section(seat.section);
+  out->set_row(static_cast<int32_t>(seat.row));
+  out->set_number(static_cast<int32_t>(seat.number));
+  out->mutable_price()->set_currency(currency);
+  out->mutable_price()->set_minor_units(seat.price_minor);
+  out->set_state(ToProto(seat.state));
+}
+
+void ToProto(const EventRecord& event, turnstile::v1::Event* out) {
+  out->set_event_id(event.event_id);
+  out->set_name(event.name);
+  SetMicros(out->mutable_starts_at(), event.starts_at_micros);
+  out->set_currency(event.currency);
+  out->set_seat_count(static_cast<int32_t>(event.seat_count));
+}
+
+}  // namespace
+
+grpc::Status SeatService::CreateEvent(
+    grpc::ServerContext*, const turnstile::v1::CreateEventRequest* request,
+    turnstile::v1::Event* response) {
+  NewEvent event;
+  event.event_id = request->event_id();
+  event.name = request->name();
+  event.currency = request->currency();
+  event.has_starts_at = request->has_starts_at();
+  event.starts_at_seconds = request->starts_at().seconds();
+  event.starts_at_nanos = request->starts_at().nanos();
+  for (const auto& section : request->sections()) {
+    event.sections.push_back({section.name(), section.rows(),
+                              section.seats_per_row(),
+                              section.price_minor_units()});
+  }
+  if (auto s = ValidateNewEvent(event); !s.ok()) return ToGrpc(s, kDomain);
+  auto created = store_->CreateEvent(event);
+  if (!created.ok()) return ToGrpc(created.status(), kDomain);
+  spdlog::info("event=event_created event_id={} sections={} seats={}",
+               event.event_id, event.sections.size(), created->seat_count);
+  ToProto(*created, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status SeatService::GetSeatMap(
+    grpc::ServerContext*, const turnstile::v1::GetSeatMapRequest* request,
+    turnstile::v1::SeatMap* response) {
+  if (auto s = ValidateEventId(request->event_id()); !s.ok()) {
+    return ToGrpc(s, kDomain);
+  }
+  auto map = store_->GetSeatMap(request->event_id());
+  if (!map.ok()) return ToGrpc(map.status(), kDomain);
+  ToProto(map->event, response->mutable_event());
+  response->mutable_seats()->Reserve(static_cast<int>(map->seats.size()));
+  for (const SeatRecord& seat : map->seats) {
+    ToProto(seat, map->event.currency, response->add_seats());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status SeatService::HoldSeats(
+    grpc::ServerContext*, const turnstile::v1::HoldSeatsRequest* request,
+    turnstile::v1::HoldSeatsResponse* response) {
+  HoldCommand command{request->txn().gid(),
+                      request->txn().branch_id(),
+                      request->user_id(),
+                      request->event_id(),
+                      {request->seat_ids().begin(), request->seat_ids().end()}};
+  if (auto s = ValidateHold(command); !s.ok()) {
+    Count("try", s, "ok");
+    return ToGrpc(s, kDomain);
+  }
+  auto hold = store_->HoldSeats(SortedSeats(std::move(command)));
+  Count("try", hold.status(),
+        hold.ok() && hold->duplicate ? "duplicate" : "ok");
+  if (!hold.ok()) {
+    spdlog::info(
+        "event=hold_refused gid={} branch={} user={} event_id={} code={} "
+        "reason={} error=\"{}\"",
+        request->txn().gid(), request->txn().branch_id(), request->user_id(),
+        request->event_id(), absl::StatusCodeToString(hold.status().code()),
+        ReasonOf(hold.status()), std::string(hold.status().message()));
+    return ToGrpc(hold.status(), kDomain);
+  }
+  for (const SeatRecord& seat : hold->seats) {
+    ToProto(seat, hold->currency, response->add_seats());
+  }
+  response->mutable_total()->set_currency(hold->currency);
+  response->mutable_total()->set_minor_units(hold->total_minor);
+  if (!hold->duplicate) SeatsHeld().Increment(hold->seats.size());
+  spdlog::info(
+      "event=seats_held gid={} branch={} user={} event_id={} seats={} "
+      "total={} duplicate={}",
+      request->txn().gid(), request->txn().branch_id(), request->user_id(),
+      request->event_id(), hold->seats.size(), hold->total_minor,
+      hold->duplicate);
+  return grpc::Status::OK;
+}
+
+grpc::Status SeatParticipant::Confirm(
+    grpc::ServerContext*, const turnstile::v1::ConfirmRequest* request,
+    turnstile::v1::ConfirmResponse* response) {
+  const auto& txn = request->txn();
+  if (auto s = ValidateTxn(txn.gid(), txn.branch_id()); !s.ok()) {
+    return ToGrpc(s, kDomain);
+  }
+  auto applied = store_->Confirm(txn.gid(), txn.branch_id());
+  Count("confirm", applied.status(),
+        applied.ok() && *applied ? "ok" : "duplicate");
+  if (!applied.ok()) {
+    spdlog::error(
+        "event=confirm_failed gid={} branch={} reason={} error=\"{}\"",
+        txn.gid(), txn.branch_id(), ReasonOf(applied.status()),
+        std::string(applied.status().message()));
+    return ToGrpc(applied.status(), kDomain);
+  }
+  spdlog::info("event=seats_confirmed gid={} branch={} applied={}", txn.gid(),
+               txn.branch_id(), *applied);
+  response->set_applied(*applied);
+  return grpc::Status::OK;
+}
+
+grpc::Status SeatParticipant::Cancel(
+    grpc::ServerContext*, const turnstile::v1::CancelRequest* request,
+    turnstile::v1::CancelResponse* response) {
+  const auto& txn = request->txn();
+  if (auto s = ValidateTxn(txn.gid(), txn.branch_id()); !s.ok()) {
+    return ToGrpc(s, kDomain);
+  }
+  auto applied = store_->Cancel(txn.gid(), txn.branch_id());
+  Count("cancel", applied.status(), applied.ok() && *applied ? "ok" : "noop");
+  if (!applied.ok()) {
+    spdlog::error("event=cancel_failed gid={} branch={} reason={} error=\"{}\"",
+                  txn.gid(), txn.branch_id(), ReasonOf(applied.status()),
+                  std::string(applied.status().message()));
+    return ToGrpc(applied.status(), kDomain);
+  }
+  spdlog::info("event=seats_cancelled gid={} branch={} applied={} cause={}",
+               txn.gid(), txn.branch_id(), *applied,
+               turnstile::v1::CancelReason_Name(request->reason()));
+  response->set_applied(*applied);
+  return grpc::Status::OK;
+}
+
+}  // namespace turnstile::seat

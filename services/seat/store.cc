@@ -1,0 +1,289 @@
+#include "services/seat/store.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/common/barrier.h"
+#include "services/common/status.h"
+#include "services/common/time_util.h"
+#include "services/seat/validation.h"
+
+namespace turnstile::seat {
+namespace {
+
+// Deadlocks are possible only in the rare case described in store.h; a few
+// attempts are plenty.
+constexpr int kHoldAttempts = 3;
+
+constexpr char kSeatColumns[] =
+    "seat_id, section, row_no, number, price_minor, state";
+
+void Prepare(pqxx::connection& conn) {
+  PrepareBarrier(conn);
+  conn.prepare(
+      "seat_event_insert",
+      "INSERT INTO event (event_id, name, starts_at, currency, seat_count) "
+      "VALUES ($1, $2, to_timestamp($3::bigint) + $4::int * "
+      "interval '1 microsecond', $5, $6) ON CONFLICT (event_id) DO NOTHING");
+  // Seats of one section in one statement: "<section>-<row>-<number>".
+  conn.prepare("seat_section_insert",
+               "INSERT INTO seat (event_id, seat_id, section, section_no, "
+               "row_no, number, price_minor, state) "
+               "SELECT $1, $2::text || '-' || r || '-' || n, $2, $3, r, n, $4, "
+               "'AVAILABLE' FROM generate_series(1, $5::int) AS r, "
+               "generate_series(1, $6::int) AS n");
+  conn.prepare("seat_event_get",
+               "SELECT event_id, name, currency, " TS_MICROS(
+                   "starts_at") ", seat_count FROM event WHERE event_id = $1");
+  conn.prepare("seat_map", absl::StrCat("SELECT ", kSeatColumns,
+                                        " FROM seat WHERE event_id = $1 "
+                                        "ORDER BY section_no, row_no, number"));
+  // Try.
+  conn.prepare("seat_hold",
+               absl::StrCat("UPDATE seat SET state = 'HELD', "
+                            "hold_gid = $3::uuid, hold_branch = $4, "
+                            "hold_user = $5, "
+                            "hold_expires_at = now() + interval '1 day' "
+                            "WHERE event_id = $1 AND seat_id = ANY($2::text[]) "
+                            "AND state = 'AVAILABLE' RETURNING ",
+                            kSeatColumns));
+  conn.prepare("seat_existing",
+               "SELECT seat_id FROM seat "
+               "WHERE event_id = $1 AND seat_id = ANY($2::text[])");
+  conn.prepare("seat_held_by",
+               absl::StrCat("SELECT ", kSeatColumns,
+                            ", (SELECT currency FROM event e "
+                            "WHERE e.event_id = seat.event_id) "
+                            "FROM seat WHERE hold_gid = $1::uuid "
+                            "AND hold_branch = $2 ORDER BY seat_id"));
+  // Confirm and Cancel.
+  conn.prepare("seat_sell",
+               "UPDATE seat SET state = 'SOLD' "
+               "WHERE hold_gid = $1::uuid AND hold_branch = $2 "
+               "AND state = 'HELD'");
+  conn.prepare("seat_hold_states",
+               "SELECT state, count(*) FROM seat "
+               "WHERE hold_gid = $1::uuid AND hold_branch = $2 GROUP BY state");
+  conn.prepare("seat_release",
+               "UPDATE seat SET state = 'AVAILABLE', hold_gid = NULL, "
+               "hold_branch = NULL, hold_user = NULL, hold_expires_at = NULL "
+               "WHERE hold_gid = $1::uuid AND hold_branch = $2 "
+               "AND state = 'HELD'");
+}
+
+// A PostgreSQL text[] literal. Every element is quoted so that no id (e.g.
+// "NULL") is read as anything but text; ids are validated to
+// [A-Za-z0-9_.:@-] before they get here, so no escaping is needed.
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    absl::StrAppend(&out, "\"", values[i], "\"");
+  }
+  out += '}';
+  return out;
+}
+
+SeatState ParseState(const std::string& state) {
+  if (state == "HELD") return SeatState::kHeld;
+  if (state == "SOLD") return SeatState::kSold;
+  return SeatState::kAvailable;
+}
+
+SeatRecord ReadSeat(const pqxx::row& row) {
+  return {row[0].as<std::string>(), row[1].as<std::string>(),
+          row[2].as<int64_t>(),     row[3].as<int64_t>(),
+          row[4].as<int64_t>(),     ParseState(row[5].as<std::string>())};
+}
+
+EventRecord ReadEvent(const pqxx::row& row) {
+  return {row[0].as<std::string>(), row[1].as<std::string>(),
+          row[2].as<std::string>(), row[3].as<int64_t>(), row[4].as<int64_t>()};
+}
+
+void SumUp(Hold* hold) {
+  std::sort(hold->seats.begin(), hold->seats.end(),
+            [](const SeatRecord& a, const SeatRecord& b) {
+              return a.seat_id < b.seat_id;
+            });
+  hold->total_minor = 0;
+  for (const SeatRecord& s : hold->seats) hold->total_minor += s.price_minor;
+}
+
+// Up to `limit` ids joined for an error message.
+std::string Some(const std::vector<std::string>& ids, size_t limit = 5) {
+  std::vector<std::string> head(ids.begin(),
+                                ids.begin() + std::min(limit, ids.size()));
+  std::string out = absl::StrJoin(head, ", ");
+  if (ids.size() > limit) absl::StrAppend(&out, ", ...");
+  return out;
+}
+
+// The business change of a Try; `out` receives the held seats.
+absl::Status HoldAll(pqxx::work& tx, const HoldCommand& command, Hold* out) {
+  const pqxx::result event =
+      tx.exec_prepared("seat_event_get", command.event_id);
+  if (event.empty()) {
+    return Error(absl::StatusCode::kNotFound, "EVENT_NOT_FOUND",
+                 absl::StrCat("unknown event_id ", command.event_id));
+  }
+  out->currency = event[0][2].as<std::string>();
+  const std::string ids = TextArray(command.seat_ids);
+  for (const auto& row :
+       tx.exec_prepared("seat_hold", command.event_id, ids, command.gid,
+                        command.branch_id, command.user_id)) {
+    out->seats.push_back(ReadSeat(row));
+  }
+  if (out->seats.size() == command.seat_ids.size()) {
+    SumUp(out);
+    return absl::OkStatus();
+  }
+  // All or nothing: the caller rolls back the seats held above. Say why.
+  std::set<std::string> existing;
+  for (const auto& row :
+       tx.exec_prepared("seat_existing", command.event_id, ids)) {
+    existing.insert(row[0].as<std::string>());
+  }
+  std::set<std::string> held;
+  for (const SeatRecord& s : out->seats) held.insert(s.seat_id);
+  std::vector<std::string> missing, taken;
+  for (const std::string& id : command.seat_ids) {
+    if (!existing.count(id)) {
+      missing.push_back(id);
+    } else if (!held.count(id)) {
+      taken.push_back(id);
+    }
+  }
+  if (!missing.empty()) {
+    return Error(absl::StatusCode::kNotFound, "SEAT_NOT_FOUND",
+                 absl::StrCat("event ", command.event_id, " has no seat ",
+                              Some(missing)));
+  }
+  return Refused("SEAT_TAKEN",
+                 absl::StrCat("seats not available: ", Some(taken)));
+}
+
+}  // namespace
+
+SeatStore::SeatStore(std::string conninfo, int pool_size)
+    : pool_(std::move(conninfo), pool_size, Prepare) {}
+
+absl::StatusOr<EventRecord> SeatStore::CreateEvent(const NewEvent& event) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<EventRecord> {
+    // Seconds and microseconds apart: to_timestamp(double) is exact for
+    // whole seconds, a bigint * interval product would go through double.
+    if (tx.exec_prepared("seat_event_insert", event.event_id, event.name,
+                         event.starts_at_seconds,
+                         static_cast<int>(event.starts_at_nanos / 1000),
+                         event.currency, SeatCount(event.sections))
+            .affected_rows() != 1) {
+      return Error(absl::StatusCode::kAlreadyExists, "EVENT_EXISTS",
+                   absl::StrCat("event ", event.event_id, " already exists"));
+    }
+    for (size_t i = 0; i < event.sections.size(); ++i) {
+      const SectionSpec& s = event.sections[i];
+      tx.exec_prepared("seat_section_insert", event.event_id, s.name,
+                       static_cast<int>(i), s.price_minor, s.rows,
+                       s.seats_per_row);
+    }
+    return ReadEvent(tx.exec_prepared("seat_event_get", event.event_id).at(0));
+  });
+}
+
+absl::StatusOr<SeatMapRecord> SeatStore::GetSeatMap(
+    const std::string& event_id) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<SeatMapRecord> {
+    const pqxx::result event = tx.exec_prepared("seat_event_get", event_id);
+    if (event.empty()) {
+      return Error(absl::StatusCode::kNotFound, "EVENT_NOT_FOUND",
+                   absl::StrCat("unknown event_id ", event_id));
+    }
+    SeatMapRecord map;
+    map.event = ReadEvent(event[0]);
+    const pqxx::result seats = tx.exec_prepared("seat_map", event_id);
+    map.seats.reserve(seats.size());
+    for (const auto& row : seats) map.seats.push_back(ReadSeat(row));
+    return map;
+  });
+}
+
+absl::StatusOr<Hold> SeatStore::HoldSeats(const HoldCommand& command) {
+  for (int attempt = 1;; ++attempt) {
+    auto result = pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<Hold> {
+      Hold hold;
+      auto outcome =
+          BarrierTry(tx, command.gid, command.branch_id,
+                     [&](pqxx::work&) { return HoldAll(tx, command, &hold); });
+      if (!outcome.ok()) return outcome.status();
+      if (*outcome == BarrierOutcome::kDuplicate) {
+        Hold stored;
+        stored.duplicate = true;
+        for (const auto& row :
+             tx.exec_prepared("seat_held_by", command.gid, command.branch_id)) {
+          stored.seats.push_back(ReadSeat(row));
+          stored.currency = row[6].as<std::string>();
+        }
+        SumUp(&stored);
+        return stored;
+      }
+      return hold;
+    });
+    if (result.ok() || ReasonOf(result.status()) != "DB_CONFLICT" ||
+        attempt == kHoldAttempts) {
+      return result;
+    }
+    spdlog::warn("event=hold_retry gid={} attempt={} error=\"{}\"", command.gid,
+                 attempt, std::string(result.status().message()));
+  }
+}
+
+absl::StatusOr<bool> SeatStore::Confirm(const std::string& gid,
+                                        const std::string& branch_id) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<bool> {
+    bool applied = false;
+    auto outcome = BarrierConfirm(tx, gid, branch_id, [&](pqxx::work&) {
+      if (tx.exec_prepared("seat_sell", gid, branch_id).affected_rows() > 0) {
+        applied = true;
+        return absl::OkStatus();
+      }
+      // A Try that succeeded always leaves HELD seats; confirming nothing
+      // (no Try, or Cancel first) would hide a coordinator fault.
+      std::string states;
+      for (const auto& row :
+           tx.exec_prepared("seat_hold_states", gid, branch_id)) {
+        absl::StrAppend(&states, states.empty() ? "" : ",", row[0].c_str(), "=",
+                        row[1].c_str());
+      }
+      return Error(
+          absl::StatusCode::kFailedPrecondition, "BRANCH_NOT_TRIED",
+          absl::StrCat("no held seats to confirm for ", gid, "/", branch_id,
+                       " (seats: ", states.empty() ? "none" : states, ")"));
+    });
+    if (!outcome.ok()) return outcome.status();
+    return applied;
+  });
+}
+
+absl::StatusOr<bool> SeatStore::Cancel(const std::string& gid,
+                                       const std::string& branch_id) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<bool> {
+    bool applied = false;
+    auto outcome = BarrierCancel(tx, gid, branch_id, [&](pqxx::work&) {
+      applied =
+          tx.exec_prepared("seat_release", gid, branch_id).affected_rows() > 0;
+      if (!applied) {
+        spdlog::warn("event=cancel_nothing_held gid={} branch={}", gid,
+                     branch_id);
+      }
+      return absl::OkStatus();
+    });
+    if (!outcome.ok()) return outcome.status();
+    return applied;
+  });
+}
+
+}  // namespace turnstile::seat
