@@ -79,6 +79,10 @@ struct DriveSnapshot {
   std::vector<Pending> pending;  // branches still REGISTERED
 };
 
+// A branch whose delivery attempts exceed this is "stuck" (metric, log,
+// operator attention). Matches the partial index branch_stuck.
+inline constexpr int kStuckAttempts = 10;
+
 // Extra condition of a compare-and-set on the deadline.
 enum class DeadlineGuard { kAny, kBeforeDeadline, kAfterDeadline };
 
@@ -166,8 +170,8 @@ class LogStore {
   absl::StatusOr<RetryResult> MakeDue(const std::string& gid);
   // Deletes up to `batch` finished transactions older than `age`.
   absl::StatusOr<int64_t> DeleteFinished(std::chrono::hours age, int batch);
-  // Undelivered branches with more than `limit` attempts.
-  absl::StatusOr<int64_t> CountStuck(int limit);
+  // Undelivered branches with more than kStuckAttempts attempts.
+  absl::StatusOr<int64_t> CountStuck();
 
  private:
   PgPool* pool_;

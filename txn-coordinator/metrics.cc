@@ -20,10 +20,11 @@ prometheus::Counter& Counter(const std::string& name, const std::string& help,
 
 CoordinatorMetrics& M() {
   static auto* m = [] {
-    auto& decided = prometheus::BuildCounter()
-                        .Name("turnstile_coordinator_transactions_decided_total")
-                        .Help("Decisions made, by outcome and cause")
-                        .Register(Metrics());
+    auto& decided =
+        prometheus::BuildCounter()
+            .Name("turnstile_coordinator_transactions_decided_total")
+            .Help("Decisions made, by outcome and cause")
+            .Register(Metrics());
     auto& finished =
         prometheus::BuildCounter()
             .Name("turnstile_coordinator_transactions_finished_total")
@@ -68,11 +69,13 @@ CoordinatorMetrics& M() {
                 "Group-commit transactions that failed (ops got UNAVAILABLE)"),
         Counter("turnstile_coordinator_group_commit_ops_total",
                 "Operations written through group commit"),
-        gc_size.Add({}, prometheus::Histogram::BucketBoundaries{
-                            1, 2, 4, 8, 16, 32, 64, 128, 256, 512}),
-        gc_time.Add({}, prometheus::Histogram::BucketBoundaries{
-                            0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05,
-                            0.1, 0.25, 0.5, 1}),
+        gc_size.Add(
+            {}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64,
+                                                        128, 256, 512}),
+        gc_time.Add({},
+                    prometheus::Histogram::BucketBoundaries{
+                        0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1,
+                        0.25, 0.5, 1}),
         Counter("turnstile_coordinator_recovery_claimed_total",
                 "Transactions claimed by the recovery loop"),
         Counter("turnstile_coordinator_retention_deleted_total",

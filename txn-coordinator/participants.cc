@@ -9,6 +9,18 @@
 #include "services/common/validate.h"
 
 namespace turnstile::coordinator {
+namespace {
+// host:port, dns:///host:port, ipv4:/ipv6:[::1]:port, unix:/path.
+bool ValidTarget(absl::string_view target) {
+  for (char c : target) {
+    if (!(absl::ascii_isalnum(c) || c == '.' || c == ':' || c == '/' ||
+          c == '_' || c == '-' || c == '[' || c == ']' || c == '%')) {
+      return false;
+    }
+  }
+  return true;
+}
+}  // namespace
 
 absl::StatusOr<ParticipantMap> ParseParticipants(absl::string_view text) {
   ParticipantMap out;
@@ -23,7 +35,7 @@ absl::StatusOr<ParticipantMap> ParseParticipants(absl::string_view text) {
     const std::string name(absl::StripAsciiWhitespace(item.substr(0, eq)));
     const std::string target(absl::StripAsciiWhitespace(item.substr(eq + 1)));
     if (auto s = CheckBranchId("participant name", name); !s.ok()) return s;
-    if (target.empty() || target.find(' ') != std::string::npos) {
+    if (target.empty() || !ValidTarget(target)) {
       return InvalidArgument(
           absl::StrCat("participant ", name, " has no valid target"));
     }

@@ -16,8 +16,8 @@ namespace turnstile::coordinator {
 using ParticipantMap = std::map<std::string, std::string>;
 
 // Parses a comma-separated list of name=target. Names follow the branch id
-// rules (1-64 chars of [a-z0-9_-]); targets are non-empty without spaces;
-// names must be distinct. Empty text gives an empty map.
+// rules (1-64 chars of [a-z0-9_-]) and must be distinct; targets are gRPC
+// targets (letters, digits and .:/_-[]%). Empty text gives an empty map.
 absl::StatusOr<ParticipantMap> ParseParticipants(absl::string_view text);
 
 }  // namespace turnstile::coordinator

@@ -119,9 +119,9 @@ const char* EventName(TxnEvent event) {
 }
 
 std::optional<TxnState> ParseState(absl::string_view text) {
-  for (TxnState s : {TxnState::kTrying, TxnState::kConfirming,
-                     TxnState::kConfirmed, TxnState::kCancelling,
-                     TxnState::kCancelled}) {
+  for (TxnState s :
+       {TxnState::kTrying, TxnState::kConfirming, TxnState::kConfirmed,
+        TxnState::kCancelling, TxnState::kCancelled}) {
     if (text == StateName(s)) return s;
   }
   return std::nullopt;

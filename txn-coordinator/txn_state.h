@@ -14,7 +14,13 @@
 
 namespace turnstile::coordinator {
 
-enum class TxnState { kTrying, kConfirming, kConfirmed, kCancelling, kCancelled };
+enum class TxnState {
+  kTrying,
+  kConfirming,
+  kConfirmed,
+  kCancelling,
+  kCancelled
+};
 
 enum class BranchState { kRegistered, kConfirmed, kCancelled };
 

@@ -15,8 +15,8 @@ absl::Status ValidateGid(const std::string& gid) {
 absl::Status ValidateBranch(const v1::BranchSpec& branch,
                             const ParticipantMap& participants,
                             absl::string_view field) {
-  if (auto s = CheckBranchId(absl::StrCat(field, ".branch_id"),
-                             branch.branch_id());
+  if (auto s =
+          CheckBranchId(absl::StrCat(field, ".branch_id"), branch.branch_id());
       !s.ok()) {
     return s;
   }
@@ -39,14 +39,14 @@ absl::Status ValidateBegin(const v1::BeginRequest& req,
     return s;
   }
   if (req.branches_size() > kMaxBranches) {
-    return InvalidArgument(
-        absl::StrCat("at most ", kMaxBranches, " branches, got ",
-                     req.branches_size()));
+    return InvalidArgument(absl::StrCat(
+        "at most ", kMaxBranches, " branches, got ", req.branches_size()));
   }
   std::set<std::string> seen;
   for (int i = 0; i < req.branches_size(); ++i) {
     const auto& b = req.branches(i);
-    if (auto s = ValidateBranch(b, participants, absl::StrCat("branches[", i, "]"));
+    if (auto s =
+            ValidateBranch(b, participants, absl::StrCat("branches[", i, "]"));
         !s.ok()) {
       return s;
     }

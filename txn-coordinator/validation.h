@@ -6,8 +6,8 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
-#include "txn-coordinator/participants.h"
 #include "turnstile/v1/coordinator.pb.h"
+#include "txn-coordinator/participants.h"
 
 namespace turnstile::coordinator {
 

@@ -1,0 +1,180 @@
+// Group commit against a real PostgreSQL: concurrent ops share transactions
+// (bounded by max_batch), an op's refusal does not undo its batch, a failed
+// batch answers every op in it UNAVAILABLE and writes nothing, and Stop()
+// flushes what is queued.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "services/common/status.h"
+#include "tests/support/pg_cluster.h"
+#include "txn-coordinator/group_commit.h"
+#include "txn-coordinator/metrics.h"
+
+namespace turnstile::coordinator {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+using testing::PgCluster;
+
+PgCluster* pg = nullptr;
+
+class PgEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    cluster_ = PgCluster::Start();
+    pg = cluster_.get();
+  }
+  void TearDown() override {
+    cluster_.reset();
+    pg = nullptr;
+  }
+
+ private:
+  std::unique_ptr<PgCluster> cluster_;
+};
+const auto* const kEnv =
+    ::testing::AddGlobalTestEnvironment(new PgEnvironment());
+
+class GroupCommitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::string("gc_") +
+          ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (auto& c : db_) c = static_cast<char>(std::tolower(c));
+    pg->CreateDatabase(db_);
+    pqxx::connection conn(pg->Conninfo(db_));
+    pqxx::nontransaction(conn).exec(
+        "CREATE TABLE item (id int PRIMARY KEY, batch_txid bigint NOT NULL)");
+  }
+  std::string Count() const {
+    return pg->Query(db_, "SELECT count(*) FROM item");
+  }
+
+  static GroupCommit::Op Insert(int id) {
+    return [id](pqxx::work& tx) {
+      tx.exec_params(
+          "INSERT INTO item (id, batch_txid) VALUES ($1, txid_current()) "
+          "ON CONFLICT DO NOTHING",
+          id);
+      return absl::OkStatus();
+    };
+  }
+
+  std::string db_;
+};
+
+TEST_F(GroupCommitTest, ConcurrentOpsShareTransactionsUpToMaxBatch) {
+  GroupCommit gc(pg->Conninfo(db_), nullptr,
+                 GroupCommitOptions{16, microseconds(20000)});
+  constexpr int kOps = 96;
+  auto& m = M();
+  const double ops_before = m.gc_ops.Value();
+  const double batches_before = m.gc_batches.Value();
+  const auto sizes_before = m.gc_batch_size.Collect().histogram.sample_count;
+  std::vector<std::future<absl::Status>> results;
+  for (int i = 0; i < kOps; ++i) {
+    results.push_back(
+        std::async(std::launch::async, [&gc, i] { return gc.Run(Insert(i)); }));
+  }
+  for (auto& r : results) EXPECT_TRUE(r.get().ok());
+  EXPECT_EQ(Count(), std::to_string(kOps));
+  // Fewer transactions than ops, none larger than the batch limit.
+  const int txids =
+      std::stoi(pg->Query(db_, "SELECT count(DISTINCT batch_txid) FROM item"));
+  const int largest = std::stoi(
+      pg->Query(db_,
+                "SELECT max(n) FROM (SELECT count(*) AS n FROM item GROUP BY "
+                "batch_txid) t"));
+  EXPECT_LT(txids, kOps);
+  EXPECT_GT(largest, 1);
+  EXPECT_LE(largest, 16);
+  EXPECT_EQ(gc.batches(), txids);
+  EXPECT_EQ(gc.largest_batch(), largest);
+  // The same is counted in the Prometheus metrics.
+  EXPECT_EQ(m.gc_ops.Value() - ops_before, kOps);
+  EXPECT_EQ(m.gc_batches.Value() - batches_before, txids);
+  EXPECT_EQ(m.gc_batch_size.Collect().histogram.sample_count - sizes_before,
+            static_cast<uint64_t>(txids));
+}
+
+TEST_F(GroupCommitTest, FlushesAfterMaxWaitWhenTheBatchIsNotFull) {
+  GroupCommit gc(pg->Conninfo(db_), nullptr,
+                 GroupCommitOptions{128, microseconds(2000)});
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(gc.Run(Insert(1)).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(1000));
+  EXPECT_EQ(Count(), "1");
+}
+
+TEST_F(GroupCommitTest, RefusalOfOneOpDoesNotUndoTheOthers) {
+  GroupCommit gc(pg->Conninfo(db_), nullptr,
+                 GroupCommitOptions{3, microseconds(2000000)});
+  std::promise<absl::Status> a, b, c;
+  gc.Submit(Insert(1), [&](absl::Status s) { a.set_value(s); });
+  gc.Submit([](pqxx::work&) { return NotFound("no such thing"); },
+            [&](absl::Status s) { b.set_value(s); });
+  gc.Submit(Insert(2), [&](absl::Status s) { c.set_value(s); });
+  EXPECT_TRUE(a.get_future().get().ok());
+  EXPECT_EQ(b.get_future().get().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(c.get_future().get().ok());
+  EXPECT_EQ(Count(), "2");
+  EXPECT_EQ(gc.batches(), 1);
+}
+
+TEST_F(GroupCommitTest, FailedBatchAnswersEveryOpUnavailableAndWritesNothing) {
+  GroupCommit gc(pg->Conninfo(db_), nullptr,
+                 GroupCommitOptions{3, microseconds(2000000)});
+  std::promise<absl::Status> a, b, c;
+  gc.Submit(Insert(1), [&](absl::Status s) { a.set_value(s); });
+  gc.Submit(
+      [](pqxx::work& tx) {
+        tx.exec("SELECT * FROM no_such_table");
+        return absl::OkStatus();
+      },
+      [&](absl::Status s) { b.set_value(s); });
+  gc.Submit(Insert(2), [&](absl::Status s) { c.set_value(s); });
+  for (auto* p : {&a, &b, &c}) {
+    const absl::Status s = p->get_future().get();
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+    EXPECT_EQ(ReasonOf(s), "LOG_WRITE_FAILED");
+  }
+  EXPECT_EQ(Count(), "0");
+  // The writer recovers: the next batch commits.
+  EXPECT_TRUE(gc.Run(Insert(3)).ok());
+  EXPECT_EQ(Count(), "1");
+}
+
+TEST_F(GroupCommitTest, StopFlushesQueuedOpsThenRefusesNewOnes) {
+  auto gc = std::make_unique<GroupCommit>(
+      pg->Conninfo(db_), nullptr,
+      GroupCommitOptions{128, microseconds(5000000)});
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 10; ++i) {
+    gc->Submit(Insert(i), [&](absl::Status s) { ok += s.ok(); });
+  }
+  const auto start = std::chrono::steady_clock::now();
+  gc->Stop();  // must not wait out the 5 s batch window
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(2000));
+  EXPECT_EQ(ok.load(), 10);
+  EXPECT_EQ(Count(), "10");
+  std::promise<absl::Status> late;
+  gc->Submit(Insert(99), [&](absl::Status s) { late.set_value(s); });
+  EXPECT_EQ(late.get_future().get().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Count(), "10");
+}
+
+TEST_F(GroupCommitTest, DatabaseDownAnswersUnavailable) {
+  GroupCommit gc(
+      "host=127.0.0.1 port=1 dbname=x user=postgres connect_timeout=2", nullptr,
+      GroupCommitOptions{8, microseconds(1000)});
+  const absl::Status s = gc.Run(Insert(1));
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+}
+
+}  // namespace
+}  // namespace turnstile::coordinator

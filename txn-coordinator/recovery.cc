@@ -1,0 +1,82 @@
+#include "txn-coordinator/recovery.h"
+
+#include <spdlog/spdlog.h>
+
+#include "txn-coordinator/metrics.h"
+
+namespace turnstile::coordinator {
+
+Recovery::Recovery(RecoveryOptions options, LogStore* log, Driver* driver)
+    : options_(options), log_(log), driver_(driver) {}
+
+Recovery::~Recovery() { Stop(); }
+
+void Recovery::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Recovery::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+int Recovery::Tick() {
+  int handed = 0;
+  auto expired = log_->CancelExpired(options_.batch);
+  if (!expired.ok()) {
+    spdlog::warn("event=recovery_deadline_failed error=\"{}\"",
+                 std::string(expired.status().message()));
+  } else {
+    for (const auto& gid : *expired) {
+      M().aborted_deadline.Increment();
+      spdlog::info("event=txn_deadline_cancelled gid={}", gid);
+      driver_->Drive(gid);
+      ++handed;
+    }
+  }
+
+  const int room = std::min(options_.batch, driver_->Capacity());
+  if (room > 0) {
+    auto claimed = log_->ClaimDue(room);
+    if (!claimed.ok()) {
+      spdlog::warn("event=recovery_claim_failed error=\"{}\"",
+                   std::string(claimed.status().message()));
+    } else {
+      M().recovery_claimed.Increment(static_cast<double>(claimed->size()));
+      for (const auto& gid : *claimed) {
+        spdlog::debug("event=txn_claimed gid={}", gid);
+        driver_->Drive(gid);
+        ++handed;
+      }
+    }
+  }
+
+  const auto now = std::chrono::steady_clock::now();
+  if (now >= next_gauge_) {
+    next_gauge_ = now + options_.stuck_gauge_every;
+    if (auto stuck = log_->CountStuck(); stuck.ok()) {
+      M().stuck_branches.Set(static_cast<double>(*stuck));
+    }
+  }
+  return handed;
+}
+
+void Recovery::Loop() {
+  spdlog::info("event=recovery_started poll_ms={} owner={}",
+               options_.poll.count(), log_->owner());
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    const int handed = Tick();
+    lock.lock();
+    // A full batch means more is waiting: go again without sleeping.
+    if (handed >= options_.batch) continue;
+    cv_.wait_for(lock, options_.poll, [&] { return stopping_; });
+  }
+}
+
+}  // namespace turnstile::coordinator
