@@ -1,0 +1,73 @@
+// The two small interfaces the order flow (order_flow.h) runs against, so that
+// its step logic can be unit-tested with fakes: Peers (the coordinator and
+// the participants' Try RPCs; grpc_peers.h is the real one) and OrderRepo
+// (the order's own rows; store.h is the real one).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "services/order/model.h"
+#include "turnstile/v1/coordinator.pb.h"
+#include "turnstile/v1/inventory.pb.h"
+#include "turnstile/v1/payment.pb.h"
+#include "turnstile/v1/seat.pb.h"
+
+namespace turnstile::order {
+
+using Clock = std::chrono::system_clock;
+using Deadline = Clock::time_point;
+
+// Completion of an asynchronous call: runs exactly once, possibly on another
+// thread (or inline), and must not block.
+template <typename T>
+using Done = std::function<void(absl::StatusOr<T>)>;
+
+class Peers {
+ public:
+  virtual ~Peers() = default;
+
+  // Coordinator calls block the caller until `deadline`.
+  virtual absl::StatusOr<v1::BeginResponse> Begin(const v1::BeginRequest& req,
+                                                  Deadline deadline) = 0;
+  virtual absl::Status RegisterBranch(const v1::RegisterBranchRequest& req,
+                                      Deadline deadline) = 0;
+  virtual absl::StatusOr<v1::CommitResponse> Commit(
+      const v1::CommitRequest& req, Deadline deadline) = 0;
+  virtual absl::StatusOr<v1::AbortResponse> Abort(const v1::AbortRequest& req,
+                                                  Deadline deadline) = 0;
+  // Used only to explain why a transaction refused (paid, expired, ...).
+  virtual absl::StatusOr<v1::Transaction> GetTransaction(
+      const v1::GetTransactionRequest& req, Deadline deadline) = 0;
+
+  // Try calls are asynchronous so that the flow runs them in parallel.
+  virtual void ReserveStock(const v1::ReserveStockRequest& req,
+                            Deadline deadline,
+                            Done<v1::ReserveStockResponse> done) = 0;
+  virtual void HoldSeats(const v1::HoldSeatsRequest& req, Deadline deadline,
+                         Done<v1::HoldSeatsResponse> done) = 0;
+  virtual void AuthorizePayment(const v1::AuthorizePaymentRequest& req,
+                                Deadline deadline,
+                                Done<v1::AuthorizePaymentResponse> done) = 0;
+};
+
+class OrderRepo {
+ public:
+  virtual ~OrderRepo() = default;
+
+  virtual absl::StatusOr<std::optional<OrderRecord>> FindByRequest(
+      const std::string& user_id, const std::string& request_id) = 0;
+  virtual absl::StatusOr<std::optional<OrderRecord>> Get(
+      const std::string& order_id) = 0;
+  // The order branch's Try (through the barrier): inserts the order, its
+  // items and the first status-log row with `reason`. OK on a repeat;
+  // ABORTED (BRANCH_CANCELLED) if the branch was already cancelled.
+  virtual absl::Status TryCreate(const OrderRecord& order,
+                                 const std::string& reason) = 0;
+};
+
+}  // namespace turnstile::order

@@ -1,0 +1,107 @@
+#include "services/order/grpc_peers.h"
+
+#include "services/common/clients.h"
+#include "services/common/status.h"
+
+namespace turnstile::order {
+namespace {
+
+// One blocking unary call with a deadline.
+template <typename Stub, typename Req, typename Resp>
+absl::StatusOr<Resp> Call(Stub* stub,
+                          grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                       const Req&, Resp*),
+                          const Req& req, Deadline deadline) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(deadline);
+  Resp resp;
+  grpc::Status status = (stub->*method)(&ctx, req, &resp);
+  if (!status.ok()) return FromGrpc(status);
+  return resp;
+}
+
+// State of one callback call; kept alive by the completion callback.
+template <typename Req, typename Resp>
+struct AsyncCall {
+  grpc::ClientContext ctx;
+  Req req;
+  Resp resp;
+};
+
+template <typename Req, typename Resp, typename Start>
+void CallAsync(const Req& req, Deadline deadline, Done<Resp> done,
+               Start start) {
+  auto call = std::make_shared<AsyncCall<Req, Resp>>();
+  call->req = req;
+  call->ctx.set_deadline(deadline);
+  start(&call->ctx, &call->req, &call->resp,
+        [call, done = std::move(done)](grpc::Status status) {
+          if (status.ok()) {
+            done(std::move(call->resp));
+          } else {
+            done(FromGrpc(status));
+          }
+        });
+}
+
+}  // namespace
+
+GrpcPeers::GrpcPeers(const PeerTargets& targets)
+    : coordinator_(v1::Coordinator::NewStub(MakeChannel(targets.coordinator))),
+      inventory_(v1::Inventory::NewStub(MakeChannel(targets.inventory))),
+      seat_(v1::Seat::NewStub(MakeChannel(targets.seat))),
+      payment_(v1::Payment::NewStub(MakeChannel(targets.payment))) {}
+
+absl::StatusOr<v1::BeginResponse> GrpcPeers::Begin(const v1::BeginRequest& req,
+                                                   Deadline deadline) {
+  return Call(coordinator_.get(), &v1::Coordinator::Stub::Begin, req, deadline);
+}
+
+absl::Status GrpcPeers::RegisterBranch(const v1::RegisterBranchRequest& req,
+                                       Deadline deadline) {
+  return Call(coordinator_.get(), &v1::Coordinator::Stub::RegisterBranch, req,
+              deadline)
+      .status();
+}
+
+absl::StatusOr<v1::CommitResponse> GrpcPeers::Commit(
+    const v1::CommitRequest& req, Deadline deadline) {
+  return Call(coordinator_.get(), &v1::Coordinator::Stub::Commit, req,
+              deadline);
+}
+
+absl::StatusOr<v1::AbortResponse> GrpcPeers::Abort(const v1::AbortRequest& req,
+                                                   Deadline deadline) {
+  return Call(coordinator_.get(), &v1::Coordinator::Stub::Abort, req, deadline);
+}
+
+absl::StatusOr<v1::Transaction> GrpcPeers::GetTransaction(
+    const v1::GetTransactionRequest& req, Deadline deadline) {
+  return Call(coordinator_.get(), &v1::Coordinator::Stub::GetTransaction, req,
+              deadline);
+}
+
+void GrpcPeers::ReserveStock(const v1::ReserveStockRequest& req,
+                             Deadline deadline,
+                             Done<v1::ReserveStockResponse> done) {
+  CallAsync<v1::ReserveStockRequest, v1::ReserveStockResponse>(
+      req, deadline, std::move(done),
+      [this](auto... args) { inventory_->async()->ReserveStock(args...); });
+}
+
+void GrpcPeers::HoldSeats(const v1::HoldSeatsRequest& req, Deadline deadline,
+                          Done<v1::HoldSeatsResponse> done) {
+  CallAsync<v1::HoldSeatsRequest, v1::HoldSeatsResponse>(
+      req, deadline, std::move(done),
+      [this](auto... args) { seat_->async()->HoldSeats(args...); });
+}
+
+void GrpcPeers::AuthorizePayment(const v1::AuthorizePaymentRequest& req,
+                                 Deadline deadline,
+                                 Done<v1::AuthorizePaymentResponse> done) {
+  CallAsync<v1::AuthorizePaymentRequest, v1::AuthorizePaymentResponse>(
+      req, deadline, std::move(done),
+      [this](auto... args) { payment_->async()->AuthorizePayment(args...); });
+}
+
+}  // namespace turnstile::order

@@ -1,0 +1,53 @@
+// The real Peers (flow_ports.h): gRPC stubs to the coordinator and the three
+// participants, created once over shared channels (clients.h). Try calls use
+// the callback API so that the flow fans them out without a thread each.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "services/order/flow_ports.h"
+#include "turnstile/v1/coordinator.grpc.pb.h"
+#include "turnstile/v1/inventory.grpc.pb.h"
+#include "turnstile/v1/payment.grpc.pb.h"
+#include "turnstile/v1/seat.grpc.pb.h"
+
+namespace turnstile::order {
+
+struct PeerTargets {
+  std::string coordinator;
+  std::string inventory;
+  std::string seat;
+  std::string payment;
+};
+
+class GrpcPeers final : public Peers {
+ public:
+  explicit GrpcPeers(const PeerTargets& targets);
+
+  absl::StatusOr<v1::BeginResponse> Begin(const v1::BeginRequest& req,
+                                          Deadline deadline) override;
+  absl::Status RegisterBranch(const v1::RegisterBranchRequest& req,
+                              Deadline deadline) override;
+  absl::StatusOr<v1::CommitResponse> Commit(const v1::CommitRequest& req,
+                                            Deadline deadline) override;
+  absl::StatusOr<v1::AbortResponse> Abort(const v1::AbortRequest& req,
+                                          Deadline deadline) override;
+  absl::StatusOr<v1::Transaction> GetTransaction(
+      const v1::GetTransactionRequest& req, Deadline deadline) override;
+  void ReserveStock(const v1::ReserveStockRequest& req, Deadline deadline,
+                    Done<v1::ReserveStockResponse> done) override;
+  void HoldSeats(const v1::HoldSeatsRequest& req, Deadline deadline,
+                 Done<v1::HoldSeatsResponse> done) override;
+  void AuthorizePayment(const v1::AuthorizePaymentRequest& req,
+                        Deadline deadline,
+                        Done<v1::AuthorizePaymentResponse> done) override;
+
+ private:
+  std::unique_ptr<v1::Coordinator::Stub> coordinator_;
+  std::unique_ptr<v1::Inventory::Stub> inventory_;
+  std::unique_ptr<v1::Seat::Stub> seat_;
+  std::unique_ptr<v1::Payment::Stub> payment_;
+};
+
+}  // namespace turnstile::order

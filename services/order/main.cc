@@ -1,0 +1,95 @@
+// turnstile-order: the client-facing order API and the initiator of every
+// order's global transaction; also the participant for the order row itself.
+// Migrates its database, then serves turnstile.v1.Order and
+// turnstile.v1.Participant on one port until SIGTERM.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "services/common/migrate.h"
+#include "services/common/pg_pool.h"
+#include "services/common/process.h"
+#include "services/order/grpc_peers.h"
+#include "services/order/order_flow.h"
+#include "services/order/service.h"
+#include "services/order/store.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50054", "host:port to serve on");
+ABSL_FLAG(std::string, pg,
+          "host=127.0.0.1 port=5432 dbname=turnstile_order user=postgres",
+          "libpq connection string of the order database");
+ABSL_FLAG(int, pg_pool_size, 16, "PostgreSQL connections");
+ABSL_FLAG(std::string, coordinator, "127.0.0.1:50050", "Coordinator address");
+ABSL_FLAG(std::string, inventory, "127.0.0.1:50051", "Inventory address");
+ABSL_FLAG(std::string, seat, "127.0.0.1:50052", "Seat service address");
+ABSL_FLAG(std::string, payment, "127.0.0.1:50053", "Payment service address");
+ABSL_FLAG(int, rpc_timeout_ms, 2000,
+          "Deadline of each outgoing call (not the transaction timeout)");
+ABSL_FLAG(int, pay_now_timeout_ms, 30000,
+          "Transaction timeout of a pay_now order");
+ABSL_FLAG(int, default_payment_window_s, 900,
+          "Payment window when PlaceOrder leaves it 0");
+ABSL_FLAG(int, try_retry_initial_ms, 50,
+          "First backoff before retrying a transiently failed call");
+ABSL_FLAG(int, try_retry_max_ms, 1000, "Backoff cap between retries");
+
+int main(int argc, char** argv) {
+  turnstile::InitProcess(argc, argv, "order");
+  const std::string pg = absl::GetFlag(FLAGS_pg);
+  const int pool_size = std::max(1, absl::GetFlag(FLAGS_pg_pool_size));
+
+  // PostgreSQL may still be starting next to us: retry briefly.
+  absl::StatusOr<int> migrated;
+  for (int attempt = 0; attempt < 60; ++attempt) {
+    migrated = turnstile::Migrate(pg, turnstile::MigrationDir("order"));
+    if (migrated.ok() ||
+        migrated.status().code() != absl::StatusCode::kUnavailable) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  if (!migrated.ok()) {
+    spdlog::critical("event=migrate_failed error=\"{}\"",
+                     migrated.status().ToString());
+    return 1;
+  }
+
+  using std::chrono::milliseconds;
+  turnstile::order::FlowOptions options;
+  options.rpc_timeout =
+      milliseconds(std::max(1, absl::GetFlag(FLAGS_rpc_timeout_ms)));
+  options.pay_now_timeout =
+      milliseconds(std::max(1, absl::GetFlag(FLAGS_pay_now_timeout_ms)));
+  options.default_window_s =
+      std::clamp(absl::GetFlag(FLAGS_default_payment_window_s), 1,
+                 turnstile::order::kMaxWindowSeconds);
+  options.backoff.initial =
+      milliseconds(std::max(1, absl::GetFlag(FLAGS_try_retry_initial_ms)));
+  options.backoff.max =
+      milliseconds(std::max(absl::GetFlag(FLAGS_try_retry_max_ms),
+                            static_cast<int>(options.backoff.initial.count())));
+
+  turnstile::PgPool pool(pg, pool_size, &turnstile::order::OrderStore::Prepare);
+  turnstile::order::OrderStore store(pool);
+  turnstile::order::GrpcPeers peers(
+      {absl::GetFlag(FLAGS_coordinator), absl::GetFlag(FLAGS_inventory),
+       absl::GetFlag(FLAGS_seat), absl::GetFlag(FLAGS_payment)});
+  turnstile::order::OrderFlow flow(peers, store, options);
+  turnstile::order::OrderService api(flow, store);
+  turnstile::order::OrderParticipant participant(store);
+  spdlog::info(
+      "event=config rpc_timeout_ms={} pay_now_timeout_ms={} "
+      "default_payment_window_s={} coordinator={} inventory={} "
+      "seat={} payment={}",
+      options.rpc_timeout.count(), options.pay_now_timeout.count(),
+      options.default_window_s, absl::GetFlag(FLAGS_coordinator),
+      absl::GetFlag(FLAGS_inventory), absl::GetFlag(FLAGS_seat),
+      absl::GetFlag(FLAGS_payment));
+  return turnstile::ServeGrpc(
+      {absl::GetFlag(FLAGS_listen), pool_size + 4, "order"},
+      {&api, &participant});
+}

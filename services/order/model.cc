@@ -1,0 +1,52 @@
+#include "services/order/model.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace turnstile::order {
+
+const char* StateName(OrderState state) {
+  switch (state) {
+    case OrderState::kPending:
+      return "PENDING";
+    case OrderState::kPendingPayment:
+      return "PENDING_PAYMENT";
+    case OrderState::kPaid:
+      return "PAID";
+    case OrderState::kCancelled:
+      return "CANCELLED";
+    case OrderState::kExpired:
+      return "EXPIRED";
+    case OrderState::kFailed:
+      return "FAILED";
+  }
+  return "UNKNOWN";
+}
+
+std::optional<OrderState> ParseState(const std::string& name) {
+  for (OrderState s :
+       {OrderState::kPending, OrderState::kPendingPayment, OrderState::kPaid,
+        OrderState::kCancelled, OrderState::kExpired, OrderState::kFailed}) {
+    if (name == StateName(s)) return s;
+  }
+  return std::nullopt;
+}
+
+bool IsOpen(OrderState state) {
+  return state == OrderState::kPending || state == OrderState::kPendingPayment;
+}
+
+CancelTarget CancelTargetFor(v1::CancelReason reason) {
+  switch (reason) {
+    case v1::CANCEL_REASON_DEADLINE:
+      return {OrderState::kExpired, "cancelled: DEADLINE"};
+    case v1::CANCEL_REASON_USER:
+      return {OrderState::kCancelled, "cancelled: USER"};
+    case v1::CANCEL_REASON_TRY_FAILED:
+      return {OrderState::kFailed, "cancelled: TRY_FAILED"};
+    default:
+      return {OrderState::kFailed,
+              absl::StrCat("cancelled: reason ", static_cast<int>(reason))};
+  }
+}
+
+}  // namespace turnstile::order

@@ -1,0 +1,646 @@
+#include "services/order/order_flow.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "prometheus/counter.h"
+#include "services/common/process.h"
+#include "services/common/status.h"
+#include "services/common/time_util.h"
+
+namespace turnstile::order {
+namespace {
+
+constexpr char kInventory[] = "inventory";
+constexpr char kSeat[] = "seat";
+constexpr char kPayment[] = "payment";
+
+prometheus::Family<prometheus::Counter>& TryRetries() {
+  static auto& family = prometheus::BuildCounter()
+                            .Name("turnstile_order_try_retries_total")
+                            .Help(
+                                "Try attempts repeated after a transient "
+                                "failure, by branch")
+                            .Register(Metrics());
+  return family;
+}
+
+prometheus::Family<prometheus::Counter>& Aborts() {
+  static auto& family = prometheus::BuildCounter()
+                            .Name("turnstile_order_aborts_total")
+                            .Help(
+                                "Transactions aborted by the order service, "
+                                "by failing branch and reason")
+                            .Register(Metrics());
+  return family;
+}
+
+Deadline FromMicros(int64_t micros) {
+  return Deadline(std::chrono::duration_cast<Clock::duration>(
+      std::chrono::microseconds(micros)));
+}
+
+int64_t MicrosOf(Deadline t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             t.time_since_epoch())
+      .count();
+}
+
+const absl::Status& StatusOf(const absl::Status& s) { return s; }
+template <typename T>
+absl::Status StatusOf(const absl::StatusOr<T>& s) {
+  return s.status();
+}
+
+// Repeats an idempotent blocking call while it fails transiently and the
+// next attempt would start before `until` (one attempt at least).
+template <typename F>
+auto Retry(const RetryPolicy& policy, Deadline until, F&& call)
+    -> decltype(call(Deadline())) {
+  for (int attempt = 1;; ++attempt) {
+    auto result = call(Clock::now() + policy.call_timeout);
+    const absl::Status status = StatusOf(result);
+    if (status.ok() || !IsRetryable(status)) return result;
+    const Deadline next = Clock::now() + BackoffDelay(policy.backoff, attempt);
+    if (next >= until) return result;
+    std::this_thread::sleep_until(next);
+  }
+}
+
+// The same status prefixed with where it came from, reason kept.
+absl::Status From(const std::string& where, const absl::Status& status) {
+  return Error(status.code(), ReasonOf(status),
+               absl::StrCat(where, ": ", status.message()));
+}
+
+// The failure to report: a refusal before a transient error before "not
+// attempted".
+std::optional<size_t> FirstFailure(const std::vector<TryResult>& results) {
+  std::optional<size_t> transient, any;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const absl::Status& s = results[i].status;
+    if (s.ok()) continue;
+    if (!any) any = i;
+    if (s.code() == absl::StatusCode::kCancelled) continue;
+    if (!IsRetryable(s)) return i;
+    if (!transient) transient = i;
+  }
+  return transient ? transient : any;
+}
+
+// Printable, bounded, valid UTF-8 text for the coordinator's detail field.
+std::string Detail(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    out.push_back(u < 0x20 || u == 0x7f ? ' ' : c);
+  }
+  if (out.size() > 500) {
+    size_t cut = 500;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) {
+      --cut;
+    }
+    out.resize(cut);
+  }
+  return out;
+}
+
+v1::TxnRef* SetTxn(v1::TxnRef* txn, const std::string& gid,
+                   const char* branch) {
+  txn->set_gid(gid);
+  txn->set_branch_id(branch);
+  return txn;
+}
+
+void AddBranch(v1::BeginRequest& begin, const char* branch) {
+  auto* spec = begin.add_branches();
+  spec->set_branch_id(branch);
+  spec->set_participant(branch);
+}
+
+// Wraps an asynchronous Try as a fan-out task storing its response.
+template <typename Req, typename Resp, typename Method>
+TryTask MakeTask(const char* branch, const Req& req, Resp& out, Method method) {
+  return TryTask{
+      branch, [&req, &out, method](Deadline deadline,
+                                   std::function<void(absl::Status)> done) {
+        method(req, deadline,
+               [&out, done = std::move(done)](absl::StatusOr<Resp> result) {
+                 absl::Status status = result.status();
+                 if (status.ok()) out = std::move(*result);
+                 done(std::move(status));
+               });
+      }};
+}
+
+bool SamePrice(const v1::Money& money, const std::string& currency) {
+  return money.currency() == currency;
+}
+
+}  // namespace
+
+absl::StatusOr<PricedOrder> PriceOrder(const PlaceOrderInput& input,
+                                       const v1::ReserveStockResponse& stock,
+                                       const v1::HoldSeatsResponse& seats) {
+  std::map<std::string, const v1::ReservedItem*> by_sku;
+  for (const auto& item : stock.items()) by_sku[item.sku_id()] = &item;
+  std::map<std::string, const v1::SeatInfo*> by_seat;
+  for (const auto& seat : seats.seats()) by_seat[seat.seat_id()] = &seat;
+  auto bad = [](const std::string& what) {
+    return Error(absl::StatusCode::kInternal, "BAD_PEER_RESPONSE", what);
+  };
+
+  PricedOrder priced;
+  __int128 total = 0;
+  auto add = [&](const v1::Money& price, int64_t quantity,
+                 const std::string& what) -> absl::Status {
+    if (price.minor_units() < 0 || price.currency().size() != 3) {
+      return bad(absl::StrCat("invalid price for ", what));
+    }
+    if (priced.currency.empty()) priced.currency = price.currency();
+    if (!SamePrice(price, priced.currency)) {
+      return Refused(
+          "MIXED_CURRENCY",
+          absl::StrCat("the lines are priced in ", priced.currency, " and ",
+                       price.currency(), "; one order takes one currency"));
+    }
+    total += static_cast<__int128>(price.minor_units()) * quantity;
+    return absl::OkStatus();
+  };
+
+  int line_no = 0;
+  for (const auto& line : input.lines) {
+    if (!line.is_seat()) {
+      auto it = by_sku.find(line.sku_id);
+      if (it == by_sku.end() || it->second->quantity() != line.quantity) {
+        return bad(absl::StrCat("inventory did not reserve ", line.quantity,
+                                " of ", line.sku_id));
+      }
+      if (auto s = add(it->second->unit_price(), line.quantity, line.sku_id);
+          !s.ok()) {
+        return s;
+      }
+      priced.items.push_back(OrderItem{"sku", line.sku_id, "", "",
+                                       line.quantity,
+                                       it->second->unit_price().minor_units()});
+      ++line_no;
+      continue;
+    }
+    for (const auto& seat_id : line.seat_ids) {
+      auto it = by_seat.find(seat_id);
+      if (it == by_seat.end()) {
+        return bad(absl::StrCat("seat service did not hold ", seat_id));
+      }
+      if (auto s = add(it->second->price(), 1, seat_id); !s.ok()) return s;
+      priced.items.push_back(OrderItem{"seat", "", line.event_id, seat_id, 1,
+                                       it->second->price().minor_units()});
+      ++line_no;
+    }
+  }
+  if (total > kMaxTotal) {
+    return Refused("TOTAL_TOO_LARGE", absl::StrCat("the order total exceeds ",
+                                                   kMaxTotal, " minor units"));
+  }
+  priced.total_minor = static_cast<int64_t>(total);
+  return priced;
+}
+
+PlaceOrderInput InputFromRecord(const OrderRecord& order) {
+  PlaceOrderInput in;
+  in.user_id = order.user_id;
+  in.request_id = order.request_id;
+  in.pay_now = order.pay_now;
+  int seat_line = -1;
+  for (const auto& item : order.items) {
+    if (item.kind == "seat") {
+      if (seat_line < 0) {
+        seat_line = static_cast<int>(in.lines.size());
+        in.lines.push_back(LineInput{"", 0, item.event_id, {}});
+      }
+      in.lines[seat_line].seat_ids.push_back(item.seat_id);
+      in.lines[seat_line].quantity = in.lines[seat_line].seat_ids.size();
+    } else {
+      in.lines.push_back(LineInput{item.sku_id, item.quantity, "", {}});
+    }
+  }
+  return in;
+}
+
+OrderFlow::OrderFlow(Peers& peers, OrderRepo& repo, FlowOptions options)
+    : peers_(peers),
+      repo_(repo),
+      options_(options),
+      policy_{options.backoff, options.rpc_timeout} {}
+
+absl::StatusOr<OrderRecord> OrderFlow::Load(const std::string& order_id) {
+  auto row = repo_.Get(order_id);
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) {
+    return Error(absl::StatusCode::kInternal, "ORDER_MISSING",
+                 absl::StrCat("order ", order_id, " has no row"));
+  }
+  return std::move(**row);
+}
+
+absl::StatusOr<OrderRecord> OrderFlow::LoadOwned(const std::string& order_id,
+                                                 const std::string& user_id) {
+  auto row = repo_.Get(order_id);
+  if (!row.ok()) return row.status();
+  // Someone else's order is reported exactly like a missing one.
+  if (!row->has_value() || (**row).user_id != user_id) {
+    return NotFound(absl::StrCat("order ", order_id, " not found"));
+  }
+  return std::move(**row);
+}
+
+absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
+                                                  Deadline client_deadline) {
+  auto existing = repo_.FindByRequest(input.user_id, input.request_id);
+  if (!existing.ok()) return existing.status();
+  PlaceOrderInput in = input;
+  if (existing->has_value()) {
+    const OrderRecord& row = **existing;
+    if (row.state != OrderState::kPending) return row;
+    // A pay_now order still in flight (or whose initiator died): drive it
+    // again with what was stored; every step is idempotent.
+    in = InputFromRecord(row);
+    spdlog::info("event=order_redrive gid={} user={}", row.order_id,
+                 row.user_id);
+  }
+
+  bool has_stock = false, has_seat = false;
+  for (const auto& line : in.lines)
+    (line.is_seat() ? has_seat : has_stock) = true;
+  const int window_s =
+      in.payment_window_s > 0 ? in.payment_window_s : options_.default_window_s;
+  const std::chrono::milliseconds timeout =
+      in.pay_now ? options_.pay_now_timeout
+                 : std::chrono::milliseconds(int64_t{window_s} * 1000);
+
+  // 1. Begin, all branches declared up front (one log write).
+  v1::BeginRequest begin;
+  begin.set_request_id(absl::StrCat(in.user_id, "/", in.request_id));
+  begin.set_timeout_ms(timeout.count());
+  AddBranch(begin, kOrderBranch);
+  if (has_stock) AddBranch(begin, kInventory);
+  if (has_seat) AddBranch(begin, kSeat);
+  if (in.pay_now) AddBranch(begin, kPayment);
+  auto begun = Retry(
+      policy_,
+      std::min({client_deadline, Clock::now() + timeout, CoordinatorBudget()}),
+      [&](Deadline d) { return peers_.Begin(begin, d); });
+  if (!begun.ok()) return From("coordinator Begin", begun.status());
+  const std::string gid = begun->gid();
+  const Deadline txn_deadline = begun->has_deadline()
+                                    ? FromMicros(ToMicros(begun->deadline()))
+                                    : Clock::now() + timeout;
+  if (existing->has_value() &&
+      !absl::EqualsIgnoreCase(gid, (**existing).order_id)) {
+    // The coordinator no longer knows the transaction (retention): nothing
+    // left to drive; its deadline has long passed.
+    spdlog::warn("event=order_redrive_unknown_txn order={} gid={}",
+                 (**existing).order_id, gid);
+    return **existing;
+  }
+  if (begun->state() != v1::TXN_STATE_TRYING) {
+    return Settle(gid, begun->state());
+  }
+  const Deadline try_until = std::min(txn_deadline, client_deadline);
+  const RetryObserver on_retry = [&gid](const std::string& branch,
+                                        const absl::Status& status,
+                                        int attempt) {
+    TryRetries().Add({{"branch", branch}}).Increment();
+    spdlog::info("event=try_retry gid={} branch={} attempt={} error=\"{}\"",
+                 gid, branch, attempt, status.ToString());
+  };
+
+  // 2. Stock and seats in parallel.
+  v1::ReserveStockRequest stock_req;
+  v1::HoldSeatsRequest seat_req;
+  v1::ReserveStockResponse stock;
+  v1::HoldSeatsResponse seats;
+  std::vector<TryTask> tasks;
+  if (has_stock) {
+    SetTxn(stock_req.mutable_txn(), gid, kInventory);
+    stock_req.set_user_id(in.user_id);
+    for (const auto& line : in.lines) {
+      if (line.is_seat()) continue;
+      auto* item = stock_req.add_items();
+      item->set_sku_id(line.sku_id);
+      item->set_quantity(line.quantity);
+    }
+    tasks.push_back(MakeTask(kInventory, stock_req, stock, [this](auto&&... a) {
+      peers_.ReserveStock(a...);
+    }));
+  }
+  if (has_seat) {
+    SetTxn(seat_req.mutable_txn(), gid, kSeat);
+    seat_req.set_user_id(in.user_id);
+    for (const auto& line : in.lines) {
+      if (!line.is_seat()) continue;
+      seat_req.set_event_id(line.event_id);
+      for (const auto& seat : line.seat_ids) seat_req.add_seat_ids(seat);
+    }
+    tasks.push_back(MakeTask(kSeat, seat_req, seats,
+                             [this](auto&&... a) { peers_.HoldSeats(a...); }));
+  }
+  auto results = RunTries(tasks, policy_, try_until, on_retry);
+  if (auto failed = FirstFailure(results)) {
+    return AbortAfter(gid, tasks[*failed].branch, results[*failed].status);
+  }
+
+  // 3. Price, then the order row and (pay_now) the payment in parallel.
+  auto priced = PriceOrder(in, stock, seats);
+  if (!priced.ok()) return AbortAfter(gid, "pricing", priced.status());
+  OrderRecord order;
+  order.order_id = gid;
+  order.user_id = in.user_id;
+  order.request_id = in.request_id;
+  order.state = in.pay_now ? OrderState::kPending : OrderState::kPendingPayment;
+  order.pay_now = in.pay_now;
+  order.total_minor = priced->total_minor;
+  order.currency = priced->currency;
+  order.expires_at_us = in.pay_now ? 0 : MicrosOf(txn_deadline);
+  order.items = priced->items;
+  const std::string reason =
+      in.pay_now ? std::string("placed (pay_now)")
+                 : absl::StrCat("placed (payment window ", window_s, "s)");
+
+  v1::AuthorizePaymentRequest pay_req;
+  v1::AuthorizePaymentResponse paid;
+  tasks.clear();
+  // A free order has nothing to authorize; its payment branch confirms as
+  // a no-op.
+  if (in.pay_now && order.total_minor > 0) {
+    SetTxn(pay_req.mutable_txn(), gid, kPayment);
+    pay_req.set_user_id(in.user_id);
+    pay_req.mutable_amount()->set_currency(order.currency);
+    pay_req.mutable_amount()->set_minor_units(order.total_minor);
+    // Started first so that it is in flight while the local Try runs.
+    tasks.push_back(MakeTask(kPayment, pay_req, paid, [this](auto&&... a) {
+      peers_.AuthorizePayment(a...);
+    }));
+  }
+  tasks.push_back(TryTask{
+      kOrderBranch, [&](Deadline, std::function<void(absl::Status)> done) {
+        done(repo_.TryCreate(order, reason));
+      }});
+  results = RunTries(tasks, policy_, try_until, on_retry);
+  if (auto failed = FirstFailure(results)) {
+    return AbortAfter(gid, tasks[*failed].branch, results[*failed].status);
+  }
+  if (!in.pay_now) {
+    spdlog::info(
+        "event=order_reserved gid={} user={} total={} {} "
+        "window_s={}",
+        gid, in.user_id, order.total_minor, order.currency, window_s);
+    return Load(gid);
+  }
+  // 4. pay_now: decide.
+  return CommitAndLoad(gid, txn_deadline, client_deadline);
+}
+
+absl::StatusOr<OrderRecord> OrderFlow::Settle(const std::string& gid,
+                                              v1::TxnState state) {
+  if (state == v1::TXN_STATE_CONFIRMING) {
+    // Wait (bounded) for the confirmation that is already decided.
+    v1::CommitRequest commit;
+    commit.set_gid(gid);
+    commit.set_wait(true);
+    (void)peers_.Commit(commit, Clock::now() + options_.rpc_timeout);
+  }
+  auto row = repo_.Get(gid);
+  if (!row.ok()) return row.status();
+  if (row->has_value()) return std::move(**row);
+  if (state == v1::TXN_STATE_CONFIRMING || state == v1::TXN_STATE_CONFIRMED) {
+    return Error(
+        absl::StatusCode::kInternal, "ORDER_MISSING",
+        absl::StrCat("transaction ", gid, " committed without its order row"));
+  }
+  return Error(absl::StatusCode::kAborted, "REQUEST_ABORTED",
+               "an earlier attempt with this request_id was aborted; place "
+               "the order again with a new request_id");
+}
+
+absl::Status OrderFlow::AbortAfter(const std::string& gid,
+                                   const std::string& branch,
+                                   const absl::Status& status) {
+  const std::string reason = ReasonOf(status);
+  Aborts()
+      .Add({{"branch", branch}, {"reason", reason.empty() ? "OTHER" : reason}})
+      .Increment();
+  v1::AbortRequest abort;
+  abort.set_gid(gid);
+  abort.set_reason(v1::CANCEL_REASON_TRY_FAILED);
+  abort.set_detail(
+      Detail(absl::StrCat(branch, ": ", absl::StatusCodeToString(status.code()),
+                          " ", reason, ": ", status.message())));
+  abort.set_wait(false);
+  // Best effort: if the coordinator cannot be reached the deadline cancels
+  // the transaction anyway.
+  auto aborted = Retry(policy_, Clock::now() + 3 * options_.rpc_timeout,
+                       [&](Deadline d) { return peers_.Abort(abort, d); });
+  spdlog::info(
+      "event=order_aborted gid={} branch={} code={} reason={} "
+      "abort_ok={}",
+      gid, branch, absl::StatusCodeToString(status.code()), reason,
+      aborted.ok());
+  if (!aborted.ok()) {
+    spdlog::warn("event=abort_failed gid={} error=\"{}\"", gid,
+                 aborted.status().ToString());
+  }
+  return From(branch, status);
+}
+
+absl::StatusOr<OrderRecord> OrderFlow::CommitAndLoad(const std::string& gid,
+                                                     Deadline txn_deadline,
+                                                     Deadline client_deadline) {
+  v1::CommitRequest commit;
+  commit.set_gid(gid);
+  commit.set_wait(true);
+  // After the deadline Commit still answers definitively (ABORTED or the
+  // earlier decision), so retry a little past it.
+  const Deadline until =
+      std::min({client_deadline, txn_deadline + options_.rpc_timeout,
+                CoordinatorBudget()});
+  auto committed = Retry(policy_, until,
+                         [&](Deadline d) { return peers_.Commit(commit, d); });
+  if (!committed.ok()) {
+    const absl::Status& s = committed.status();
+    spdlog::info("event=commit_refused gid={} error=\"{}\"", gid, s.ToString());
+    if (IsRetryable(s)) {
+      return Error(absl::StatusCode::kUnavailable, "COMMIT_UNKNOWN",
+                   absl::StrCat("the outcome of order ", gid,
+                                " is not known yet; retry with the same "
+                                "request_id or read the order"));
+    }
+    if (s.code() == absl::StatusCode::kAborted) {
+      const std::string reason = ReasonOf(s);
+      return Error(absl::StatusCode::kAborted,
+                   reason.empty() ? "TXN_ABORTED" : reason,
+                   absl::StrCat("coordinator Commit: ", s.message()));
+    }
+    return From("coordinator Commit", s);
+  }
+  spdlog::info("event=order_committed gid={} state={}", gid,
+               v1::TxnState_Name(committed->state()));
+  return Load(gid);
+}
+
+std::optional<absl::Status> OrderFlow::ExplainClosed(const OrderRecord& order) {
+  v1::GetTransactionRequest get;
+  get.set_gid(order.order_id);
+  auto txn = peers_.GetTransaction(get, Clock::now() + options_.rpc_timeout);
+  v1::CancelReason why = v1::CANCEL_REASON_UNSPECIFIED;
+  if (txn.ok()) {
+    switch (txn->state()) {
+      case v1::TXN_STATE_TRYING:
+        return std::nullopt;
+      case v1::TXN_STATE_CONFIRMING:
+      case v1::TXN_STATE_CONFIRMED:
+        return Refused("ALREADY_PAID", "the order is already paid");
+      default:
+        why = txn->cancel_reason();
+    }
+  } else if (Clock::now() >= FromMicros(order.expires_at_us)) {
+    why = v1::CANCEL_REASON_DEADLINE;  // best guess without the coordinator
+  } else {
+    return std::nullopt;
+  }
+  switch (why) {
+    case v1::CANCEL_REASON_DEADLINE:
+      return Error(absl::StatusCode::kAborted, "ORDER_EXPIRED",
+                   "the payment window has closed");
+    case v1::CANCEL_REASON_USER:
+      return Error(absl::StatusCode::kAborted, "ORDER_CANCELLED",
+                   "the order was cancelled");
+    default:
+      return Error(absl::StatusCode::kAborted, "ORDER_FAILED",
+                   "the order's transaction was aborted");
+  }
+}
+
+namespace {
+
+// FAILED_PRECONDITION for an order that PayOrder / CancelOrder cannot act on.
+absl::Status NotOpen(const OrderRecord& order, const char* action) {
+  switch (order.state) {
+    case OrderState::kPaid:
+      return Refused("ALREADY_PAID", "the order is already paid");
+    case OrderState::kExpired:
+      return Refused("ORDER_EXPIRED", "the order has expired");
+    case OrderState::kCancelled:
+      return Refused("ORDER_CANCELLED", "the order is cancelled");
+    case OrderState::kFailed:
+      return Refused("ORDER_FAILED", "the order failed");
+    default:
+      return Refused("ORDER_NOT_PENDING_PAYMENT",
+                     absl::StrCat("a pay_now order cannot be ", action));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<OrderRecord> OrderFlow::PayOrder(const std::string& order_id,
+                                                const std::string& user_id,
+                                                Deadline client_deadline) {
+  auto order = LoadOwned(order_id, user_id);
+  if (!order.ok()) return order.status();
+  if (order->state != OrderState::kPendingPayment) {
+    return NotOpen(*order, "paid with PayOrder");
+  }
+  const std::string& gid = order->order_id;
+  const Deadline txn_deadline = FromMicros(order->expires_at_us);
+  if (Clock::now() >= txn_deadline) {
+    return Error(absl::StatusCode::kAborted, "ORDER_EXPIRED",
+                 "the payment window has closed");
+  }
+  const Deadline until = std::min(txn_deadline, client_deadline);
+  // A free order has nothing to authorize: commit without a payment branch.
+  if (order->total_minor > 0) {
+    v1::RegisterBranchRequest reg;
+    reg.set_gid(gid);
+    reg.mutable_branch()->set_branch_id(kPayment);
+    reg.mutable_branch()->set_participant(kPayment);
+    auto registered =
+        Retry(policy_, std::min(until, CoordinatorBudget()),
+              [&](Deadline d) { return peers_.RegisterBranch(reg, d); });
+    if (!registered.ok()) {
+      if (registered.code() == absl::StatusCode::kAborted ||
+          registered.code() == absl::StatusCode::kFailedPrecondition) {
+        if (auto why = ExplainClosed(*order)) return *why;
+      }
+      return From("coordinator RegisterBranch", registered);
+    }
+    v1::AuthorizePaymentRequest pay_req;
+    v1::AuthorizePaymentResponse paid;
+    SetTxn(pay_req.mutable_txn(), gid, kPayment);
+    pay_req.set_user_id(order->user_id);
+    pay_req.mutable_amount()->set_currency(order->currency);
+    pay_req.mutable_amount()->set_minor_units(order->total_minor);
+    const std::vector<TryTask> tasks = {
+        MakeTask(kPayment, pay_req, paid,
+                 [this](auto&&... a) { peers_.AuthorizePayment(a...); })};
+    auto results =
+        RunTries(tasks, policy_, until,
+                 [&gid](const std::string& branch, const absl::Status& status,
+                        int attempt) {
+                   TryRetries().Add({{"branch", branch}}).Increment();
+                   spdlog::info(
+                       "event=try_retry gid={} branch={} attempt={} "
+                       "error=\"{}\"",
+                       gid, branch, attempt, status.ToString());
+                 });
+    const absl::Status& s = results[0].status;
+    if (!s.ok()) {
+      // The transaction stays open: a later PayOrder may still succeed.
+      spdlog::info("event=payment_refused gid={} code={} reason={}", gid,
+                   absl::StatusCodeToString(s.code()), ReasonOf(s));
+      if (s.code() == absl::StatusCode::kAborted) {
+        if (auto why = ExplainClosed(*order)) return *why;
+      }
+      return From(kPayment, s);
+    }
+  }
+  auto committed = CommitAndLoad(gid, txn_deadline, client_deadline);
+  if (!committed.ok() &&
+      committed.status().code() == absl::StatusCode::kAborted) {
+    if (auto why = ExplainClosed(*order)) return *why;
+    return Error(absl::StatusCode::kAborted, "ORDER_EXPIRED",
+                 "the payment window has closed");
+  }
+  return committed;
+}
+
+absl::StatusOr<OrderRecord> OrderFlow::CancelOrder(const std::string& order_id,
+                                                   const std::string& user_id,
+                                                   Deadline client_deadline) {
+  auto order = LoadOwned(order_id, user_id);
+  if (!order.ok()) return order.status();
+  if (order->state != OrderState::kPendingPayment) {
+    return NotOpen(*order, "cancelled with CancelOrder");
+  }
+  v1::AbortRequest abort;
+  abort.set_gid(order->order_id);
+  abort.set_reason(v1::CANCEL_REASON_USER);
+  abort.set_detail("cancelled by the user");
+  abort.set_wait(true);
+  auto aborted = Retry(policy_, std::min(client_deadline, CoordinatorBudget()),
+                       [&](Deadline d) { return peers_.Abort(abort, d); });
+  if (!aborted.ok()) {
+    if (aborted.status().code() == absl::StatusCode::kFailedPrecondition) {
+      if (auto why = ExplainClosed(*order)) return *why;
+    }
+    return From("coordinator Abort", aborted.status());
+  }
+  spdlog::info("event=order_cancel_requested gid={} state={}", order->order_id,
+               v1::TxnState_Name(aborted->state()));
+  return Load(order->order_id);
+}
+
+}  // namespace turnstile::order

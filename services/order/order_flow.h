@@ -1,0 +1,100 @@
+// The order flows of DESIGN.md §3.7 as a plain class over the Peers and
+// OrderRepo ports (flow_ports.h): PlaceOrder (reserve-then-pay and pay_now),
+// PayOrder and CancelOrder. It begins the global transaction, runs the Tries
+// of each step in parallel with retry of transient failures (fanout.h),
+// prices the order from the Tries' answers, aborts on any refusal and
+// commits. Handlers (service.cc) only validate and translate around it.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "services/common/backoff.h"
+#include "services/order/fanout.h"
+#include "services/order/flow_ports.h"
+#include "services/order/model.h"
+#include "services/order/validation.h"
+
+namespace turnstile::order {
+
+// Largest total one payment can carry (Payment.AuthorizePayment's limit).
+inline constexpr int64_t kMaxTotal = 1'000'000'000'000;
+
+struct FlowOptions {
+  // Per outgoing call, separate from the transaction timeout.
+  std::chrono::milliseconds rpc_timeout{2000};
+  // Transaction timeout of a pay_now order.
+  std::chrono::milliseconds pay_now_timeout{30000};
+  // Payment window when the request leaves it 0.
+  int default_window_s = 900;
+  // Backoff between attempts of a call that failed transiently.
+  BackoffPolicy backoff{std::chrono::milliseconds(50),
+                        std::chrono::milliseconds(1000)};
+};
+
+// The lines priced from the Try responses, in request order.
+struct PricedOrder {
+  std::vector<OrderItem> items;
+  int64_t total_minor = 0;
+  std::string currency;
+};
+
+// FAILED_PRECONDITION MIXED_CURRENCY if the prices are in more than one
+// currency, TOTAL_TOO_LARGE above kMaxTotal; INTERNAL BAD_PEER_RESPONSE if a
+// response does not match what was asked.
+absl::StatusOr<PricedOrder> PriceOrder(const PlaceOrderInput& input,
+                                       const v1::ReserveStockResponse& stock,
+                                       const v1::HoldSeatsResponse& seats);
+
+// The request a stored order was placed with (to re-drive a PENDING order).
+PlaceOrderInput InputFromRecord(const OrderRecord& order);
+
+class OrderFlow {
+ public:
+  OrderFlow(Peers& peers, OrderRepo& repo, FlowOptions options);
+
+  // Idempotent on (user_id, request_id). Returns the order (PAID or PENDING
+  // for pay_now, PENDING_PAYMENT otherwise) or the refusing Try's error.
+  // `client_deadline` bounds retries (the caller would not see the answer).
+  absl::StatusOr<OrderRecord> PlaceOrder(const PlaceOrderInput& input,
+                                         Deadline client_deadline);
+  absl::StatusOr<OrderRecord> PayOrder(const std::string& order_id,
+                                       const std::string& user_id,
+                                       Deadline client_deadline);
+  absl::StatusOr<OrderRecord> CancelOrder(const std::string& order_id,
+                                          const std::string& user_id,
+                                          Deadline client_deadline);
+
+ private:
+  absl::StatusOr<OrderRecord> Load(const std::string& order_id);
+  absl::StatusOr<OrderRecord> LoadOwned(const std::string& order_id,
+                                        const std::string& user_id);
+  // Begin answered with a transaction already decided (a repeat).
+  absl::StatusOr<OrderRecord> Settle(const std::string& gid,
+                                     v1::TxnState state);
+  // Aborts after `branch` failed with `status` and returns that error.
+  absl::Status AbortAfter(const std::string& gid, const std::string& branch,
+                          const absl::Status& status);
+  // Commit{wait}; ABORTED is explained through the coordinator.
+  absl::StatusOr<OrderRecord> CommitAndLoad(const std::string& gid,
+                                            Deadline txn_deadline,
+                                            Deadline client_deadline);
+  // Why a transaction no longer accepts payment: ALREADY_PAID or ABORTED
+  // ORDER_EXPIRED / ORDER_CANCELLED / ORDER_FAILED; nullopt if still open.
+  std::optional<absl::Status> ExplainClosed(const OrderRecord& order);
+  // Coordinator calls are retried for at most 5 per-call timeouts: during
+  // an outage the caller gets UNAVAILABLE quickly instead of holding a
+  // handler thread (the transaction's deadline keeps everything safe).
+  Deadline CoordinatorBudget() const {
+    return Clock::now() + 5 * options_.rpc_timeout;
+  }
+
+  Peers& peers_;
+  OrderRepo& repo_;
+  const FlowOptions options_;
+  const RetryPolicy policy_;
+};
+
+}  // namespace turnstile::order

@@ -1,0 +1,52 @@
+// turnstile-payment: wallets and the payment participant of the TCC mesh.
+// Migrates its database, then serves turnstile.v1.Payment and
+// turnstile.v1.Participant on one port until SIGTERM.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "services/common/migrate.h"
+#include "services/common/pg_pool.h"
+#include "services/common/process.h"
+#include "services/payment/service.h"
+#include "services/payment/store.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50053", "host:port to serve on");
+ABSL_FLAG(std::string, pg,
+          "host=127.0.0.1 port=5432 dbname=turnstile_payment user=postgres",
+          "libpq connection string of the payment database");
+ABSL_FLAG(int, pg_pool_size, 16, "PostgreSQL connections");
+
+int main(int argc, char** argv) {
+  turnstile::InitProcess(argc, argv, "payment");
+  const std::string pg = absl::GetFlag(FLAGS_pg);
+  const int pool_size = std::max(1, absl::GetFlag(FLAGS_pg_pool_size));
+
+  // PostgreSQL may still be starting next to us: retry briefly.
+  absl::StatusOr<int> migrated;
+  for (int attempt = 0; attempt < 60; ++attempt) {
+    migrated = turnstile::Migrate(pg, turnstile::MigrationDir("payment"));
+    if (migrated.ok() ||
+        migrated.status().code() != absl::StatusCode::kUnavailable) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  if (!migrated.ok()) {
+    spdlog::critical("event=migrate_failed error=\"{}\"",
+                     migrated.status().ToString());
+    return 1;
+  }
+
+  turnstile::PgPool pool(pg, pool_size,
+                         &turnstile::payment::PaymentStore::Prepare);
+  turnstile::payment::PaymentStore store(pool);
+  turnstile::payment::PaymentService payment(store);
+  turnstile::payment::PaymentParticipant participant(store);
+  return turnstile::ServeGrpc(
+      {absl::GetFlag(FLAGS_listen), pool_size + 4, "payment"},
+      {&payment, &participant});
+}

@@ -1,0 +1,270 @@
+// The order store (services/order/store.h) on a real PostgreSQL: the order
+// branch's Try through the barrier (rows, items, first log row; repeats;
+// Try after Cancel), reads, keyset paging with ties, and the second phases
+// under concurrency, each checked on the tables.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <pqxx/pqxx>
+#include <set>
+#include <thread>
+
+#include "services/common/migrate.h"
+#include "services/common/status.h"
+#include "services/common/time_util.h"
+#include "services/common/uuid.h"
+#include "services/order/store.h"
+#include "tests/support/pg_cluster.h"
+
+namespace turnstile::order {
+namespace {
+
+using turnstile::testing::PgCluster;
+
+PgCluster* g_pg = nullptr;
+
+class PgEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    pg_ = PgCluster::Start();
+    g_pg = pg_.get();
+  }
+  void TearDown() override {
+    g_pg = nullptr;
+    pg_.reset();
+  }
+
+ private:
+  std::unique_ptr<PgCluster> pg_;
+};
+
+const auto* const kEnv =
+    ::testing::AddGlobalTestEnvironment(new PgEnvironment());
+
+class OrderStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    db_ = std::string("ostore_") + info->name();
+    for (auto& c : db_) c = static_cast<char>(std::tolower(c));
+    g_pg->CreateDatabase(db_);
+    auto migrated = Migrate(g_pg->Conninfo(db_), MigrationDir("order"));
+    ASSERT_TRUE(migrated.ok()) << migrated.status();
+    ASSERT_EQ(*migrated, 1);
+    pool_ =
+        std::make_unique<PgPool>(g_pg->Conninfo(db_), 8, &OrderStore::Prepare);
+    store_ = std::make_unique<OrderStore>(*pool_);
+  }
+
+  std::string Q(const std::string& sql) { return g_pg->Query(db_, sql); }
+  int64_t N(const std::string& sql) { return std::stoll(Q(sql)); }
+
+  static OrderRecord Order(const std::string& user, const std::string& req,
+                           OrderState state = OrderState::kPendingPayment) {
+    OrderRecord o;
+    o.order_id = NewUuidV7();
+    o.user_id = user;
+    o.request_id = req;
+    o.state = state;
+    o.pay_now = state == OrderState::kPending;
+    o.currency = "EUR";
+    o.expires_at_us = o.pay_now ? 0 : 1'900'000'000'123'456;
+    o.items = {{"sku", "sku-a", "", "", 3, 100},
+               {"seat", "", "ev-1", "A-1-2", 1, 2500},
+               {"seat", "", "ev-1", "A-1-1", 1, 2500}};
+    o.total_minor = 5300;
+    return o;
+  }
+
+  std::string db_;
+  std::unique_ptr<PgPool> pool_;
+  std::unique_ptr<OrderStore> store_;
+};
+
+TEST_F(OrderStoreTest, TryCreateWritesOrderItemsLogAndBarrierOnce) {
+  const OrderRecord o = Order("u1", "r1");
+  ASSERT_TRUE(store_->TryCreate(o, "placed (payment window 900s)").ok());
+  const std::string id = "'" + o.order_id + "'";
+  EXPECT_EQ(Q("SELECT user_id || '/' || request_id || '/' || state || '/' || "
+              "pay_now || '/' || total_minor || '/' || currency FROM orders"),
+            "u1/r1/PENDING_PAYMENT/false/5300/EUR");
+  EXPECT_EQ(Q("SELECT " TS_MICROS("expires_at") " FROM orders"),
+            "1900000000123456");
+  EXPECT_EQ(Q("SELECT string_agg(line_no || ':' || kind || ':' || "
+              "coalesce(sku_id, '-') || ':' || coalesce(event_id, '-') || ':' "
+              "|| coalesce(seat_id, '-') || ':' || quantity || ':' || "
+              "unit_price_minor, ',' ORDER BY line_no) FROM order_item"),
+            "1:sku:sku-a:-:-:3:100,2:seat:-:ev-1:A-1-2:1:2500,"
+            "3:seat:-:ev-1:A-1-1:1:2500");
+  EXPECT_EQ(Q("SELECT coalesce(from_state, 'NULL') || '>' || to_state || '/' "
+              "|| reason FROM order_status_log"),
+            "NULL>PENDING_PAYMENT/placed (payment window 900s)");
+  EXPECT_EQ(
+      Q("SELECT branch_id || '/' || phase FROM tcc_barrier WHERE gid = " + id),
+      "order/try");
+
+  // A repeat changes nothing.
+  ASSERT_TRUE(store_->TryCreate(o, "again").ok());
+  EXPECT_EQ(N("SELECT count(*) FROM orders"), 1);
+  EXPECT_EQ(N("SELECT count(*) FROM order_item"), 3);
+  EXPECT_EQ(N("SELECT count(*) FROM order_status_log"), 1);
+  EXPECT_EQ(N("SELECT count(*) FROM tcc_barrier"), 1);
+}
+
+TEST_F(OrderStoreTest, ReadsBackExactlyWhatWasWritten) {
+  OrderRecord o = Order("u1", "r1");
+  ASSERT_TRUE(store_->TryCreate(o, "placed").ok());
+  auto got = store_->Get(o.order_id);
+  ASSERT_TRUE(got.ok() && got->has_value()) << got.status();
+  const OrderRecord& r = **got;
+  EXPECT_EQ(r.order_id, o.order_id);
+  EXPECT_EQ(r.user_id, "u1");
+  EXPECT_EQ(r.request_id, "r1");
+  EXPECT_EQ(r.state, OrderState::kPendingPayment);
+  EXPECT_FALSE(r.pay_now);
+  EXPECT_EQ(r.total_minor, 5300);
+  EXPECT_EQ(r.currency, "EUR");
+  EXPECT_EQ(r.expires_at_us, o.expires_at_us);
+  EXPECT_GT(r.created_at_us, 1'700'000'000'000'000);
+  EXPECT_EQ(r.updated_at_us, r.created_at_us);
+  EXPECT_EQ(r.items, o.items);
+
+  auto by_request = store_->FindByRequest("u1", "r1");
+  ASSERT_TRUE(by_request.ok() && by_request->has_value());
+  EXPECT_EQ((**by_request).order_id, o.order_id);
+  EXPECT_FALSE(store_->FindByRequest("u2", "r1")->has_value());
+  EXPECT_FALSE(store_->FindByRequest("u1", "r2")->has_value());
+  EXPECT_FALSE(store_->Get(NewUuidV7())->has_value());
+
+  // A pay_now order has no expiry.
+  OrderRecord now = Order("u1", "r2", OrderState::kPending);
+  ASSERT_TRUE(store_->TryCreate(now, "placed (pay_now)").ok());
+  auto got_now = store_->Get(now.order_id);
+  EXPECT_EQ((**got_now).expires_at_us, 0);
+  EXPECT_TRUE((**got_now).pay_now);
+  EXPECT_EQ(Q("SELECT count(*) FROM orders WHERE expires_at IS NULL"), "1");
+}
+
+TEST_F(OrderStoreTest, SameRequestUnderAnotherGidIsRefusedWithoutTrace) {
+  const OrderRecord a = Order("u1", "r1");
+  ASSERT_TRUE(store_->TryCreate(a, "placed").ok());
+  const OrderRecord b = Order("u1", "r1");
+  auto s = store_->TryCreate(b, "placed");
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(N("SELECT count(*) FROM orders"), 1);
+  EXPECT_EQ(
+      N("SELECT count(*) FROM tcc_barrier WHERE gid = '" + b.order_id + "'"),
+      0);
+}
+
+TEST_F(OrderStoreTest, CancelBeforeTryIsEmptyRollbackAndRefusesTheTry) {
+  const OrderRecord o = Order("u1", "r1");
+  auto cancelled = store_->Cancel(o.order_id, "order",
+                                  CancelTargetFor(v1::CANCEL_REASON_DEADLINE));
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_FALSE(cancelled->applied);
+  EXPECT_EQ(cancelled->note, "empty rollback");
+  auto s = store_->TryCreate(o, "placed");
+  EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(ReasonOf(s), "BRANCH_CANCELLED");
+  EXPECT_EQ(N("SELECT count(*) FROM orders"), 0);
+  EXPECT_EQ(N("SELECT count(*) FROM order_item"), 0);
+  EXPECT_EQ(N("SELECT count(*) FROM order_status_log"), 0);
+  EXPECT_EQ(Q("SELECT string_agg(phase, ',' ORDER BY phase) FROM tcc_barrier"),
+            "cancel,try");
+}
+
+TEST_F(OrderStoreTest, ConcurrentConfirmsApplyOnce) {
+  const OrderRecord o = Order("u1", "r1");
+  ASSERT_TRUE(store_->TryCreate(o, "placed").ok());
+  std::atomic<int> applied{0}, ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      auto r = store_->Confirm(o.order_id, "order");
+      if (r.ok()) {
+        ++ok;
+        if (r->applied) ++applied;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 8);
+  EXPECT_EQ(applied, 1);
+  EXPECT_EQ(Q("SELECT state FROM orders"), "PAID");
+  EXPECT_EQ(Q("SELECT string_agg(coalesce(from_state, 'NULL') || '>' || "
+              "to_state || '/' || reason, ',' ORDER BY id) FROM "
+              "order_status_log"),
+            "NULL>PENDING_PAYMENT/placed,PENDING_PAYMENT>PAID/confirmed");
+  EXPECT_GT(N("SELECT " TS_MICROS("updated_at") " - " TS_MICROS(
+                "created_at") " FROM orders"),
+            0);
+}
+
+TEST_F(OrderStoreTest, CancelAndConfirmNeverBothWin) {
+  // The coordinator never sends both; if it did, the loser is refused and
+  // the order keeps a single outcome.
+  const OrderRecord o = Order("u1", "r1");
+  ASSERT_TRUE(store_->TryCreate(o, "placed").ok());
+  auto cancel = store_->Cancel(o.order_id, "order",
+                               CancelTargetFor(v1::CANCEL_REASON_USER));
+  ASSERT_TRUE(cancel.ok());
+  EXPECT_TRUE(cancel->applied);
+  EXPECT_EQ(cancel->from, OrderState::kPendingPayment);
+  auto confirm = store_->Confirm(o.order_id, "order");
+  EXPECT_EQ(confirm.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Q("SELECT state FROM orders"), "CANCELLED");
+  EXPECT_EQ(N("SELECT count(*) FROM tcc_barrier WHERE phase = 'confirm'"), 0);
+  EXPECT_EQ(N("SELECT count(*) FROM order_status_log"), 2);
+}
+
+TEST_F(OrderStoreTest, ListPagesNewestFirstThroughTies) {
+  // Seven orders of u1, created in three transactions' timestamps with
+  // ties, and two of u2.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 7; ++i) {
+    OrderRecord o = Order("u1", "r" + std::to_string(i));
+    ASSERT_TRUE(store_->TryCreate(o, "placed").ok());
+    ids.push_back(o.order_id);
+  }
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(
+        store_->TryCreate(Order("u2", "r" + std::to_string(i)), "p").ok());
+  }
+  Q("UPDATE orders SET created_at = '2030-01-01 00:00:00+00' WHERE "
+    "request_id IN ('r0', 'r1', 'r2') AND user_id = 'u1'");
+  Q("UPDATE orders SET created_at = '2030-01-02 00:00:00.000001+00' WHERE "
+    "request_id IN ('r3', 'r4') AND user_id = 'u1'");
+  const std::vector<std::string> expected = [&] {
+    pqxx::connection conn(g_pg->Conninfo(db_));
+    pqxx::nontransaction tx(conn);
+    std::vector<std::string> out;
+    for (const auto& r :
+         tx.exec("SELECT order_id::text FROM orders WHERE user_id = 'u1' "
+                 "ORDER BY created_at DESC, order_id DESC")) {
+      out.push_back(r[0].c_str());
+    }
+    return out;
+  }();
+  ASSERT_EQ(expected.size(), 7u);
+
+  std::vector<std::string> seen;
+  std::optional<PageCursor> after;
+  for (int page = 0; page < 10; ++page) {
+    auto rows = store_->List("u1", 3, after);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    for (const auto& o : *rows) {
+      seen.push_back(o.order_id);
+      EXPECT_EQ(o.items.size(), 3u);
+      EXPECT_EQ(o.user_id, "u1");
+    }
+    if (rows->size() < 3) break;
+    after = PageCursor{rows->back().created_at_us, rows->back().order_id};
+  }
+  EXPECT_EQ(seen, expected);
+  EXPECT_EQ(store_->List("nobody", 10, std::nullopt)->size(), 0u);
+}
+
+}  // namespace
+}  // namespace turnstile::order
