@@ -1,0 +1,193 @@
+-- Shared helpers of the Turnstile gate scripts. The build prepends this file
+-- to every lua/*.lua script (lua/embed_scripts.cmake), so each script loaded
+-- into Redis is self-contained. Conventions (lua/README.md has the details):
+--   * every key is passed in KEYS and all keys of one call share one hash tag
+--     ({sku:<id>} or {evt:<id>}); check_keys() verifies the names, so a caller
+--     cannot mix keys of two SKUs or events;
+--   * every argument is validated before the first write; a bad one returns
+--     {'INVALID_ARGUMENT', message} and changes nothing;
+--   * every reply is a table whose first element is a status string.
+
+local ID_PATTERN = '^[%w_.:@%-]+$'
+local OWNER_PATTERN = '^[%w_.@%-]+:[%w_.@%-]+$'
+local MAX_ID = 64              -- sku, event, seat and user ids
+local MAX_OWNER = 130          -- "<gid>:<branch_id>"
+local MIN_TTL_MS = 1000
+local MAX_TTL_MS = 2592000000  -- 30 days
+local MAX_INT = 4503599627370496  -- 2^52: exact in Lua's doubles
+
+local INVALID = {}
+
+-- Raises an argument error; run() turns it into the INVALID_ARGUMENT reply.
+local function invalid(message)
+  error({INVALID, message}, 0)
+end
+
+-- Runs main() and maps argument errors to the structured reply. Any other
+-- error (a Redis error such as WRONGTYPE) propagates as a Redis error reply.
+local function run(main)
+  local ok, result = pcall(main)
+  if ok then
+    return result
+  end
+  if type(result) == 'table' and result[1] == INVALID then
+    return {'INVALID_ARGUMENT', result[2]}
+  end
+  error(result, 0)
+end
+
+-- ARGV[i] as an integer in [lo, hi]: decimal digits only (no sign, no
+-- exponent, no fraction, no blanks).
+local function int_arg(i, name, lo, hi)
+  local s = ARGV[i]
+  if s == nil then
+    invalid(name .. ' is missing')
+  end
+  if #s == 0 or #s > 16 or not string.find(s, '^%d+$') then
+    invalid(name .. ' must be an integer in [' .. lo .. ', ' .. hi .. ']')
+  end
+  local v = tonumber(s)
+  if v < lo or v > hi then
+    invalid(name .. ' must be an integer in [' .. lo .. ', ' .. hi .. ']')
+  end
+  return v
+end
+
+-- ARGV[i] as an id: 1..max_len chars of [A-Za-z0-9_.:@-].
+local function id_arg(i, name, max_len)
+  local s = ARGV[i]
+  if s == nil then
+    invalid(name .. ' is missing')
+  end
+  if #s == 0 or #s > max_len or not string.find(s, ID_PATTERN) then
+    invalid(name .. ' must be 1-' .. max_len .. ' chars of [A-Za-z0-9_.:@-]')
+  end
+  return s
+end
+
+-- ARGV[i] as the owner of a record: "<gid>:<branch_id>".
+local function owner_arg(i)
+  local s = ARGV[i]
+  if s == nil then
+    invalid('owner is missing')
+  end
+  if #s > MAX_OWNER or not string.find(s, OWNER_PATTERN) then
+    invalid('owner must be "<gid>:<branch_id>", at most ' .. MAX_OWNER ..
+            ' chars of [A-Za-z0-9_.@-] around one colon')
+  end
+  return s
+end
+
+-- ARGV[i] as one of the strings in `allowed` (a set).
+local function enum_arg(i, name, allowed)
+  local s = ARGV[i]
+  if s == nil then
+    invalid(name .. ' is missing')
+  end
+  if not allowed[s] then
+    invalid(name .. ' has an unknown value')
+  end
+  return s
+end
+
+local function ttl_arg(i)
+  return int_arg(i, 'ttl_ms', MIN_TTL_MS, MAX_TTL_MS)
+end
+
+-- Exactly n arguments.
+local function arg_count(n)
+  if #ARGV ~= n then
+    invalid('expected ' .. n .. ' arguments, got ' .. #ARGV)
+  end
+end
+
+-- Checks that KEYS are exactly 'ts:{<kind>:<id>}:' .. suffixes[i] for one id
+-- and returns that id.
+local function check_keys(kind, suffixes)
+  if #KEYS ~= #suffixes then
+    invalid('expected ' .. #suffixes .. ' keys, got ' .. #KEYS)
+  end
+  local id = string.match(KEYS[1], '^ts:{' .. kind .. ':([^{}]*)}:')
+  if id == nil or #id == 0 or #id > MAX_ID or not string.find(id, ID_PATTERN) then
+    invalid('key 1 must be ts:{' .. kind .. ':<id>}:' .. suffixes[1])
+  end
+  local base = 'ts:{' .. kind .. ':' .. id .. '}:'
+  for i = 1, #suffixes do
+    if KEYS[i] ~= base .. suffixes[i] then
+      invalid('key ' .. i .. ' must be ' .. base .. suffixes[i])
+    end
+  end
+  return id
+end
+
+-- Redis server time in milliseconds since the epoch (the only clock every
+-- caller shares).
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- An integer as a decimal string (tostring would use an exponent for large
+-- values).
+local function num(v)
+  return string.format('%d', v)
+end
+
+-- The blank-separated words of s.
+local function words(s)
+  local t = {}
+  for w in string.gmatch(s, '%S+') do
+    t[#t + 1] = w
+  end
+  return t
+end
+
+-- HSET key with a flat field/value list, in chunks that stay below Lua's
+-- unpack limit.
+local function hset_all(key, list)
+  local i = 1
+  while i <= #list do
+    local j = math.min(i + 999, #list)
+    redis.call('HSET', key, unpack(list, i, j))
+    i = j + 1
+  end
+end
+
+-- Domain bounds, as in the services' validation (services/*/validation.h).
+local MAX_STOCK = 1000000000      -- units of one SKU
+local MAX_QTY = 1000000           -- units of one reservation
+local MAX_USER_LIMIT = 1000000    -- per-user limit (0 = none)
+local MAX_ENTRIES = 1000000       -- list entries of one init call
+local MAX_SEATS = 100             -- seats of one hold/release/commit call
+local MAX_EVENT_SEATS = 200000    -- seat entries of one seat_init call
+
+-- A stock reservation as stored in ts:{sku:<id>}:res: "<qty> <created_ms>
+-- <user>".
+local function parse_reservation(s)
+  local w = words(s)
+  return tonumber(w[1]), tonumber(w[2]), w[3]
+end
+
+-- A seat as stored in ts:{evt:<id>}:seats: "H <expiry_ms> <owner>" (held) or
+-- "S 0 <owner>" (sold). A free seat has no field.
+local function parse_seat(s)
+  local w = words(s)
+  return w[1], tonumber(w[2]), w[3]
+end
+
+-- ARGV[first .. first + n - 1] as n distinct seat ids, where n = ARGV[at_n]
+-- in [1, MAX_SEATS]; the call must have exactly first + n - 1 arguments.
+local function seat_list(at_n, first)
+  local n = int_arg(at_n, 'n_seats', 1, MAX_SEATS)
+  arg_count(first + n - 1)
+  local seats, seen = {}, {}
+  for i = 1, n do
+    local seat = id_arg(first + i - 1, 'seats[' .. i .. ']', MAX_ID)
+    if seen[seat] then
+      invalid('seats[' .. i .. '] is repeated')
+    end
+    seen[seat] = true
+    seats[i] = seat
+  end
+  return seats
+end
