@@ -27,6 +27,12 @@ ABSL_FLAG(int, grpc_max_threads, 256,
           "Upper bound of gRPC server threads; calls beyond it are refused "
           "with RESOURCE_EXHAUSTED. Blocking database work is bounded "
           "separately by the connection pool.");
+// Redis flags live here (read by redis_flags.cc) so that every process of
+// the mesh accepts the same --redis, used or not.
+ABSL_FLAG(std::string, redis, "127.0.0.1:6379",
+          "Redis (the gate) as host:port");
+ABSL_FLAG(int, redis_pool_size, 16, "Redis connections");
+ABSL_FLAG(int, redis_timeout_ms, 500, "Per-command Redis timeout");
 ABSL_FLAG(int, shutdown_grace_ms, 5000,
           "How long in-flight calls may run after SIGTERM");
 

@@ -17,7 +17,7 @@ std::string Binary(const std::string& name) {
 }
 
 Mesh::Mesh(const PgCluster& pg, const std::string& prefix)
-    : pg_(pg), prefix_(prefix) {
+    : pg_(pg), redis_(RedisServer::Start()), prefix_(prefix) {
   for (const auto& s : Services()) {
     pg_.CreateDatabase(Db(s));
     ports_[s] = FreePort();
@@ -44,9 +44,10 @@ void Mesh::StartAll() {
 
 void Mesh::Start(const std::string& service,
                  const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"--listen=" + Address(service),
-                                   "--pg=" + Conninfo(service),
-                                   "--metrics_listen="};
+  std::vector<std::string> args = {
+      "--listen=" + Address(service), "--pg=" + Conninfo(service),
+      "--metrics_listen=",
+      "--redis=127.0.0.1:" + std::to_string(redis_->port())};
   if (service == "coordinator") {
     args.push_back("--participants=order=" + Address("order") + ",inventory=" +
                    Address("inventory") + ",seat=" + Address("seat") +

@@ -3,6 +3,8 @@
 //
 // Command-line contract of every service binary (bin/turnstile-<service>):
 //   --listen=127.0.0.1:PORT  --pg=<libpq conninfo>  --metrics_listen=
+//   --redis=127.0.0.1:PORT (every service accepts it; inventory, seat and
+//   order use it)
 // coordinator: --participants=order=ADDR,inventory=ADDR,seat=ADDR,payment=ADDR
 //              --poll_interval_ms=N --lease_ms=N
 // order:       --coordinator=ADDR --inventory=ADDR --seat=ADDR --payment=ADDR
@@ -17,6 +19,7 @@
 
 #include "tests/support/child_process.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/redis_server.h"
 
 namespace turnstile::testing {
 
@@ -25,7 +28,8 @@ class Mesh {
   // Services in start order.
   static const std::vector<std::string>& Services();
 
-  // Creates fresh databases <prefix>_<service> and picks free ports.
+  // Creates fresh databases <prefix>_<service>, starts a private
+  // redis-server (the gate) and picks free ports.
   Mesh(const PgCluster& pg, const std::string& prefix);
   ~Mesh();
 
@@ -48,12 +52,14 @@ class Mesh {
   // A channel to the service (created once, reconnects after restarts).
   std::shared_ptr<grpc::Channel> Channel(const std::string& service);
   const PgCluster& pg() const { return pg_; }
+  RedisServer& redis() { return *redis_; }
   const std::string& prefix() const { return prefix_; }
   // Runs `sql` in the service's database, returns the first value.
   std::string Query(const std::string& service, const std::string& sql) const;
 
  private:
   const PgCluster& pg_;
+  std::unique_ptr<RedisServer> redis_;
   std::string prefix_;
   std::map<std::string, int> ports_;
   std::map<std::string, std::vector<std::string>> args_;
