@@ -115,7 +115,8 @@ TEST_F(CrashRecoveryTest, ParticipantDownDuringConfirmIsRetriedUntilBack) {
   // The driver keeps trying; attempts and the last error are visible.
   bool seen_retries = false;
   for (int i = 0; i < 200 && !seen_retries; ++i) {
-    for (const auto& b : shop().GetTxn(gid).branches()) {
+    const auto txn = shop().GetTxn(gid);
+    for (const auto& b : txn.branches()) {
       if (b.branch_id() == "inventory" && b.attempts() >= 3 &&
           !b.last_error().empty()) {
         seen_retries = true;

@@ -59,7 +59,8 @@ TEST_F(MeshFlowsTest, PayNowSeatOrderSellsTheSeats) {
   ASSERT_TRUE(
       shop().WaitOrder(order.order_id(), v1::ORDER_STATE_PAID, seconds(10)));
   int sold = 0;
-  for (const auto& seat : shop().GetSeatMap("gig").seats()) {
+  const auto seat_map = shop().GetSeatMap("gig");
+  for (const auto& seat : seat_map.seats()) {
     if (seat.state() == v1::SEAT_STATE_SOLD) {
       ++sold;
       EXPECT_TRUE(seat.seat_id() == "A-1-1" || seat.seat_id() == "A-1-2");
@@ -140,7 +141,8 @@ TEST_F(MeshFlowsTest, RefusedTryCancelsEveryBranchAndHoldsNothing) {
   auto wallet = shop().GetWallet("eve");
   EXPECT_EQ(wallet.balance().minor_units(), 10000);
   EXPECT_EQ(wallet.frozen().minor_units(), 0);
-  for (const auto& seat : shop().GetSeatMap("gig").seats()) {
+  const auto seat_map = shop().GetSeatMap("gig");
+  for (const auto& seat : seat_map.seats()) {
     EXPECT_EQ(seat.state(), seat.seat_id() == "A-1-1"
                                 ? v1::SEAT_STATE_SOLD
                                 : v1::SEAT_STATE_AVAILABLE)
@@ -179,7 +181,8 @@ TEST_F(MeshFlowsTest, UnpaidOrderExpiresAndReleasesEverything) {
       shop().WaitTxn(order.order_id(), v1::TXN_STATE_CANCELLED, seconds(10)));
   EXPECT_EQ(shop().GetSku("tee").available(), 3);
   EXPECT_EQ(shop().GetSku("tee").locked(), 0);
-  for (const auto& seat : shop().GetSeatMap("gig").seats()) {
+  const auto seat_map = shop().GetSeatMap("gig");
+  for (const auto& seat : seat_map.seats()) {
     EXPECT_EQ(seat.state(), v1::SEAT_STATE_AVAILABLE);
   }
   // Too late to pay: refused, nothing charged.
@@ -368,7 +371,8 @@ TEST_F(MeshFlowsTest, TwoHundredBuyersFiftySeatsNoSeatSoldTwice) {
   EXPECT_EQ(other.load(), 0);
   EXPECT_EQ(shop().Violations(), "");
   int sold = 0;
-  for (const auto& seat : shop().GetSeatMap("gig").seats()) {
+  const auto seat_map = shop().GetSeatMap("gig");
+  for (const auto& seat : seat_map.seats()) {
     sold += seat.state() == v1::SEAT_STATE_SOLD;
   }
   EXPECT_EQ(sold, static_cast<int>(picked.size()));
