@@ -543,7 +543,8 @@ TEST_F(MeshFlowsTest, CheckerDetectsCorruptedData) {
            {"UPDATE wallet SET balance = balance + 1",
             "UPDATE wallet SET balance = balance - 1"}},
           {"seat",
-           {"UPDATE seat SET state = 'SOLD', hold_gid = gen_random_uuid() "
+           {"UPDATE seat SET state = 'SOLD', hold_gid = gen_random_uuid(), "
+            "hold_branch = 'seat' "
             "WHERE seat_id = 'A-1-2'",
             "UPDATE seat SET state = 'AVAILABLE', hold_gid = NULL, "
             "hold_branch = NULL WHERE seat_id = 'A-1-2'"}},
