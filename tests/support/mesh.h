@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/child_process.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/service_process.h"
 
 namespace turnstile::testing {
 
@@ -61,10 +61,8 @@ class Mesh {
   const PgCluster& pg_;
   std::unique_ptr<RedisServer> redis_;
   std::string prefix_;
-  std::map<std::string, int> ports_;
   std::map<std::string, std::vector<std::string>> args_;
-  std::map<std::string, std::unique_ptr<ChildProcess>> procs_;
-  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+  std::map<std::string, std::unique_ptr<ServiceProcess>> procs_;
 };
 
 // Path of a built binary, e.g. Binary("turnstilectl").

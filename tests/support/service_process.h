@@ -1,0 +1,52 @@
+// One real service binary under test (bin/turnstile-<name>): started on a
+// loopback port that stays the same across restarts, with a client channel
+// that reconnects quickly, stopped gracefully (channel closed first so the
+// server need not wait out its grace period) or killed with SIGKILL. Used by
+// every per-service integration test and by Mesh.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/child_process.h"
+
+namespace turnstile::testing {
+
+class ServiceProcess {
+ public:
+  // `name` picks the binary turnstile-<name>; output goes to `log_path`.
+  ServiceProcess(std::string name, std::string log_path);
+  ~ServiceProcess();
+
+  // Starts with --listen, --metrics_listen= and `args`, and waits until it
+  // accepts connections. Returns false (after printing the log tail) if it
+  // exits or does not serve within 30 s.
+  bool Start(const std::vector<std::string>& args);
+  // Closes the channel, sends SIGTERM, returns the exit code (-1 if killed).
+  int Stop(int timeout_ms = 10000);
+  // SIGKILL.
+  void Kill();
+  bool running() const { return process_.running(); }
+
+  const std::string& address() const { return address_; }
+  // The channel to the current process (reconnects after a restart).
+  std::shared_ptr<grpc::Channel> channel();
+  // Prints the last `lines` lines of the log to stderr.
+  void DumpLog(int lines = 30) const;
+
+ private:
+  std::string name_;
+  std::string log_path_;
+  std::string address_;
+  ChildProcess process_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+// A database name unique to the running test: <prefix>_<test name>,
+// lower-cased.
+std::string TestDatabaseName(const std::string& prefix);
+
+}  // namespace turnstile::testing
