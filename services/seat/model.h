@@ -62,6 +62,10 @@ struct HoldCommand {
   std::string user_id;
   std::string event_id;
   std::vector<std::string> seat_ids;
+  // Until when the hold blocks others in the gate (epoch ms: transaction
+  // deadline + margin); also stored in PostgreSQL so that a rebuilt gate
+  // gets the same expiry.
+  int64_t expiry_ms = 0;
 };
 
 // The result of a Try: the held seats (seat_id order) and their total.
@@ -70,6 +74,33 @@ struct Hold {
   std::string currency;
   int64_t total_minor = 0;
   bool duplicate = false;  // a repeat of a Try that had already succeeded
+};
+
+// What a Confirm or Cancel did in PostgreSQL, and the seats it concerned so
+// that the gate can follow: Confirm lists the seats the branch bought (also
+// on a repeat), Cancel the seats it released now (none on a repeat or an
+// empty rollback).
+struct BranchSeats {
+  bool applied = false;
+  std::string event_id;  // "" if seat_ids is empty
+  std::vector<std::string> seat_ids;
+};
+
+// A seat that is not AVAILABLE in PostgreSQL, as the reconciler sees it.
+struct TakenSeat {
+  std::string seat_id;
+  SeatState state = SeatState::kHeld;  // kHeld or kSold
+  std::string owner;                   // "<hold_gid>:<hold_branch>"
+  int64_t expires_ms = 0;              // hold_expires_at (held seats)
+};
+
+// One consistent PostgreSQL view of an event for the reconciler.
+struct EventGateState {
+  std::vector<TakenSeat> seats;  // every HELD or SOLD seat, by seat_id
+  // Owners asked about whose branch is decided in PostgreSQL (a confirm or
+  // cancel barrier row): a gate hold of theirs is no longer in flight.
+  std::vector<std::string> finished_owners;
+  int64_t now_ms = 0;  // PostgreSQL's clock at the snapshot
 };
 
 }  // namespace turnstile::seat

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "prometheus/counter.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
@@ -93,6 +95,12 @@ grpc::Status SeatService::CreateEvent(
   if (auto s = ValidateNewEvent(event); !s.ok()) return ToGrpc(s, kDomain);
   auto created = store_->CreateEvent(event);
   if (!created.ok()) return ToGrpc(created.status(), kDomain);
+  catalog_->Put(event.event_id, SeatIds(event.sections));
+  // The event exists from here on; a Try that finds no gate rebuilds it.
+  if (auto s = reconciler_->InitNewEvent(event.event_id); !s.ok()) {
+    spdlog::warn("event=gate_init_failed event_id={} error=\"{}\"",
+                 event.event_id, s.ToString());
+  }
   spdlog::info("event=event_created event_id={} sections={} seats={}",
                event.event_id, event.sections.size(), created->seat_count);
   ToProto(*created, response);
@@ -127,11 +135,28 @@ grpc::Status SeatService::HoldSeats(
     Count("try", s, "ok");
     return ToGrpc(s, kDomain);
   }
-  auto hold = store_->HoldSeats(SortedSeats(std::move(command)));
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  auto deadline_ms =
+      TryDeadlineMs(request->has_deadline(), request->deadline().seconds(),
+                    request->deadline().nanos(), now_ms);
+  if (!deadline_ms.ok()) {
+    Count("try", deadline_ms.status(), "ok");
+    return ToGrpc(deadline_ms.status(), kDomain);
+  }
+  auto hold = tcc_->HoldSeats(SortedSeats(std::move(command)), *deadline_ms);
   Count("try", hold.status(),
         hold.ok() && hold->duplicate ? "duplicate" : "ok");
   if (!hold.ok()) {
-    spdlog::info(
+    // Taken seats are the normal answer to most buyers of a sale: logged at
+    // debug only, counted in the metrics.
+    const auto level = ReasonOf(hold.status()) == "SEAT_TAKEN"
+                           ? spdlog::level::debug
+                           : spdlog::level::info;
+    spdlog::log(
+        level,
         "event=hold_refused gid={} branch={} user={} event_id={} code={} "
         "reason={} error=\"{}\"",
         request->txn().gid(), request->txn().branch_id(), request->user_id(),
@@ -154,6 +179,35 @@ grpc::Status SeatService::HoldSeats(
   return grpc::Status::OK;
 }
 
+grpc::Status SeatService::Reconcile(
+    grpc::ServerContext*, const turnstile::v1::ReconcileSeatsRequest* request,
+    turnstile::v1::ReconcileSeatsResponse* response) {
+  absl::StatusOr<ReconcileReport> report;
+  if (request->event_id().empty()) {
+    report = reconciler_->ReconcileAll();
+  } else {
+    if (auto s = ValidateEventId(request->event_id()); !s.ok()) {
+      return ToGrpc(s, kDomain);
+    }
+    report = reconciler_->ReconcileEvent(request->event_id());
+  }
+  if (!report.ok()) {
+    spdlog::warn("event=reconcile_failed event_id={} error=\"{}\"",
+                 request->event_id(), report.status().ToString());
+    return ToGrpc(report.status(), kDomain);
+  }
+  response->set_events_checked(report->events_checked);
+  response->set_keys_rebuilt(report->keys_rebuilt);
+  response->set_fixes(report->fixes);
+  for (const std::string& line : report->differences) {
+    response->add_differences(line);
+  }
+  spdlog::info("event=reconciled scope={} events={} rebuilt={} fixes={}",
+               request->event_id().empty() ? "all" : request->event_id(),
+               report->events_checked, report->keys_rebuilt, report->fixes);
+  return grpc::Status::OK;
+}
+
 grpc::Status SeatParticipant::Confirm(
     grpc::ServerContext*, const turnstile::v1::ConfirmRequest* request,
     turnstile::v1::ConfirmResponse* response) {
@@ -161,7 +215,7 @@ grpc::Status SeatParticipant::Confirm(
   if (auto s = ValidateTxn(txn.gid(), txn.branch_id()); !s.ok()) {
     return ToGrpc(s, kDomain);
   }
-  auto applied = store_->Confirm(txn.gid(), txn.branch_id());
+  auto applied = tcc_->Confirm(txn.gid(), txn.branch_id());
   Count("confirm", applied.status(),
         applied.ok() && *applied ? "ok" : "duplicate");
   if (!applied.ok()) {
@@ -184,7 +238,7 @@ grpc::Status SeatParticipant::Cancel(
   if (auto s = ValidateTxn(txn.gid(), txn.branch_id()); !s.ok()) {
     return ToGrpc(s, kDomain);
   }
-  auto applied = store_->Cancel(txn.gid(), txn.branch_id());
+  auto applied = tcc_->Cancel(txn.gid(), txn.branch_id());
   Count("cancel", applied.status(), applied.ok() && *applied ? "ok" : "noop");
   if (!applied.ok()) {
     spdlog::error("event=cancel_failed gid={} branch={} reason={} error=\"{}\"",

@@ -1,10 +1,14 @@
-// gRPC handlers of the seat process: turnstile.v1.Seat (events, seat maps
-// and the HoldSeats Try) and turnstile.v1.Participant (Confirm/Cancel of the
-// branches HoldSeats created). Handlers validate, translate between protobuf
-// and model.h, call the store and map statuses; no SQL here.
+// gRPC handlers of the seat process: turnstile.v1.Seat (events, seat maps,
+// the HoldSeats Try and Reconcile) and turnstile.v1.Participant
+// (Confirm/Cancel of the branches HoldSeats created). Handlers validate,
+// translate between protobuf and model.h, call the store, the gate-aware
+// TCC steps (tcc.h) or the reconciler, and map statuses; no SQL here.
 #pragma once
 
+#include "services/seat/reconciler.h"
+#include "services/seat/seat_catalog.h"
 #include "services/seat/store.h"
+#include "services/seat/tcc.h"
 #include "turnstile/v1/participant.grpc.pb.h"
 #include "turnstile/v1/seat.grpc.pb.h"
 
@@ -12,7 +16,9 @@ namespace turnstile::seat {
 
 class SeatService final : public turnstile::v1::Seat::Service {
  public:
-  explicit SeatService(SeatStore* store) : store_(store) {}
+  SeatService(SeatStore* store, SeatCatalog* catalog, SeatTcc* tcc,
+              Reconciler* reconciler)
+      : store_(store), catalog_(catalog), tcc_(tcc), reconciler_(reconciler) {}
 
   grpc::Status CreateEvent(grpc::ServerContext* context,
                            const turnstile::v1::CreateEventRequest* request,
@@ -23,14 +29,21 @@ class SeatService final : public turnstile::v1::Seat::Service {
   grpc::Status HoldSeats(grpc::ServerContext* context,
                          const turnstile::v1::HoldSeatsRequest* request,
                          turnstile::v1::HoldSeatsResponse* response) override;
+  grpc::Status Reconcile(
+      grpc::ServerContext* context,
+      const turnstile::v1::ReconcileSeatsRequest* request,
+      turnstile::v1::ReconcileSeatsResponse* response) override;
 
  private:
   SeatStore* store_;
+  SeatCatalog* catalog_;
+  SeatTcc* tcc_;
+  Reconciler* reconciler_;
 };
 
 class SeatParticipant final : public turnstile::v1::Participant::Service {
  public:
-  explicit SeatParticipant(SeatStore* store) : store_(store) {}
+  explicit SeatParticipant(SeatTcc* tcc) : tcc_(tcc) {}
 
   grpc::Status Confirm(grpc::ServerContext* context,
                        const turnstile::v1::ConfirmRequest* request,
@@ -40,7 +53,7 @@ class SeatParticipant final : public turnstile::v1::Participant::Service {
                       turnstile::v1::CancelResponse* response) override;
 
  private:
-  SeatStore* store_;
+  SeatTcc* tcc_;
 };
 
 }  // namespace turnstile::seat

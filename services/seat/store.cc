@@ -47,7 +47,8 @@ void Prepare(pqxx::connection& conn) {
                absl::StrCat("UPDATE seat SET state = 'HELD', "
                             "hold_gid = $3::uuid, hold_branch = $4, "
                             "hold_user = $5, "
-                            "hold_expires_at = now() + interval '1 day' "
+                            "hold_expires_at = timestamptz 'epoch' + "
+                            "$6::bigint * interval '1 millisecond' "
                             "WHERE event_id = $1 AND seat_id = ANY($2::text[]) "
                             "AND state = 'AVAILABLE' RETURNING ",
                             kSeatColumns));
@@ -64,7 +65,11 @@ void Prepare(pqxx::connection& conn) {
   conn.prepare("seat_sell",
                "UPDATE seat SET state = 'SOLD' "
                "WHERE hold_gid = $1::uuid AND hold_branch = $2 "
-               "AND state = 'HELD'");
+               "AND state = 'HELD' RETURNING event_id, seat_id");
+  conn.prepare("seat_sold_to",
+               "SELECT event_id, seat_id FROM seat "
+               "WHERE hold_gid = $1::uuid AND hold_branch = $2 "
+               "AND state = 'SOLD'");
   conn.prepare("seat_hold_states",
                "SELECT state, count(*) FROM seat "
                "WHERE hold_gid = $1::uuid AND hold_branch = $2 GROUP BY state");
@@ -72,7 +77,21 @@ void Prepare(pqxx::connection& conn) {
                "UPDATE seat SET state = 'AVAILABLE', hold_gid = NULL, "
                "hold_branch = NULL, hold_user = NULL, hold_expires_at = NULL "
                "WHERE hold_gid = $1::uuid AND hold_branch = $2 "
-               "AND state = 'HELD'");
+               "AND state = 'HELD' RETURNING event_id, seat_id");
+  // Reconciler and seat catalog.
+  conn.prepare("seat_event_ids", "SELECT event_id FROM event ORDER BY 1");
+  conn.prepare("seat_ids", "SELECT seat_id FROM seat WHERE event_id = $1");
+  conn.prepare("seat_taken",
+               "SELECT seat_id, state, hold_gid::text, hold_branch, "
+               "coalesce(" TS_MICROS("hold_expires_at") ", 0) "
+               "FROM seat WHERE event_id = $1 AND state <> 'AVAILABLE' "
+               "ORDER BY seat_id");
+  conn.prepare("seat_finished_owners",
+               "SELECT DISTINCT b.gid::text, b.branch_id FROM tcc_barrier b "
+               "JOIN unnest($1::uuid[], $2::text[]) AS o(gid, branch) "
+               "ON b.gid = o.gid AND b.branch_id = o.branch "
+               "WHERE b.phase IN ('confirm', 'cancel')");
+  conn.prepare("seat_now_ms", "SELECT " TS_MICROS("now()") " / 1000");
 }
 
 // A PostgreSQL text[] literal. Every element is quoted so that no id (e.g.
@@ -114,6 +133,15 @@ void SumUp(Hold* hold) {
   for (const SeatRecord& s : hold->seats) hold->total_minor += s.price_minor;
 }
 
+// Appends the (event_id, seat_id) rows of `rows` to `out`.
+void AddSeats(const pqxx::result& rows, BranchSeats* out) {
+  for (const auto& row : rows) {
+    out->event_id = row[0].as<std::string>();
+    out->seat_ids.push_back(row[1].as<std::string>());
+  }
+  std::sort(out->seat_ids.begin(), out->seat_ids.end());
+}
+
 // Up to `limit` ids joined for an error message.
 std::string Some(const std::vector<std::string>& ids, size_t limit = 5) {
   std::vector<std::string> head(ids.begin(),
@@ -133,9 +161,9 @@ absl::Status HoldAll(pqxx::work& tx, const HoldCommand& command, Hold* out) {
   }
   out->currency = event[0][2].as<std::string>();
   const std::string ids = TextArray(command.seat_ids);
-  for (const auto& row :
-       tx.exec_prepared("seat_hold", command.event_id, ids, command.gid,
-                        command.branch_id, command.user_id)) {
+  for (const auto& row : tx.exec_prepared("seat_hold", command.event_id, ids,
+                                          command.gid, command.branch_id,
+                                          command.user_id, command.expiry_ms)) {
     out->seats.push_back(ReadSeat(row));
   }
   if (out->seats.size() == command.seat_ids.size()) {
@@ -241,13 +269,14 @@ absl::StatusOr<Hold> SeatStore::HoldSeats(const HoldCommand& command) {
   }
 }
 
-absl::StatusOr<bool> SeatStore::Confirm(const std::string& gid,
-                                        const std::string& branch_id) {
-  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<bool> {
-    bool applied = false;
+absl::StatusOr<BranchSeats> SeatStore::Confirm(const std::string& gid,
+                                               const std::string& branch_id) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<BranchSeats> {
+    BranchSeats out;
     auto outcome = BarrierConfirm(tx, gid, branch_id, [&](pqxx::work&) {
-      if (tx.exec_prepared("seat_sell", gid, branch_id).affected_rows() > 0) {
-        applied = true;
+      AddSeats(tx.exec_prepared("seat_sell", gid, branch_id), &out);
+      if (!out.seat_ids.empty()) {
+        out.applied = true;
         return absl::OkStatus();
       }
       // A Try that succeeded always leaves HELD seats; confirming nothing
@@ -264,25 +293,95 @@ absl::StatusOr<bool> SeatStore::Confirm(const std::string& gid,
                        " (seats: ", states.empty() ? "none" : states, ")"));
     });
     if (!outcome.ok()) return outcome.status();
-    return applied;
+    // A repeat still names the seats, so that the caller can make sure the
+    // gate has them sold (its first attempt may have failed).
+    if (!out.applied) {
+      AddSeats(tx.exec_prepared("seat_sold_to", gid, branch_id), &out);
+    }
+    return out;
   });
 }
 
-absl::StatusOr<bool> SeatStore::Cancel(const std::string& gid,
-                                       const std::string& branch_id) {
-  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<bool> {
-    bool applied = false;
+absl::StatusOr<BranchSeats> SeatStore::Cancel(const std::string& gid,
+                                              const std::string& branch_id) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<BranchSeats> {
+    BranchSeats out;
     auto outcome = BarrierCancel(tx, gid, branch_id, [&](pqxx::work&) {
-      applied =
-          tx.exec_prepared("seat_release", gid, branch_id).affected_rows() > 0;
-      if (!applied) {
+      AddSeats(tx.exec_prepared("seat_release", gid, branch_id), &out);
+      out.applied = !out.seat_ids.empty();
+      if (!out.applied) {
         spdlog::warn("event=cancel_nothing_held gid={} branch={}", gid,
                      branch_id);
       }
       return absl::OkStatus();
     });
     if (!outcome.ok()) return outcome.status();
-    return applied;
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<std::string>> SeatStore::EventIds() {
+  return pool_.Transact(
+      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
+        std::vector<std::string> ids;
+        for (const auto& row : tx.exec_prepared("seat_event_ids")) {
+          ids.push_back(row[0].as<std::string>());
+        }
+        return ids;
+      });
+}
+
+absl::StatusOr<std::vector<std::string>> SeatStore::SeatIds(
+    const std::string& event_id) {
+  return pool_.Transact(
+      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
+        if (tx.exec_prepared("seat_event_get", event_id).empty()) {
+          return Error(absl::StatusCode::kNotFound, "EVENT_NOT_FOUND",
+                       absl::StrCat("unknown event_id ", event_id));
+        }
+        const pqxx::result rows = tx.exec_prepared("seat_ids", event_id);
+        std::vector<std::string> ids;
+        ids.reserve(rows.size());
+        for (const auto& row : rows) ids.push_back(row[0].as<std::string>());
+        return ids;
+      });
+}
+
+absl::StatusOr<EventGateState> SeatStore::ReadGateState(
+    const std::string& event_id,
+    const std::vector<std::pair<std::string, std::string>>& owners) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<EventGateState> {
+    // One snapshot for seats and barrier rows: a branch decided between two
+    // read-committed statements would look both held and finished.
+    tx.exec0("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    if (tx.exec_prepared("seat_event_get", event_id).empty()) {
+      return Error(absl::StatusCode::kNotFound, "EVENT_NOT_FOUND",
+                   absl::StrCat("unknown event_id ", event_id));
+    }
+    EventGateState state;
+    state.now_ms = tx.exec_prepared1("seat_now_ms")[0].as<int64_t>();
+    for (const auto& row : tx.exec_prepared("seat_taken", event_id)) {
+      TakenSeat seat;
+      seat.seat_id = row[0].as<std::string>();
+      seat.state = ParseState(row[1].as<std::string>());
+      seat.owner =
+          absl::StrCat(row[2].as<std::string>(), ":", row[3].as<std::string>());
+      seat.expires_ms = row[4].as<int64_t>() / 1000;
+      state.seats.push_back(std::move(seat));
+    }
+    if (!owners.empty()) {
+      std::vector<std::string> gids, branches;
+      for (const auto& [gid, branch] : owners) {
+        gids.push_back(gid);
+        branches.push_back(branch);
+      }
+      for (const auto& row : tx.exec_prepared(
+               "seat_finished_owners", TextArray(gids), TextArray(branches))) {
+        state.finished_owners.push_back(absl::StrCat(
+            row[0].as<std::string>(), ":", row[1].as<std::string>()));
+      }
+    }
+    return state;
   });
 }
 

@@ -19,6 +19,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -41,19 +43,36 @@ class SeatStore {
   // Try. `command` must be validated, ids sorted. All or nothing: NOT_FOUND
   // (EVENT_NOT_FOUND, SEAT_NOT_FOUND), FAILED_PRECONDITION (SEAT_TAKEN),
   // ABORTED (BRANCH_CANCELLED) leave every seat as it was. A repeat returns
-  // the seats the branch holds (or bought).
+  // the seats the branch holds (or bought). The hold expires (in the
+  // reconciler's eyes) at command.expiry_ms.
   absl::StatusOr<Hold> HoldSeats(const HoldCommand& command);
 
-  // HELD -> SOLD. True if this call did the work, false for a repeat.
+  // HELD -> SOLD. `applied` is true if this call did the work, false for a
+  // repeat; the seats the branch bought are listed either way.
   // FAILED_PRECONDITION (BRANCH_NOT_TRIED) if the branch holds nothing: that
   // is a coordinator fault and must stay visible.
-  absl::StatusOr<bool> Confirm(const std::string& gid,
-                               const std::string& branch_id);
+  absl::StatusOr<BranchSeats> Confirm(const std::string& gid,
+                                      const std::string& branch_id);
 
-  // HELD -> AVAILABLE, never touching SOLD seats. True if this call released
-  // something, false for a repeat or an empty rollback.
-  absl::StatusOr<bool> Cancel(const std::string& gid,
-                              const std::string& branch_id);
+  // HELD -> AVAILABLE, never touching SOLD seats. `applied` is true (and the
+  // seats listed) if this call released something, false for a repeat or an
+  // empty rollback.
+  absl::StatusOr<BranchSeats> Cancel(const std::string& gid,
+                                     const std::string& branch_id);
+
+  // Every event id, sorted.
+  absl::StatusOr<std::vector<std::string>> EventIds();
+
+  // Every seat id of the event (the seat map never changes after
+  // CreateEvent). NOT_FOUND (EVENT_NOT_FOUND) if unknown.
+  absl::StatusOr<std::vector<std::string>> SeatIds(const std::string& event_id);
+
+  // The HELD and SOLD seats of the event and which of `owners` (gid,
+  // branch_id pairs, validated) are decided, read in one REPEATABLE READ
+  // snapshot. NOT_FOUND (EVENT_NOT_FOUND) if unknown.
+  absl::StatusOr<EventGateState> ReadGateState(
+      const std::string& event_id,
+      const std::vector<std::pair<std::string, std::string>>& owners);
 
  private:
   PgPool pool_;

@@ -31,6 +31,19 @@ std::string SeatId(const std::string& section, int64_t row, int64_t number) {
   return absl::StrCat(section, "-", row, "-", number);
 }
 
+std::vector<std::string> SeatIds(const std::vector<SectionSpec>& sections) {
+  std::vector<std::string> ids;
+  ids.reserve(static_cast<size_t>(SeatCount(sections)));
+  for (const SectionSpec& section : sections) {
+    for (int64_t row = 1; row <= section.rows; ++row) {
+      for (int64_t n = 1; n <= section.seats_per_row; ++n) {
+        ids.push_back(SeatId(section.name, row, n));
+      }
+    }
+  }
+  return ids;
+}
+
 int64_t SeatCount(const std::vector<SectionSpec>& sections) {
   int64_t count = 0;
   for (const SectionSpec& s : sections) count += s.rows * s.seats_per_row;
@@ -112,6 +125,21 @@ absl::Status ValidateHold(const HoldCommand& command) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> TryDeadlineMs(bool has_deadline, int64_t seconds,
+                                      int32_t nanos, int64_t now_ms) {
+  if (!has_deadline) return now_ms + kDefaultTryWindowMs;
+  if (nanos < 0 || nanos > 999'999'999) {
+    return InvalidArgument("deadline.nanos must be in [0, 999999999]");
+  }
+  const int64_t limit_s = (now_ms + kMaxDeadlineAheadMs) / 1000;
+  if (seconds < kMinDeadlineSeconds || seconds > limit_s) {
+    return InvalidArgument(absl::StrCat(
+        "deadline must be between 2000-01-01 and 29 days from now, got ",
+        seconds, "s since the epoch"));
+  }
+  return seconds * 1000 + nanos / 1'000'000;
 }
 
 HoldCommand SortedSeats(HoldCommand command) {

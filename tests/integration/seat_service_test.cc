@@ -17,6 +17,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/mesh.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/redis_server.h"
 #include "turnstile/v1/participant.grpc.pb.h"
 #include "turnstile/v1/seat.grpc.pb.h"
 
@@ -27,23 +28,32 @@ using testing::Binary;
 using testing::ChildProcess;
 using testing::FreePort;
 using testing::PgCluster;
+using testing::RedisServer;
 namespace v1 = turnstile::v1;
 
 PgCluster* g_pg = nullptr;
+// The seat gate in front of PostgreSQL (flushed before every test: the
+// event ids repeat across tests while the databases are fresh).
+RedisServer* g_redis = nullptr;
 
 class PgEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
     pg_ = PgCluster::Start();
     g_pg = pg_.get();
+    redis_ = RedisServer::Start();
+    g_redis = redis_.get();
   }
   void TearDown() override {
+    g_redis = nullptr;
+    redis_.reset();
     g_pg = nullptr;
     pg_.reset();
   }
 
  private:
   std::unique_ptr<PgCluster> pg_;
+  std::unique_ptr<RedisServer> redis_;
 };
 
 [[maybe_unused]] auto* const kEnvironment =
@@ -109,6 +119,7 @@ class SeatServiceTest : public ::testing::Test {
     static int counter = 0;
     db_ = "seat_svc_" + std::to_string(++counter);
     g_pg->CreateDatabase(db_);
+    g_redis->FlushAll();
     Start();
   }
 
@@ -135,7 +146,8 @@ class SeatServiceTest : public ::testing::Test {
     address_ = "127.0.0.1:" + std::to_string(FreePort());
     process_.Start(Binary("turnstile-seat"),
                    {"--listen=" + address_, "--pg=" + g_pg->Conninfo(db_),
-                    "--metrics_listen=", "--pg_pool_size=8"},
+                    "--metrics_listen=", "--pg_pool_size=8",
+                    "--redis=127.0.0.1:" + std::to_string(g_redis->port())},
                    LogPath());
     // Short reconnect backoff: the first attempt may come before the port
     // is open. Seat maps of big events exceed the 4 MB default.
