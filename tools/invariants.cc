@@ -87,27 +87,40 @@ absl::StatusOr<std::vector<CheckResult>> CheckInvariants(
     pqxx::connection ord(dbs.at("order"));
 
     // --- 1. stock -------------------------------------------------------
-    const auto sku_count = Rows(inv, "SELECT count(*) FROM stock")[0][0];
+    // A SKU's stock may be split over several rows (buckets, sql/inventory
+    // 0002): the counters must add up in every bucket, hence in sum, and
+    // every bucket must match the reservations that point at it.
+    const auto sku_count =
+        Rows(inv, "SELECT count(DISTINCT sku_id) FROM stock")[0][0];
     results.push_back(FromViolations(
-        "stock: available + locked + sold = total, none below zero",
+        "stock: available + locked + sold = total, none below zero (per "
+        "bucket and per SKU)",
         Rows(inv,
-             "SELECT sku_id, available, locked, sold, total FROM stock "
-             "WHERE available < 0 OR locked < 0 OR sold < 0 OR "
-             "available + locked + sold <> total"),
+             "SELECT sku_id || '#' || bucket, available, locked, sold, total "
+             "FROM stock WHERE available < 0 OR locked < 0 OR sold < 0 OR "
+             "available + locked + sold <> total "
+             "UNION ALL "
+             "SELECT sku_id, sum(available), sum(locked), sum(sold), "
+             "sum(total) FROM stock GROUP BY sku_id HAVING "
+             "sum(available) + sum(locked) + sum(sold) <> sum(total)"),
         absl::StrCat(sku_count, " SKUs")));
     results.push_back(FromViolations(
-        "stock: sold/locked = SOLD/LOCKED reservations",
+        "stock: sold/locked = SOLD/LOCKED reservations (per bucket)",
         Rows(inv,
-             "SELECT s.sku_id, s.sold, coalesce(r.sold, 0), s.locked, "
-             "coalesce(r.locked, 0) FROM stock s LEFT JOIN (SELECT sku_id, "
+             "SELECT s.sku_id || '#' || s.bucket, s.sold, coalesce(r.sold, 0), "
+             "s.locked, coalesce(r.locked, 0) FROM stock s LEFT JOIN (SELECT "
+             "sku_id, bucket, "
              "sum(quantity) FILTER (WHERE state = 'SOLD') AS sold, "
              "sum(quantity) FILTER (WHERE state = 'LOCKED') AS locked "
-             "FROM reservation GROUP BY sku_id) r USING (sku_id) "
+             "FROM reservation GROUP BY sku_id, bucket) r "
+             "USING (sku_id, bucket) "
              "WHERE s.sold <> coalesce(r.sold, 0) OR "
              "s.locked <> coalesce(r.locked, 0)"),
         "reservations agree"));
     const auto sold_by_sku =
-        ToMap(Rows(inv, "SELECT sku_id, sold FROM stock WHERE sold > 0"));
+        ToMap(Rows(inv,
+                   "SELECT sku_id, sum(sold) FROM stock GROUP BY sku_id "
+                   "HAVING sum(sold) > 0"));
     const auto paid_by_sku = ToMap(
         Rows(ord,
              "SELECT i.sku_id, sum(i.quantity) FROM order_item i JOIN orders "

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "absl/strings/str_cat.h"
 #include "prometheus/counter.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
@@ -51,6 +52,7 @@ void ToProto(const SkuRecord& sku, turnstile::v1::Sku* out) {
   out->set_available(sku.available);
   out->set_locked(sku.locked);
   out->set_sold(sku.sold);
+  out->set_buckets(static_cast<int32_t>(sku.buckets));
 }
 
 }  // namespace
@@ -63,13 +65,16 @@ grpc::Status InventoryService::CreateSku(
              request->price().currency(),
              request->price().minor_units(),
              request->stock(),
-             request->per_user_limit()};
+             request->per_user_limit(),
+             request->buckets()};
   if (auto s = ValidateNewSku(sku); !s.ok()) return ToGrpc(s, kDomain);
-  auto created = store_->CreateSku(sku);
+  if (sku.buckets == 0) sku.buckets = 1;
+  auto created = flow_->CreateSku(sku);
   if (!created.ok()) return ToGrpc(created.status(), kDomain);
-  spdlog::info("event=sku_created sku={} stock={} price={} {} limit={}",
-               sku.sku_id, sku.stock, sku.price_minor, sku.currency,
-               sku.per_user_limit);
+  spdlog::info(
+      "event=sku_created sku={} stock={} price={} {} limit={} buckets={}",
+      sku.sku_id, sku.stock, sku.price_minor, sku.currency, sku.per_user_limit,
+      sku.buckets);
   ToProto(*created, response);
   return grpc::Status::OK;
 }
@@ -110,7 +115,7 @@ grpc::Status InventoryService::ReserveStock(
     Count("try", s, "ok");
     return ToGrpc(s, kDomain);
   }
-  auto reservation = store_->Reserve(SortedBySku(std::move(command)));
+  auto reservation = flow_->Reserve(SortedBySku(std::move(command)));
   Count("try", reservation.status(),
         reservation.ok() && reservation->duplicate ? "duplicate" : "ok");
   if (!reservation.ok()) {
@@ -144,6 +149,40 @@ grpc::Status InventoryService::ReserveStock(
   return grpc::Status::OK;
 }
 
+grpc::Status InventoryService::Reconcile(
+    grpc::ServerContext*, const turnstile::v1::ReconcileRequest* request,
+    turnstile::v1::ReconcileResponse* response) {
+  if (auto s = ValidateReconcileSku(request->sku_id()); !s.ok()) {
+    return ToGrpc(s, kDomain);
+  }
+  if (reconciler_ == nullptr) {
+    return ToGrpc(
+        Error(absl::StatusCode::kFailedPrecondition, "GATE_DISABLED",
+              absl::StrCat("no Redis gate with --reservation_strategy=",
+                           StrategyName(flow_->strategy()))),
+        kDomain);
+  }
+  auto report = request->sku_id().empty()
+                    ? reconciler_->ReconcileAll()
+                    : reconciler_->ReconcileSku(request->sku_id());
+  if (!report.ok()) {
+    spdlog::warn("event=reconcile_failed trigger=rpc sku={} error=\"{}\"",
+                 request->sku_id(), std::string(report.status().message()));
+    return ToGrpc(report.status(), kDomain);
+  }
+  response->set_skus_checked(report->skus_checked);
+  response->set_keys_rebuilt(report->keys_rebuilt);
+  response->set_fixes(report->fixes);
+  for (const std::string& d : report->differences) {
+    response->add_differences(d);
+  }
+  spdlog::info(
+      "event=reconcile_done trigger=rpc sku={} skus={} rebuilt={} fixes={}",
+      request->sku_id(), report->skus_checked, report->keys_rebuilt,
+      report->fixes);
+  return grpc::Status::OK;
+}
+
 grpc::Status InventoryParticipant::Confirm(
     grpc::ServerContext*, const turnstile::v1::ConfirmRequest* request,
     turnstile::v1::ConfirmResponse* response) {
@@ -151,7 +190,7 @@ grpc::Status InventoryParticipant::Confirm(
   if (auto s = ValidateTxn(txn.gid(), txn.branch_id()); !s.ok()) {
     return ToGrpc(s, kDomain);
   }
-  auto applied = store_->Confirm(txn.gid(), txn.branch_id());
+  auto applied = flow_->Confirm(txn.gid(), txn.branch_id());
   Count("confirm", applied.status(),
         applied.ok() && *applied ? "ok" : "duplicate");
   if (!applied.ok()) {
@@ -174,7 +213,7 @@ grpc::Status InventoryParticipant::Cancel(
   if (auto s = ValidateTxn(txn.gid(), txn.branch_id()); !s.ok()) {
     return ToGrpc(s, kDomain);
   }
-  auto applied = store_->Cancel(txn.gid(), txn.branch_id());
+  auto applied = flow_->Cancel(txn.gid(), txn.branch_id());
   Count("cancel", applied.status(), applied.ok() && *applied ? "ok" : "noop");
   if (!applied.ok()) {
     spdlog::error("event=cancel_failed gid={} branch={} reason={} error=\"{}\"",

@@ -1,9 +1,12 @@
-// gRPC handlers of the inventory process: turnstile.v1.Inventory (SKUs and
-// the ReserveStock Try) and turnstile.v1.Participant (Confirm/Cancel of the
-// branches ReserveStock created). Handlers validate, translate between
-// protobuf and model.h, call the store and map statuses; no SQL here.
+// gRPC handlers of the inventory process: turnstile.v1.Inventory (SKUs, the
+// ReserveStock Try and the gate Reconcile) and turnstile.v1.Participant
+// (Confirm/Cancel of the branches ReserveStock created). Handlers validate,
+// translate between protobuf and model.h, call the flow (gate + store), the
+// store or the reconciler and map statuses; no SQL and no Redis here.
 #pragma once
 
+#include "services/inventory/reconciler.h"
+#include "services/inventory/stock_flow.h"
 #include "services/inventory/store.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
 #include "turnstile/v1/participant.grpc.pb.h"
@@ -12,7 +15,10 @@ namespace turnstile::inventory {
 
 class InventoryService final : public turnstile::v1::Inventory::Service {
  public:
-  explicit InventoryService(InventoryStore* store) : store_(store) {}
+  // `reconciler` is null unless the gate strategy runs.
+  InventoryService(InventoryStore* store, StockFlow* flow,
+                   Reconciler* reconciler)
+      : store_(store), flow_(flow), reconciler_(reconciler) {}
 
   grpc::Status CreateSku(grpc::ServerContext* context,
                          const turnstile::v1::CreateSkuRequest* request,
@@ -27,14 +33,19 @@ class InventoryService final : public turnstile::v1::Inventory::Service {
       grpc::ServerContext* context,
       const turnstile::v1::ReserveStockRequest* request,
       turnstile::v1::ReserveStockResponse* response) override;
+  grpc::Status Reconcile(grpc::ServerContext* context,
+                         const turnstile::v1::ReconcileRequest* request,
+                         turnstile::v1::ReconcileResponse* response) override;
 
  private:
   InventoryStore* store_;
+  StockFlow* flow_;
+  Reconciler* reconciler_;
 };
 
 class InventoryParticipant final : public turnstile::v1::Participant::Service {
  public:
-  explicit InventoryParticipant(InventoryStore* store) : store_(store) {}
+  explicit InventoryParticipant(StockFlow* flow) : flow_(flow) {}
 
   grpc::Status Confirm(grpc::ServerContext* context,
                        const turnstile::v1::ConfirmRequest* request,
@@ -44,7 +55,7 @@ class InventoryParticipant final : public turnstile::v1::Participant::Service {
                       turnstile::v1::CancelResponse* response) override;
 
  private:
-  InventoryStore* store_;
+  StockFlow* flow_;
 };
 
 }  // namespace turnstile::inventory

@@ -4,39 +4,55 @@
 
 #include <algorithm>
 #include <map>
+#include <thread>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/common/barrier.h"
 #include "services/common/status.h"
+#include "services/common/uuid.h"
+#include "services/inventory/buckets.h"
 #include "services/inventory/pricing.h"
 
 namespace turnstile::inventory {
 namespace {
 
-constexpr char kSkuColumns[] =
-    "s.sku_id, s.name, s.price_minor, s.currency, s.per_user_limit, "
-    "st.total, st.available, st.locked, st.sold";
+// Counters are summed over the buckets of a SKU; grouping by the sku primary
+// key lets the other sku columns be selected as they are.
+constexpr char kSkuSelect[] =
+    "SELECT s.sku_id, s.name, s.price_minor, s.currency, s.per_user_limit, "
+    "sum(st.total)::bigint, sum(st.available)::bigint, "
+    "sum(st.locked)::bigint, sum(st.sold)::bigint, s.buckets "
+    "FROM sku s JOIN stock st USING (sku_id) ";
+
+// Reason of a lost optimistic race; never leaves the store.
+constexpr char kVersionConflict[] = "VERSION_CONFLICT";
 
 void Prepare(pqxx::connection& conn) {
   PrepareBarrier(conn);
   conn.prepare("inv_sku_insert",
                "INSERT INTO sku (sku_id, name, price_minor, currency, "
-               "per_user_limit) VALUES ($1, $2, $3, $4, $5) "
+               "per_user_limit, buckets) VALUES ($1, $2, $3, $4, $5, $6) "
                "ON CONFLICT (sku_id) DO NOTHING");
+  // One row per bucket, bucket i holding the i-th element of $2.
   conn.prepare("inv_stock_insert",
-               "INSERT INTO stock (sku_id, total, available) "
-               "VALUES ($1, $2, $2)");
-  conn.prepare("inv_sku_get",
-               absl::StrCat("SELECT ", kSkuColumns,
-                            " FROM sku s JOIN stock st USING (sku_id) "
-                            "WHERE s.sku_id = $1"));
+               "INSERT INTO stock (sku_id, bucket, total, available) "
+               "SELECT $1, t.ord - 1, t.units, t.units "
+               "FROM unnest($2::bigint[]) WITH ORDINALITY AS t(units, ord)");
+  conn.prepare("inv_sku_get", absl::StrCat(kSkuSelect,
+                                           "WHERE s.sku_id = $1 "
+                                           "GROUP BY s.sku_id"));
   conn.prepare("inv_sku_list",
-               absl::StrCat("SELECT ", kSkuColumns,
-                            " FROM sku s JOIN stock st USING (sku_id) "
-                            "WHERE s.sku_id > $1 ORDER BY s.sku_id LIMIT $2"));
+               absl::StrCat(kSkuSelect,
+                            "WHERE s.sku_id > $1 GROUP BY s.sku_id "
+                            "ORDER BY s.sku_id LIMIT $2"));
+  conn.prepare("inv_sku_ids",
+               "SELECT sku_id FROM sku WHERE sku_id > $1 ORDER BY sku_id "
+               "LIMIT $2");
   // Try.
   conn.prepare("inv_sku_prices",
-               "SELECT sku_id, price_minor, currency, per_user_limit "
+               "SELECT sku_id, price_minor, currency, per_user_limit, buckets "
                "FROM sku WHERE sku_id = ANY($1::text[])");
   // Counts the units against the limit only if they fit: the SELECT ...
   // WHERE covers a first purchase, the DO UPDATE ... WHERE a later one; no
@@ -54,29 +70,59 @@ void Prepare(pqxx::connection& conn) {
                "ON CONFLICT (user_id, sku_id) DO UPDATE "
                "SET quantity = user_purchase.quantity + EXCLUDED.quantity "
                "RETURNING quantity");
-  conn.prepare("inv_stock_lock",
-               "UPDATE stock SET available = available - $2::bigint, "
-               "locked = locked + $2::bigint, version = version + 1, "
+  // gate: the conditional update, no lock unless it applies.
+  conn.prepare("inv_stock_take",
+               "UPDATE stock SET available = available - $3::bigint, "
+               "locked = locked + $3::bigint, version = version + 1, "
                "updated_at = now() "
-               "WHERE sku_id = $1 AND available >= $2::bigint");
+               "WHERE sku_id = $1 AND bucket = $2 AND available >= $3::bigint");
+  // The other buckets that hold enough right now, in fallback order after
+  // bucket $3 of $4 (a plain read: the update above re-checks).
+  conn.prepare("inv_stock_candidates",
+               "SELECT bucket FROM stock WHERE sku_id = $1 AND bucket <> $3 "
+               "AND available >= $2::bigint "
+               "ORDER BY (bucket - $3::int + $4::int) % $4::int");
+  // pessimistic: lock the row, decide, update.
+  conn.prepare("inv_stock_lock_row",
+               "SELECT available FROM stock WHERE sku_id = $1 AND bucket = $2 "
+               "FOR UPDATE");
+  conn.prepare("inv_stock_take_locked",
+               "UPDATE stock SET available = available - $3::bigint, "
+               "locked = locked + $3::bigint, version = version + 1, "
+               "updated_at = now() WHERE sku_id = $1 AND bucket = $2");
+  // optimistic: read every bucket's version in fallback order, then
+  // compare-and-set one.
+  conn.prepare("inv_stock_versions",
+               "SELECT bucket, available, version FROM stock "
+               "WHERE sku_id = $1 ORDER BY (bucket - $2::int + $3::int) % "
+               "$3::int");
+  conn.prepare("inv_stock_take_cas",
+               "UPDATE stock SET available = available - $3::bigint, "
+               "locked = locked + $3::bigint, version = version + 1, "
+               "updated_at = now() "
+               "WHERE sku_id = $1 AND bucket = $2 AND version = $4::bigint");
   conn.prepare("inv_reservation_insert",
                "INSERT INTO reservation (gid, branch_id, sku_id, user_id, "
-               "quantity, unit_price_minor, currency, state) "
-               "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, 'LOCKED')");
+               "quantity, unit_price_minor, currency, state, bucket) "
+               "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, 'LOCKED', $8)");
   conn.prepare("inv_reservation_get",
                "SELECT sku_id, quantity, unit_price_minor, currency "
                "FROM reservation WHERE gid = $1::uuid AND branch_id = $2 "
                "ORDER BY sku_id");
+  // Lines of a branch in one state (a repeated Confirm or Cancel).
+  conn.prepare("inv_reservation_lines",
+               "SELECT sku_id, user_id, quantity, bucket FROM reservation "
+               "WHERE gid = $1::uuid AND branch_id = $2 AND state = $3");
   // Confirm.
   conn.prepare("inv_reservation_sell",
                "UPDATE reservation SET state = 'SOLD', updated_at = now() "
                "WHERE gid = $1::uuid AND branch_id = $2 AND state = 'LOCKED' "
-               "RETURNING sku_id, user_id, quantity");
+               "RETURNING sku_id, user_id, quantity, bucket");
   conn.prepare("inv_stock_sell",
-               "UPDATE stock SET locked = locked - $2::bigint, "
-               "sold = sold + $2::bigint, version = version + 1, "
+               "UPDATE stock SET locked = locked - $3::bigint, "
+               "sold = sold + $3::bigint, version = version + 1, "
                "updated_at = now() "
-               "WHERE sku_id = $1 AND locked >= $2::bigint");
+               "WHERE sku_id = $1 AND bucket = $2 AND locked >= $3::bigint");
   conn.prepare("inv_reservation_states",
                "SELECT state, count(*) FROM reservation "
                "WHERE gid = $1::uuid AND branch_id = $2 GROUP BY state");
@@ -84,15 +130,43 @@ void Prepare(pqxx::connection& conn) {
   conn.prepare("inv_reservation_release",
                "UPDATE reservation SET state = 'RELEASED', updated_at = now() "
                "WHERE gid = $1::uuid AND branch_id = $2 AND state = 'LOCKED' "
-               "RETURNING sku_id, user_id, quantity");
+               "RETURNING sku_id, user_id, quantity, bucket");
   conn.prepare("inv_purchase_sub",
                "UPDATE user_purchase SET quantity = quantity - $3::bigint "
                "WHERE user_id = $1 AND sku_id = $2 AND quantity >= $3::bigint");
   conn.prepare("inv_stock_release",
-               "UPDATE stock SET locked = locked - $2::bigint, "
-               "available = available + $2::bigint, version = version + 1, "
+               "UPDATE stock SET locked = locked - $3::bigint, "
+               "available = available + $3::bigint, version = version + 1, "
                "updated_at = now() "
-               "WHERE sku_id = $1 AND locked >= $2::bigint");
+               "WHERE sku_id = $1 AND bucket = $2 AND locked >= $3::bigint");
+  // Reconciler (one repeatable-read snapshot).
+  conn.prepare(
+      "inv_truth_sku",
+      "SELECT s.per_user_limit, coalesce(sum(st.available), 0)::bigint "
+      "FROM sku s LEFT JOIN stock st USING (sku_id) "
+      "WHERE s.sku_id = $1 GROUP BY s.sku_id");
+  conn.prepare("inv_truth_users",
+               "SELECT user_id, quantity FROM user_purchase "
+               "WHERE sku_id = $1 AND quantity > 0");
+  conn.prepare(
+      "inv_truth_locked",
+      "SELECT gid::text, branch_id, user_id, quantity FROM reservation "
+      "WHERE sku_id = $1 AND state = 'LOCKED'");
+  conn.prepare(
+      "inv_truth_owners",
+      "SELECT o.gid, o.branch_id, coalesce(r.state, ''), "
+      "coalesce(r.quantity, 0), coalesce(r.user_id, ''), "
+      "EXISTS (SELECT 1 FROM tcc_barrier b WHERE b.gid = o.gid::uuid AND "
+      "b.branch_id = o.branch_id AND b.phase = 'try'), "
+      "EXISTS (SELECT 1 FROM tcc_barrier b WHERE b.gid = o.gid::uuid AND "
+      "b.branch_id = o.branch_id AND b.phase = 'cancel'), "
+      "coalesce((extract(epoch FROM now() - coalesce(r.updated_at, "
+      "(SELECT max(b.created_at) FROM tcc_barrier b WHERE "
+      "b.gid = o.gid::uuid AND b.branch_id = o.branch_id))) * 1000)::bigint, "
+      "0) "
+      "FROM unnest($2::text[], $3::text[]) AS o(gid, branch_id) "
+      "LEFT JOIN reservation r ON r.gid = o.gid::uuid AND "
+      "r.branch_id = o.branch_id AND r.sku_id = $1");
 }
 
 // A PostgreSQL text[] literal. Every element is quoted so that no id (e.g.
@@ -108,6 +182,10 @@ std::string TextArray(const std::vector<std::string>& values) {
   return out;
 }
 
+std::string BigintArray(const std::vector<int64_t>& values) {
+  return absl::StrCat("{", absl::StrJoin(values, ","), "}");
+}
+
 SkuRecord ReadSku(const pqxx::row& row) {
   SkuRecord sku;
   sku.sku_id = row[0].as<std::string>();
@@ -119,27 +197,22 @@ SkuRecord ReadSku(const pqxx::row& row) {
   sku.available = row[6].as<int64_t>();
   sku.locked = row[7].as<int64_t>();
   sku.sold = row[8].as<int64_t>();
+  sku.buckets = row[9].as<int64_t>();
   return sku;
 }
 
-// A reservation line read back from the database.
-struct HeldLine {
-  std::string sku_id;
-  std::string user_id;
-  int64_t quantity;
-};
-
-// Lines returned by an UPDATE ... RETURNING sku_id, user_id, quantity, in
-// sku_id order (the lock order of every transaction here).
-std::vector<HeldLine> SortedLines(const pqxx::result& result) {
-  std::vector<HeldLine> lines;
+// Lines returned by a query of sku_id, user_id, quantity, bucket, in
+// (sku_id, bucket) order (the lock order of every transaction here).
+std::vector<BranchLine> SortedLines(const pqxx::result& result) {
+  std::vector<BranchLine> lines;
   for (const auto& row : result) {
     lines.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
-                     row[2].as<int64_t>()});
+                     row[2].as<int64_t>(), row[3].as<int64_t>()});
   }
   std::sort(
-      lines.begin(), lines.end(),
-      [](const HeldLine& a, const HeldLine& b) { return a.sku_id < b.sku_id; });
+      lines.begin(), lines.end(), [](const BranchLine& a, const BranchLine& b) {
+        return std::tie(a.sku_id, a.bucket) < std::tie(b.sku_id, b.bucket);
+      });
   return lines;
 }
 
@@ -160,20 +233,95 @@ absl::StatusOr<Reservation> StoredReservation(pqxx::work& tx,
   return reservation;
 }
 
+// Takes `quantity` units of `sku_id` from one of its `buckets` rows, starting
+// at `first`, the way `strategy` prescribes. Returns the bucket, -1 if no
+// bucket holds enough, or ABORTED/VERSION_CONFLICT (optimistic, lost race).
+absl::StatusOr<int64_t> TakeUnits(pqxx::work& tx, Strategy strategy,
+                                  const std::string& sku_id, int64_t quantity,
+                                  int64_t buckets, int64_t first) {
+  switch (strategy) {
+    case Strategy::kGate: {
+      if (tx.exec_prepared("inv_stock_take", sku_id, first, quantity)
+              .affected_rows() == 1) {
+        return first;
+      }
+      if (buckets <= 1) return -1;
+      for (const auto& row : tx.exec_prepared("inv_stock_candidates", sku_id,
+                                              quantity, first, buckets)) {
+        const int64_t bucket = row[0].as<int64_t>();
+        if (tx.exec_prepared("inv_stock_take", sku_id, bucket, quantity)
+                .affected_rows() == 1) {
+          return bucket;
+        }
+      }
+      return -1;
+    }
+    case Strategy::kOptimistic: {
+      for (const auto& row :
+           tx.exec_prepared("inv_stock_versions", sku_id, first, buckets)) {
+        const int64_t bucket = row[0].as<int64_t>();
+        if (row[1].as<int64_t>() < quantity) continue;
+        if (tx.exec_prepared("inv_stock_take_cas", sku_id, bucket, quantity,
+                             row[2].as<int64_t>())
+                .affected_rows() == 1) {
+          return bucket;
+        }
+        return Error(absl::StatusCode::kAborted, kVersionConflict,
+                     absl::StrCat("stock row ", sku_id, "#", bucket,
+                                  " changed since it was read"));
+      }
+      return -1;
+    }
+    case Strategy::kPessimistic: {
+      auto take = [&](int64_t bucket) {
+        const pqxx::result row =
+            tx.exec_prepared("inv_stock_lock_row", sku_id, bucket);
+        if (row.empty() || row[0][0].as<int64_t>() < quantity) return false;
+        tx.exec_prepared("inv_stock_take_locked", sku_id, bucket, quantity);
+        return true;
+      };
+      if (buckets <= 1) return take(first) ? first : -1;
+      // A row locked and found short must not stay locked while the next
+      // bucket is tried (two Tries starting at different buckets would
+      // deadlock): rolling back to a savepoint releases the row locks taken
+      // after it. (Plain SQL: pqxx 6's subtransaction does not open its
+      // savepoint before exec_prepared.)
+      std::vector<int64_t> order = {first};
+      for (const auto& row : tx.exec_prepared("inv_stock_candidates", sku_id,
+                                              quantity, first, buckets)) {
+        order.push_back(row[0].as<int64_t>());
+      }
+      tx.exec0("SAVEPOINT stock_bucket");
+      for (const int64_t bucket : order) {
+        if (take(bucket)) {
+          tx.exec0("RELEASE SAVEPOINT stock_bucket");
+          return bucket;
+        }
+        tx.exec0("ROLLBACK TO SAVEPOINT stock_bucket");
+      }
+      tx.exec0("RELEASE SAVEPOINT stock_bucket");
+      return -1;
+    }
+  }
+  return -1;
+}
+
 // The business change of a Try; `out` receives the reserved lines.
 absl::Status ReserveLines(pqxx::work& tx, const ReserveCommand& command,
-                          Reservation* out) {
+                          Strategy strategy, Reservation* out) {
   std::vector<std::string> ids;
   for (const StockLine& line : command.items) ids.push_back(line.sku_id);
   struct Price {
     int64_t minor;
     std::string currency;
     int64_t limit;
+    int64_t buckets;
   };
   std::map<std::string, Price> prices;
   for (const auto& row : tx.exec_prepared("inv_sku_prices", TextArray(ids))) {
     prices[row[0].as<std::string>()] = {
-        row[1].as<int64_t>(), row[2].as<std::string>(), row[3].as<int64_t>()};
+        row[1].as<int64_t>(), row[2].as<std::string>(), row[3].as<int64_t>(),
+        row[4].as<int64_t>()};
   }
   // Everything that can be refused without touching a row is refused first.
   for (const StockLine& line : command.items) {
@@ -191,7 +339,7 @@ absl::Status ReserveLines(pqxx::work& tx, const ReserveCommand& command,
   out->total_minor = total->minor;
 
   // Rows are touched in sku_id order, per SKU first the user's counter then
-  // the stock row, the same order Cancel uses: no deadlocks.
+  // one stock row, the same order Cancel uses: no deadlocks.
   for (const StockLine& line : command.items) {
     const Price& price = prices[line.sku_id];
     const pqxx::result counted =
@@ -206,33 +354,51 @@ absl::Status ReserveLines(pqxx::work& tx, const ReserveCommand& command,
           absl::StrCat("user ", command.user_id, " may hold at most ",
                        price.limit, " units of ", line.sku_id));
     }
-    if (tx.exec_prepared("inv_stock_lock", line.sku_id, line.quantity)
-            .affected_rows() != 1) {
-      return Refused("SOLD_OUT",
-                     absl::StrCat("fewer than ", line.quantity, " units of ",
-                                  line.sku_id, " are available"));
+    auto bucket =
+        TakeUnits(tx, strategy, line.sku_id, line.quantity, price.buckets,
+                  PickBucket(command.gid, price.buckets));
+    if (!bucket.ok()) return bucket.status();
+    if (*bucket < 0) {
+      return Refused(
+          "SOLD_OUT",
+          absl::StrCat("fewer than ", line.quantity, " units of ", line.sku_id,
+                       " are available",
+                       price.buckets > 1 ? " in any one of its buckets" : ""));
     }
     tx.exec_prepared("inv_reservation_insert", command.gid, command.branch_id,
                      line.sku_id, command.user_id, line.quantity, price.minor,
-                     price.currency);
+                     price.currency, *bucket);
   }
   return absl::OkStatus();
 }
 
+// The lines of a branch already in `state` (a repeated phase).
+std::vector<BranchLine> LinesIn(pqxx::work& tx, const std::string& gid,
+                                const std::string& branch_id,
+                                const char* state) {
+  return SortedLines(
+      tx.exec_prepared("inv_reservation_lines", gid, branch_id, state));
+}
+
 }  // namespace
 
-InventoryStore::InventoryStore(std::string conninfo, int pool_size)
-    : pool_(std::move(conninfo), pool_size, Prepare) {}
+InventoryStore::InventoryStore(std::string conninfo, int pool_size,
+                               StoreOptions options)
+    : pool_(std::move(conninfo), pool_size, Prepare),
+      options_(std::move(options)) {}
 
 absl::StatusOr<SkuRecord> InventoryStore::CreateSku(const NewSku& sku) {
+  const int64_t buckets = std::max<int64_t>(1, sku.buckets);
   return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<SkuRecord> {
     if (tx.exec_prepared("inv_sku_insert", sku.sku_id, sku.name,
-                         sku.price_minor, sku.currency, sku.per_user_limit)
+                         sku.price_minor, sku.currency, sku.per_user_limit,
+                         buckets)
             .affected_rows() != 1) {
       return Error(absl::StatusCode::kAlreadyExists, "SKU_EXISTS",
                    absl::StrCat("sku ", sku.sku_id, " already exists"));
     }
-    tx.exec_prepared("inv_stock_insert", sku.sku_id, sku.stock);
+    tx.exec_prepared("inv_stock_insert", sku.sku_id,
+                     BigintArray(SplitStock(sku.stock, buckets)));
     return ReadSku(tx.exec_prepared("inv_sku_get", sku.sku_id).at(0));
   });
 }
@@ -266,31 +432,61 @@ absl::StatusOr<SkuPage> InventoryStore::ListSkus(int page_size,
   });
 }
 
-absl::StatusOr<Reservation> InventoryStore::Reserve(
-    const ReserveCommand& command) {
-  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<Reservation> {
-    Reservation reservation;
-    auto outcome = BarrierTry(
-        tx, command.gid, command.branch_id,
-        [&](pqxx::work&) { return ReserveLines(tx, command, &reservation); });
-    if (!outcome.ok()) return outcome.status();
-    if (*outcome == BarrierOutcome::kDuplicate) {
-      auto stored = StoredReservation(tx, command.gid, command.branch_id);
-      if (stored.ok()) stored->duplicate = true;
-      return stored;
-    }
-    return reservation;
-  });
+absl::StatusOr<std::vector<std::string>> InventoryStore::ListSkuIds(
+    const std::string& after, int limit) {
+  return pool_.Transact(
+      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
+        std::vector<std::string> ids;
+        for (const auto& row : tx.exec_prepared("inv_sku_ids", after, limit)) {
+          ids.push_back(row[0].as<std::string>());
+        }
+        return ids;
+      });
 }
 
-absl::StatusOr<bool> InventoryStore::Confirm(const std::string& gid,
-                                             const std::string& branch_id) {
-  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<bool> {
-    bool applied = false;
+absl::StatusOr<Reservation> InventoryStore::Reserve(
+    const ReserveCommand& command) {
+  const Strategy strategy = options_.strategy;
+  for (int attempt = 1;; ++attempt) {
+    auto result =
+        pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<Reservation> {
+          Reservation reservation;
+          auto outcome =
+              BarrierTry(tx, command.gid, command.branch_id, [&](pqxx::work&) {
+                return ReserveLines(tx, command, strategy, &reservation);
+              });
+          if (!outcome.ok()) return outcome.status();
+          if (*outcome == BarrierOutcome::kDuplicate) {
+            auto stored = StoredReservation(tx, command.gid, command.branch_id);
+            if (stored.ok()) stored->duplicate = true;
+            return stored;
+          }
+          return reservation;
+        });
+    // Only the optimistic strategy loses races; it starts over from a fresh
+    // read after a randomized, growing pause, the local transaction (barrier
+    // row included) rolled back.
+    if (result.ok() || ReasonOf(result.status()) != kVersionConflict) {
+      return result;
+    }
+    if (attempt >= options_.optimistic_attempts) {
+      return Error(absl::StatusCode::kUnavailable, "CONTENDED",
+                   absl::StrCat("stock changed under each of ", attempt,
+                                " optimistic attempts; retry"));
+    }
+    std::this_thread::sleep_for(
+        BackoffDelay(options_.optimistic_backoff, attempt));
+  }
+}
+
+absl::StatusOr<PhaseResult> InventoryStore::Confirm(
+    const std::string& gid, const std::string& branch_id) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<PhaseResult> {
+    PhaseResult result;
     auto outcome = BarrierConfirm(tx, gid, branch_id, [&](pqxx::work&) {
-      const auto lines =
+      result.lines =
           SortedLines(tx.exec_prepared("inv_reservation_sell", gid, branch_id));
-      if (lines.empty()) {
+      if (result.lines.empty()) {
         // A Try that succeeded always leaves LOCKED lines; confirming
         // nothing (no Try, or Cancel first) would hide a coordinator fault.
         std::string states;
@@ -304,51 +500,124 @@ absl::StatusOr<bool> InventoryStore::Confirm(const std::string& gid,
                                   branch_id, " (reservations: ",
                                   states.empty() ? "none" : states, ")"));
       }
-      for (const HeldLine& line : lines) {
-        if (tx.exec_prepared("inv_stock_sell", line.sku_id, line.quantity)
+      for (const BranchLine& line : result.lines) {
+        if (tx.exec_prepared("inv_stock_sell", line.sku_id, line.bucket,
+                             line.quantity)
                 .affected_rows() != 1) {
           return Error(absl::StatusCode::kInternal, "STOCK_INCONSISTENT",
-                       absl::StrCat("stock of ", line.sku_id,
+                       absl::StrCat("stock of ", line.sku_id, "#", line.bucket,
                                     " has fewer locked units than reserved"));
         }
       }
-      applied = true;
+      result.applied = true;
       return absl::OkStatus();
     });
     if (!outcome.ok()) return outcome.status();
-    return applied;
+    if (*outcome == BarrierOutcome::kDuplicate) {
+      result.lines = LinesIn(tx, gid, branch_id, "SOLD");
+    }
+    return result;
   });
 }
 
-absl::StatusOr<bool> InventoryStore::Cancel(const std::string& gid,
-                                            const std::string& branch_id) {
-  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<bool> {
-    bool applied = false;
+absl::StatusOr<PhaseResult> InventoryStore::Cancel(
+    const std::string& gid, const std::string& branch_id) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<PhaseResult> {
+    PhaseResult result;
     auto outcome = BarrierCancel(tx, gid, branch_id, [&](pqxx::work&) {
-      const auto lines = SortedLines(
+      result.lines = SortedLines(
           tx.exec_prepared("inv_reservation_release", gid, branch_id));
       // Same order as a Try: per SKU the user's counter, then the stock.
-      for (const HeldLine& line : lines) {
+      for (const BranchLine& line : result.lines) {
         if (tx.exec_prepared("inv_purchase_sub", line.user_id, line.sku_id,
                              line.quantity)
                     .affected_rows() != 1 ||
-            tx.exec_prepared("inv_stock_release", line.sku_id, line.quantity)
+            tx.exec_prepared("inv_stock_release", line.sku_id, line.bucket,
+                             line.quantity)
                     .affected_rows() != 1) {
-          return Error(absl::StatusCode::kInternal, "STOCK_INCONSISTENT",
-                       absl::StrCat("counters of ", line.sku_id,
-                                    " hold fewer units than reserved"));
+          return Error(
+              absl::StatusCode::kInternal, "STOCK_INCONSISTENT",
+              absl::StrCat("counters of ", line.sku_id, "#", line.bucket,
+                           " hold fewer units than reserved"));
         }
       }
-      if (lines.empty()) {
+      if (result.lines.empty()) {
         spdlog::warn("event=cancel_nothing_locked gid={} branch={}", gid,
                      branch_id);
       }
-      applied = !lines.empty();
+      result.applied = !result.lines.empty();
       return absl::OkStatus();
     });
     if (!outcome.ok()) return outcome.status();
-    return applied;
+    if (*outcome == BarrierOutcome::kDuplicate) {
+      result.lines = LinesIn(tx, gid, branch_id, "RELEASED");
+    }
+    return result;
   });
+}
+
+absl::StatusOr<StockTruth> InventoryStore::ReadStockTruth(
+    const std::string& sku_id, const std::vector<std::string>& owners) {
+  auto lease = pool_.Acquire();
+  if (!lease.ok()) return lease.status();
+  try {
+    // One snapshot for every statement: a Try committing between two reads
+    // must not look like a barrier row without its reservation lines.
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(**lease);
+    StockTruth truth;
+    const pqxx::result sku = tx.exec_prepared("inv_truth_sku", sku_id);
+    if (sku.empty()) {
+      return Error(absl::StatusCode::kNotFound, "SKU_NOT_FOUND",
+                   absl::StrCat("unknown sku_id ", sku_id));
+    }
+    truth.per_user_limit = sku[0][0].as<int64_t>();
+    truth.available = sku[0][1].as<int64_t>();
+    for (const auto& row : tx.exec_prepared("inv_truth_users", sku_id)) {
+      truth.user_units.emplace_back(row[0].as<std::string>(),
+                                    row[1].as<int64_t>());
+    }
+    for (const auto& row : tx.exec_prepared("inv_truth_locked", sku_id)) {
+      truth.locked.push_back({absl::StrCat(row[0].c_str(), ":", row[1].c_str()),
+                              row[2].as<std::string>(), row[3].as<int64_t>()});
+    }
+    // Owners come from Redis: only well-formed ones are looked up (ids are
+    // then safe in an array literal), the rest are unknown to PostgreSQL.
+    std::vector<std::string> gids, branches;
+    for (const std::string& owner : owners) {
+      const size_t colon = owner.find(':');
+      truth.owners[owner];
+      if (colon == std::string::npos) continue;
+      const std::string gid = owner.substr(0, colon);
+      const std::string branch = owner.substr(colon + 1);
+      const bool branch_ok =
+          !branch.empty() && branch.size() <= 64 &&
+          std::all_of(branch.begin(), branch.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                   c == '_' || c == '-';
+          });
+      if (!IsUuid(gid) || !branch_ok) continue;
+      gids.push_back(gid);
+      branches.push_back(branch);
+    }
+    if (!gids.empty()) {
+      for (const auto& row :
+           tx.exec_prepared("inv_truth_owners", sku_id, TextArray(gids),
+                            TextArray(branches))) {
+        OwnerFacts& facts =
+            truth.owners[absl::StrCat(row[0].c_str(), ":", row[1].c_str())];
+        facts.state = row[2].as<std::string>();
+        facts.quantity = row[3].as<int64_t>();
+        facts.user_id = row[4].as<std::string>();
+        facts.tried = row[5].as<bool>();
+        facts.cancelled = row[6].as<bool>();
+        facts.decided_ms_ago = row[7].as<int64_t>();
+      }
+    }
+    tx.commit();
+    return truth;
+  } catch (const std::exception& e) {
+    return StatusFromException(e);
+  }
 }
 
 }  // namespace turnstile::inventory

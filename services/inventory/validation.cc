@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/status.h"
 #include "services/common/validate.h"
+#include "services/inventory/buckets.h"
 
 namespace turnstile::inventory {
 
@@ -19,8 +20,8 @@ absl::Status ValidateNewSku(const NewSku& sku) {
         CheckCurrency("price.currency", sku.currency),
         CheckRange("price.minor_units", sku.price_minor, 0, kMaxPriceMinor),
         CheckRange("stock", sku.stock, 0, kMaxStock),
-        CheckRange("per_user_limit", sku.per_user_limit, 0,
-                   kMaxPerUserLimit)}) {
+        CheckRange("per_user_limit", sku.per_user_limit, 0, kMaxPerUserLimit),
+        CheckRange("buckets", sku.buckets, 0, kMaxBuckets)}) {
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
@@ -79,6 +80,33 @@ ReserveCommand SortedBySku(ReserveCommand command) {
               return a.sku_id < b.sku_id;
             });
   return command;
+}
+
+absl::Status ValidateReconcileSku(const std::string& sku_id) {
+  return sku_id.empty() ? absl::OkStatus() : ValidateSkuId(sku_id);
+}
+
+absl::StatusOr<Strategy> ParseStrategy(const std::string& name) {
+  for (Strategy s :
+       {Strategy::kGate, Strategy::kOptimistic, Strategy::kPessimistic}) {
+    if (name == StrategyName(s)) return s;
+  }
+  return InvalidArgument(
+      absl::StrCat("reservation strategy must be gate, optimistic or "
+                   "pessimistic, got \"",
+                   name, "\""));
+}
+
+const char* StrategyName(Strategy strategy) {
+  switch (strategy) {
+    case Strategy::kGate:
+      return "gate";
+    case Strategy::kOptimistic:
+      return "optimistic";
+    case Strategy::kPessimistic:
+      return "pessimistic";
+  }
+  return "gate";
 }
 
 }  // namespace turnstile::inventory

@@ -21,6 +21,7 @@ inline constexpr size_t kMaxNameLen = 200;
 inline constexpr int kDefaultPageSize = 100;
 inline constexpr int kMaxPageSize = 1000;
 
+// Every field of a new SKU; buckets 0..kMaxBuckets (0 means 1).
 absl::Status ValidateNewSku(const NewSku& sku);
 
 // A SKU id as used by GetSku and in reservation lines.
@@ -39,5 +40,12 @@ absl::Status ValidateReserve(const ReserveCommand& command);
 // The command with its items in sku_id order: every transaction touches rows
 // in this order, so concurrent reservations never deadlock.
 ReserveCommand SortedBySku(ReserveCommand command);
+
+// The SKU of a Reconcile request: empty (all SKUs) or a valid id.
+absl::Status ValidateReconcileSku(const std::string& sku_id);
+
+// --reservation_strategy: "gate", "optimistic" or "pessimistic".
+absl::StatusOr<Strategy> ParseStrategy(const std::string& name);
+const char* StrategyName(Strategy strategy);
 
 }  // namespace turnstile::inventory

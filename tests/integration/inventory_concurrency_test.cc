@@ -21,6 +21,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/mesh.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/redis_server.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
 #include "turnstile/v1/participant.grpc.pb.h"
 
@@ -31,9 +32,12 @@ using testing::Binary;
 using testing::ChildProcess;
 using testing::FreePort;
 using testing::PgCluster;
+using testing::RedisServer;
 namespace v1 = turnstile::v1;
 
 PgCluster* g_pg = nullptr;
+// The Redis gate of the default (gate) strategy; flushed before every test.
+RedisServer* g_redis = nullptr;
 // Calls of the current test retried after RESOURCE_EXHAUSTED/UNAVAILABLE.
 std::atomic<int> g_transient_retries{0};
 
@@ -42,14 +46,19 @@ class PgEnvironment : public ::testing::Environment {
   void SetUp() override {
     pg_ = PgCluster::Start();
     g_pg = pg_.get();
+    redis_ = RedisServer::Start();
+    g_redis = redis_.get();
   }
   void TearDown() override {
+    g_redis = nullptr;
+    redis_.reset();
     g_pg = nullptr;
     pg_.reset();
   }
 
  private:
   std::unique_ptr<PgCluster> pg_;
+  std::unique_ptr<RedisServer> redis_;
 };
 
 [[maybe_unused]] auto* const kEnvironment =
@@ -107,6 +116,7 @@ class InventoryConcurrencyTest : public ::testing::Test {
     static int counter = 0;
     db_ = "inventory_conc_" + std::to_string(++counter);
     g_pg->CreateDatabase(db_);
+    g_redis->FlushAll();
     Start();
   }
 
@@ -137,7 +147,9 @@ class InventoryConcurrencyTest : public ::testing::Test {
     address_ = "127.0.0.1:" + std::to_string(FreePort());
     process_.Start(Binary("turnstile-inventory"),
                    {"--listen=" + address_, "--pg=" + g_pg->Conninfo(db_),
-                    "--metrics_listen=", "--pg_pool_size=16"},
+                    "--metrics_listen=",
+                    "--redis=127.0.0.1:" + std::to_string(g_redis->port()),
+                    "--pg_pool_size=16"},
                    LogPath());
     // Short reconnect backoff: the first attempt may come before the port
     // is open.

@@ -17,6 +17,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/mesh.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/redis_server.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
 #include "turnstile/v1/participant.grpc.pb.h"
 
@@ -27,23 +28,31 @@ using testing::Binary;
 using testing::ChildProcess;
 using testing::FreePort;
 using testing::PgCluster;
+using testing::RedisServer;
 namespace v1 = turnstile::v1;
 
 PgCluster* g_pg = nullptr;
+// The Redis gate of the default (gate) strategy; flushed before every test.
+RedisServer* g_redis = nullptr;
 
 class PgEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
     pg_ = PgCluster::Start();
     g_pg = pg_.get();
+    redis_ = RedisServer::Start();
+    g_redis = redis_.get();
   }
   void TearDown() override {
+    g_redis = nullptr;
+    redis_.reset();
     g_pg = nullptr;
     pg_.reset();
   }
 
  private:
   std::unique_ptr<PgCluster> pg_;
+  std::unique_ptr<RedisServer> redis_;
 };
 
 [[maybe_unused]] auto* const kEnvironment =
@@ -101,6 +110,7 @@ class InventoryServiceTest : public ::testing::Test {
     static int counter = 0;
     db_ = "inventory_svc_" + std::to_string(++counter);
     g_pg->CreateDatabase(db_);
+    g_redis->FlushAll();
     Start();
   }
 
@@ -127,7 +137,9 @@ class InventoryServiceTest : public ::testing::Test {
     address_ = "127.0.0.1:" + std::to_string(FreePort());
     process_.Start(Binary("turnstile-inventory"),
                    {"--listen=" + address_, "--pg=" + g_pg->Conninfo(db_),
-                    "--metrics_listen=", "--pg_pool_size=8"},
+                    "--metrics_listen=",
+                    "--redis=127.0.0.1:" + std::to_string(g_redis->port()),
+                    "--pg_pool_size=8"},
                    LogPath());
     // Short reconnect backoff: the first attempt may come before the port
     // is open.
@@ -586,7 +598,8 @@ TEST_F(InventoryServiceTest, RestartKeepsStateAndMigratesOnce) {
   ASSERT_EQ(Stop(), 0);
   Start();
   ASSERT_FALSE(HasFatalFailure());
-  EXPECT_EQ(Count("SELECT count(*) FROM schema_migrations"), 1);
+  // 0001_init and 0002_buckets, each applied once.
+  EXPECT_EQ(Count("SELECT count(*) FROM schema_migrations"), 2);
   bool applied = false;
   ASSERT_EQ(Confirm(gid, &applied).code, OK);
   EXPECT_TRUE(applied);
