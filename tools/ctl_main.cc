@@ -19,10 +19,12 @@
 #include "turnstile/v1/coordinator.grpc.pb.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
 #include "turnstile/v1/order.grpc.pb.h"
+#include "turnstile/v1/seat.grpc.pb.h"
 
 ABSL_FLAG(std::string, coordinator, "127.0.0.1:50050", "coordinator address");
 ABSL_FLAG(std::string, inventory, "127.0.0.1:50051", "inventory address");
 ABSL_FLAG(std::string, order, "127.0.0.1:50054", "order address");
+ABSL_FLAG(std::string, seat, "127.0.0.1:50052", "seat address");
 ABSL_FLAG(std::string, pg_base, "host=127.0.0.1 port=5432 user=postgres",
           "libpq conninfo without dbname, for check and migrate");
 ABSL_FLAG(std::string, db_prefix, "turnstile",
@@ -47,6 +49,8 @@ constexpr char kUsage[] =
     "  stock <sku_id>\n"
     "  order <order_id>\n"
     "  check                verify the invariants (exit 1 on violation)\n"
+    "  reconcile [sku|event <id>]  rebuild/repair the Redis gates from\n"
+    "                       PostgreSQL (all SKUs and events by default)\n"
     "  migrate              apply every service's migrations\n";
 
 std::chrono::milliseconds Timeout() {
@@ -90,6 +94,50 @@ int TxnList(v1::Coordinator::Stub& stub) {
   }
   std::cout << shown << " transaction(s)\n";
   return 0;
+}
+
+// Prints one service's reconciliation report; returns false on error.
+template <typename Response>
+bool PrintReconcile(const char* what, const grpc::Status& status,
+                    const Response& resp, int64_t checked) {
+  if (!status.ok()) {
+    Fail(status);
+    return false;
+  }
+  std::cout << what << ": " << checked << " checked, " << resp.keys_rebuilt()
+            << " gate(s) rebuilt, " << resp.fixes() << " difference(s) fixed\n";
+  for (const auto& d : resp.differences()) std::cout << "  " << d << "\n";
+  return true;
+}
+
+int Reconcile(const std::vector<std::string>& cmd) {
+  const bool only_sku = cmd.size() == 3 && cmd[1] == "sku";
+  const bool only_event = cmd.size() == 3 && cmd[1] == "event";
+  if (cmd.size() != 1 && !only_sku && !only_event) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  bool ok = true;
+  if (!only_event) {
+    auto stub =
+        v1::Inventory::NewStub(MakeChannel(absl::GetFlag(FLAGS_inventory)));
+    v1::ReconcileRequest req;
+    if (only_sku) req.set_sku_id(cmd[2]);
+    v1::ReconcileResponse resp;
+    auto ctx = CallContext(std::chrono::seconds(120));
+    auto s = stub->Reconcile(ctx.get(), req, &resp);
+    ok &= PrintReconcile("stock gates", s, resp, resp.skus_checked());
+  }
+  if (!only_sku) {
+    auto stub = v1::Seat::NewStub(MakeChannel(absl::GetFlag(FLAGS_seat)));
+    v1::ReconcileSeatsRequest req;
+    if (only_event) req.set_event_id(cmd[2]);
+    v1::ReconcileSeatsResponse resp;
+    auto ctx = CallContext(std::chrono::seconds(120));
+    auto s = stub->Reconcile(ctx.get(), req, &resp);
+    ok &= PrintReconcile("seat gates", s, resp, resp.events_checked());
+  }
+  return ok ? 0 : 2;
 }
 
 int Main(int argc, char** argv) {
@@ -149,6 +197,7 @@ int Main(int argc, char** argv) {
     std::cout << tools::FormatOrder(order) << "\n";
     return 0;
   }
+  if (verb == "reconcile") return Reconcile(cmd);
   const auto dbs = tools::DatabasesFor(absl::GetFlag(FLAGS_pg_base),
                                        absl::GetFlag(FLAGS_db_prefix));
   if (verb == "check" && cmd.size() == 1) {
