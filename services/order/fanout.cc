@@ -125,4 +125,17 @@ std::vector<TryResult> RunTries(const std::vector<TryTask>& tasks,
   return results;
 }
 
+std::optional<size_t> FirstFailure(const std::vector<TryResult>& results) {
+  std::optional<size_t> transient, any;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const absl::Status& s = results[i].status;
+    if (s.ok()) continue;
+    if (!any) any = i;
+    if (s.code() == absl::StatusCode::kCancelled) continue;
+    if (!IsRetryable(s)) return i;
+    if (!transient) transient = i;
+  }
+  return transient ? transient : any;
+}
+
 }  // namespace turnstile::order

@@ -8,10 +8,13 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "services/common/backoff.h"
 #include "services/order/flow_ports.h"
 
@@ -48,5 +51,27 @@ using RetryObserver = std::function<void(
 std::vector<TryResult> RunTries(const std::vector<TryTask>& tasks,
                                 const RetryPolicy& policy, Deadline until,
                                 const RetryObserver& on_retry = nullptr);
+
+// The failure to report from a step: a refusal before a transient error
+// before "not attempted"; nullopt if every task succeeded.
+std::optional<size_t> FirstFailure(const std::vector<TryResult>& results);
+
+// Wraps an asynchronous call `method(req, deadline, done)` as a task that
+// stores the response in `out` on success. `req` and `out` must outlive the
+// RunTries call.
+template <typename Req, typename Resp, typename Method>
+TryTask MakeTryTask(const std::string& branch, const Req& req, Resp& out,
+                    Method method) {
+  return TryTask{
+      branch, [&req, &out, method](Deadline deadline,
+                                   std::function<void(absl::Status)> done) {
+        method(req, deadline,
+               [&out, done = std::move(done)](absl::StatusOr<Resp> result) {
+                 absl::Status status = result.status();
+                 if (status.ok()) out = std::move(*result);
+                 done(std::move(status));
+               });
+      }};
+}
 
 }  // namespace turnstile::order

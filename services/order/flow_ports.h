@@ -1,7 +1,10 @@
-// The two small interfaces the order flow (order_flow.h) runs against, so that
-// its step logic can be unit-tested with fakes: Peers (the coordinator and
-// the participants' Try RPCs; grpc_peers.h is the real one) and OrderRepo
-// (the order's own rows; store.h is the real one).
+// The small interfaces the order flows (order_flow.h, bypass_flow.h) run
+// against, so that their step logic can be unit-tested with fakes: Peers (the
+// coordinator and the participants' Try RPCs; grpc_peers.h is the real one),
+// OrderRepo (the order's own rows; store.h is the real one), Phases (second
+// phases sent straight to a participant, for the unsafe coordinator-bypass
+// measurement mode only) and StockGateReader (the Redis stock gate read by
+// the sold-out pre-check, gate_precheck.h).
 #pragma once
 
 #include <chrono>
@@ -14,6 +17,7 @@
 #include "services/order/model.h"
 #include "turnstile/v1/coordinator.pb.h"
 #include "turnstile/v1/inventory.pb.h"
+#include "turnstile/v1/participant.pb.h"
 #include "turnstile/v1/payment.pb.h"
 #include "turnstile/v1/seat.pb.h"
 
@@ -68,6 +72,47 @@ class OrderRepo {
   // ABORTED (BRANCH_CANCELLED) if the branch was already cancelled.
   virtual absl::Status TryCreate(const OrderRecord& order,
                                  const std::string& reason) = 0;
+
+  // The order branch's own second phases, called directly only by the
+  // coordinator-bypass mode (normally the coordinator calls them through
+  // turnstile.v1.Participant). Default: UNIMPLEMENTED.
+  virtual absl::Status ConfirmBranch(const std::string& gid) {
+    return absl::UnimplementedError("ConfirmBranch");
+  }
+  virtual absl::Status CancelBranch(const std::string& gid,
+                                    v1::CancelReason reason) {
+    return absl::UnimplementedError("CancelBranch");
+  }
+};
+
+// Participant.Confirm / Participant.Cancel of branch `participant` (its
+// branch id is the participant name) of `gid`, sent straight to the
+// participant. Only the unsafe coordinator-bypass mode uses this.
+class Phases {
+ public:
+  virtual ~Phases() = default;
+
+  virtual void Confirm(const std::string& participant, const std::string& gid,
+                       Deadline deadline, Done<v1::ConfirmResponse> done) = 0;
+  virtual void Cancel(const std::string& participant, const std::string& gid,
+                      v1::CancelReason reason, Deadline deadline,
+                      Done<v1::CancelResponse> done) = 0;
+};
+
+// The two reads of the Redis stock gate (lua/README.md, keys
+// ts:{sku:<id>}:stock and :users) that the order service's sold-out
+// pre-check needs. Transport failures are UNAVAILABLE.
+class StockGateReader {
+ public:
+  virtual ~StockGateReader() = default;
+
+  // Units the gate may still hand out; nullopt when the SKU has no gate
+  // (never initialized, or Redis restarted empty).
+  virtual absl::StatusOr<std::optional<int64_t>> Remaining(
+      const std::string& sku_id) = 0;
+  // Units the user holds or bought of the SKU according to the gate.
+  virtual absl::StatusOr<int64_t> UserUnits(const std::string& sku_id,
+                                            const std::string& user_id) = 0;
 };
 
 }  // namespace turnstile::order

@@ -47,10 +47,17 @@ void CallAsync(const Req& req, Deadline deadline, Done<Resp> done,
 }  // namespace
 
 GrpcPeers::GrpcPeers(const PeerTargets& targets)
-    : coordinator_(v1::Coordinator::NewStub(MakeChannel(targets.coordinator))),
-      inventory_(v1::Inventory::NewStub(MakeChannel(targets.inventory))),
-      seat_(v1::Seat::NewStub(MakeChannel(targets.seat))),
-      payment_(v1::Payment::NewStub(MakeChannel(targets.payment))) {}
+    : coordinator_(v1::Coordinator::NewStub(MakeChannel(targets.coordinator))) {
+  auto inventory = MakeChannel(targets.inventory);
+  auto seat = MakeChannel(targets.seat);
+  auto payment = MakeChannel(targets.payment);
+  inventory_ = v1::Inventory::NewStub(inventory);
+  seat_ = v1::Seat::NewStub(seat);
+  payment_ = v1::Payment::NewStub(payment);
+  participants_["inventory"] = v1::Participant::NewStub(inventory);
+  participants_["seat"] = v1::Participant::NewStub(seat);
+  participants_["payment"] = v1::Participant::NewStub(payment);
+}
 
 absl::StatusOr<v1::BeginResponse> GrpcPeers::Begin(const v1::BeginRequest& req,
                                                    Deadline deadline) {
@@ -102,6 +109,44 @@ void GrpcPeers::AuthorizePayment(const v1::AuthorizePaymentRequest& req,
   CallAsync<v1::AuthorizePaymentRequest, v1::AuthorizePaymentResponse>(
       req, deadline, std::move(done),
       [this](auto... args) { payment_->async()->AuthorizePayment(args...); });
+}
+
+v1::Participant::Stub* GrpcPeers::ParticipantStub(
+    const std::string& participant) {
+  auto it = participants_.find(participant);
+  return it == participants_.end() ? nullptr : it->second.get();
+}
+
+void GrpcPeers::Confirm(const std::string& participant, const std::string& gid,
+                        Deadline deadline, Done<v1::ConfirmResponse> done) {
+  v1::Participant::Stub* stub = ParticipantStub(participant);
+  if (stub == nullptr) {
+    done(absl::InvalidArgumentError("unknown participant " + participant));
+    return;
+  }
+  v1::ConfirmRequest req;
+  req.mutable_txn()->set_gid(gid);
+  req.mutable_txn()->set_branch_id(participant);
+  CallAsync<v1::ConfirmRequest, v1::ConfirmResponse>(
+      req, deadline, std::move(done),
+      [stub](auto... args) { stub->async()->Confirm(args...); });
+}
+
+void GrpcPeers::Cancel(const std::string& participant, const std::string& gid,
+                       v1::CancelReason reason, Deadline deadline,
+                       Done<v1::CancelResponse> done) {
+  v1::Participant::Stub* stub = ParticipantStub(participant);
+  if (stub == nullptr) {
+    done(absl::InvalidArgumentError("unknown participant " + participant));
+    return;
+  }
+  v1::CancelRequest req;
+  req.mutable_txn()->set_gid(gid);
+  req.mutable_txn()->set_branch_id(participant);
+  req.set_reason(reason);
+  CallAsync<v1::CancelRequest, v1::CancelResponse>(
+      req, deadline, std::move(done),
+      [stub](auto... args) { stub->async()->Cancel(args...); });
 }
 
 }  // namespace turnstile::order

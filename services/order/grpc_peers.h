@@ -1,14 +1,17 @@
-// The real Peers (flow_ports.h): gRPC stubs to the coordinator and the three
-// participants, created once over shared channels (clients.h). Try calls use
-// the callback API so that the flow fans them out without a thread each.
+// The real Peers and Phases (flow_ports.h): gRPC stubs to the coordinator and
+// the three participants, created once over shared channels (clients.h). Try
+// and second-phase calls use the callback API so that the flows fan them out
+// without a thread each.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
 #include "services/order/flow_ports.h"
 #include "turnstile/v1/coordinator.grpc.pb.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
+#include "turnstile/v1/participant.grpc.pb.h"
 #include "turnstile/v1/payment.grpc.pb.h"
 #include "turnstile/v1/seat.grpc.pb.h"
 
@@ -21,7 +24,7 @@ struct PeerTargets {
   std::string payment;
 };
 
-class GrpcPeers final : public Peers {
+class GrpcPeers final : public Peers, public Phases {
  public:
   explicit GrpcPeers(const PeerTargets& targets);
 
@@ -43,11 +46,21 @@ class GrpcPeers final : public Peers {
                         Deadline deadline,
                         Done<v1::AuthorizePaymentResponse> done) override;
 
+  // Phases: "inventory", "seat" and "payment" (the order branch is local).
+  void Confirm(const std::string& participant, const std::string& gid,
+               Deadline deadline, Done<v1::ConfirmResponse> done) override;
+  void Cancel(const std::string& participant, const std::string& gid,
+              v1::CancelReason reason, Deadline deadline,
+              Done<v1::CancelResponse> done) override;
+
  private:
+  v1::Participant::Stub* ParticipantStub(const std::string& participant);
+
   std::unique_ptr<v1::Coordinator::Stub> coordinator_;
   std::unique_ptr<v1::Inventory::Stub> inventory_;
   std::unique_ptr<v1::Seat::Stub> seat_;
   std::unique_ptr<v1::Payment::Stub> payment_;
+  std::map<std::string, std::unique_ptr<v1::Participant::Stub>> participants_;
 };
 
 }  // namespace turnstile::order

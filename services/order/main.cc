@@ -1,11 +1,13 @@
 // turnstile-order: the client-facing order API and the initiator of every
 // order's global transaction; also the participant for the order row itself.
 // Migrates its database, then serves turnstile.v1.Order and
-// turnstile.v1.Participant on one port until SIGTERM.
+// turnstile.v1.Participant on one port until SIGTERM. Reads the Redis stock
+// gate (--redis) to refuse sold-out orders before any transaction begins.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -13,8 +15,12 @@
 #include "services/common/migrate.h"
 #include "services/common/pg_pool.h"
 #include "services/common/process.h"
+#include "services/common/redis_flags.h"
+#include "services/order/bypass_flow.h"
+#include "services/order/gate_precheck.h"
 #include "services/order/grpc_peers.h"
 #include "services/order/order_flow.h"
+#include "services/order/redis_gate_reader.h"
 #include "services/order/service.h"
 #include "services/order/store.h"
 
@@ -36,6 +42,24 @@ ABSL_FLAG(int, default_payment_window_s, 900,
 ABSL_FLAG(int, try_retry_initial_ms, 50,
           "First backoff before retrying a transiently failed call");
 ABSL_FLAG(int, try_retry_max_ms, 1000, "Backoff cap between retries");
+ABSL_FLAG(int, max_inflight, 1024,
+          "Most order API calls handled at once: a handler thread each, "
+          "mostly waiting on other services (the PostgreSQL pool bounds the "
+          "database work separately). A flash sale's burst of buyers must "
+          "fit; beyond it calls are refused with RESOURCE_EXHAUSTED");
+ABSL_FLAG(bool, stock_precheck, true,
+          "Refuse orders for SKUs the Redis stock gate reports sold out "
+          "before beginning a transaction (no coordinator write, no SQL)");
+ABSL_FLAG(int, precheck_pause_ms, 1000,
+          "After Redis could not be reached, skip the pre-check this long");
+ABSL_FLAG(int, precheck_sold_out_cache_ms, 50,
+          "Reuse a sold-out reading of a SKU's gate this long (0 = never): "
+          "losers cost one Redis read instead of two; released units reach "
+          "the pre-check that much later");
+ABSL_FLAG(bool, unsafe_bypass_coordinator, false,
+          "UNSAFE, FOR MEASUREMENT ONLY: place pay_now orders without the "
+          "coordinator (direct Try + Confirm, no log, no recovery). A crash "
+          "leaves stock locked and money frozen forever");
 
 int main(int argc, char** argv) {
   turnstile::InitProcess(argc, argv, "order");
@@ -78,18 +102,51 @@ int main(int argc, char** argv) {
   turnstile::order::GrpcPeers peers(
       {absl::GetFlag(FLAGS_coordinator), absl::GetFlag(FLAGS_inventory),
        absl::GetFlag(FLAGS_seat), absl::GetFlag(FLAGS_payment)});
-  turnstile::order::OrderFlow flow(peers, store, options);
-  turnstile::order::OrderService api(flow, store);
+
+  std::unique_ptr<turnstile::RedisClient> redis;
+  std::unique_ptr<turnstile::order::RedisGateReader> gate_reader;
+  std::unique_ptr<turnstile::order::GatePrecheck> precheck;
+  if (absl::GetFlag(FLAGS_stock_precheck)) {
+    auto redis_options = turnstile::RedisOptionsFromFlags();
+    if (!redis_options.ok()) {
+      spdlog::critical("event=bad_flag flag=redis error=\"{}\"",
+                       redis_options.status().ToString());
+      return 1;
+    }
+    redis = std::make_unique<turnstile::RedisClient>(*redis_options);
+    gate_reader = std::make_unique<turnstile::order::RedisGateReader>(*redis);
+    turnstile::order::PrecheckOptions precheck_options;
+    precheck_options.pause_after_error =
+        milliseconds(std::max(0, absl::GetFlag(FLAGS_precheck_pause_ms)));
+    precheck_options.sold_out_cache = milliseconds(
+        std::max(0, absl::GetFlag(FLAGS_precheck_sold_out_cache_ms)));
+    precheck = std::make_unique<turnstile::order::GatePrecheck>(
+        *gate_reader, precheck_options);
+  }
+  turnstile::order::OrderFlow flow(peers, store, options, precheck.get());
+  std::unique_ptr<turnstile::order::BypassFlow> bypass;
+  if (absl::GetFlag(FLAGS_unsafe_bypass_coordinator)) {
+    for (int i = 0; i < 3; ++i) {
+      spdlog::warn(
+          "event=UNSAFE_COORDINATOR_BYPASS note=\"pay_now orders skip the "
+          "coordinator: no log, no recovery, no deadline. A crash leaves "
+          "stock locked and money frozen forever. For benchmarks only.\"");
+    }
+    bypass = std::make_unique<turnstile::order::BypassFlow>(
+        peers, peers, store, options, precheck.get());
+  }
+  turnstile::order::OrderService api(flow, store, bypass.get());
   turnstile::order::OrderParticipant participant(store);
   spdlog::info(
       "event=config rpc_timeout_ms={} pay_now_timeout_ms={} "
       "default_payment_window_s={} coordinator={} inventory={} "
-      "seat={} payment={}",
+      "seat={} payment={} stock_precheck={} unsafe_bypass_coordinator={}",
       options.rpc_timeout.count(), options.pay_now_timeout.count(),
       options.default_window_s, absl::GetFlag(FLAGS_coordinator),
       absl::GetFlag(FLAGS_inventory), absl::GetFlag(FLAGS_seat),
-      absl::GetFlag(FLAGS_payment));
+      absl::GetFlag(FLAGS_payment), precheck != nullptr, bypass != nullptr);
   return turnstile::ServeGrpc(
-      {absl::GetFlag(FLAGS_listen), pool_size + 4, "order"},
+      {absl::GetFlag(FLAGS_listen),
+       std::max(pool_size + 4, absl::GetFlag(FLAGS_max_inflight)), "order"},
       {&api, &participant});
 }

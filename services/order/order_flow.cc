@@ -1,5 +1,7 @@
 #include "services/order/order_flow.h"
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/timestamp.pb.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -74,23 +76,7 @@ auto Retry(const RetryPolicy& policy, Deadline until, F&& call)
 
 // The same status prefixed with where it came from, reason kept.
 absl::Status From(const std::string& where, const absl::Status& status) {
-  return Error(status.code(), ReasonOf(status),
-               absl::StrCat(where, ": ", status.message()));
-}
-
-// The failure to report: a refusal before a transient error before "not
-// attempted".
-std::optional<size_t> FirstFailure(const std::vector<TryResult>& results) {
-  std::optional<size_t> transient, any;
-  for (size_t i = 0; i < results.size(); ++i) {
-    const absl::Status& s = results[i].status;
-    if (s.ok()) continue;
-    if (!any) any = i;
-    if (s.code() == absl::StatusCode::kCancelled) continue;
-    if (!IsRetryable(s)) return i;
-    if (!transient) transient = i;
-  }
-  return transient ? transient : any;
+  return FromBranch(where, status);
 }
 
 // Printable, bounded, valid UTF-8 text for the coordinator's detail field.
@@ -126,16 +112,7 @@ void AddBranch(v1::BeginRequest& begin, const char* branch) {
 // Wraps an asynchronous Try as a fan-out task storing its response.
 template <typename Req, typename Resp, typename Method>
 TryTask MakeTask(const char* branch, const Req& req, Resp& out, Method method) {
-  return TryTask{
-      branch, [&req, &out, method](Deadline deadline,
-                                   std::function<void(absl::Status)> done) {
-        method(req, deadline,
-               [&out, done = std::move(done)](absl::StatusOr<Resp> result) {
-                 absl::Status status = result.status();
-                 if (status.ok()) out = std::move(*result);
-                 done(std::move(status));
-               });
-      }};
+  return MakeTryTask(branch, req, out, method);
 }
 
 bool SamePrice(const v1::Money& money, const std::string& currency) {
@@ -143,6 +120,25 @@ bool SamePrice(const v1::Money& money, const std::string& currency) {
 }
 
 }  // namespace
+
+absl::Status FromBranch(const std::string& where, const absl::Status& status) {
+  return Error(status.code(), ReasonOf(status),
+               absl::StrCat(where, ": ", status.message()));
+}
+
+void SetTryDeadline(google::protobuf::Message& request, Deadline deadline) {
+  using google::protobuf::FieldDescriptor;
+  const FieldDescriptor* field =
+      request.GetDescriptor()->FindFieldByName("deadline");
+  if (field == nullptr || field->is_repeated() ||
+      field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
+      field->message_type()->full_name() != "google.protobuf.Timestamp") {
+    return;
+  }
+  auto* ts = dynamic_cast<google::protobuf::Timestamp*>(
+      request.GetReflection()->MutableMessage(&request, field));
+  if (ts != nullptr) SetMicros(ts, MicrosOf(deadline));
+}
 
 absl::StatusOr<PricedOrder> PriceOrder(const PlaceOrderInput& input,
                                        const v1::ReserveStockResponse& stock,
@@ -231,11 +227,13 @@ PlaceOrderInput InputFromRecord(const OrderRecord& order) {
   return in;
 }
 
-OrderFlow::OrderFlow(Peers& peers, OrderRepo& repo, FlowOptions options)
+OrderFlow::OrderFlow(Peers& peers, OrderRepo& repo, FlowOptions options,
+                     GatePrecheck* precheck)
     : peers_(peers),
       repo_(repo),
       options_(options),
-      policy_{options.backoff, options.rpc_timeout} {}
+      policy_{options.backoff, options.rpc_timeout},
+      precheck_(precheck) {}
 
 absl::StatusOr<OrderRecord> OrderFlow::Load(const std::string& order_id) {
   auto row = repo_.Get(order_id);
@@ -260,6 +258,11 @@ absl::StatusOr<OrderRecord> OrderFlow::LoadOwned(const std::string& order_id,
 
 absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
                                                   Deadline client_deadline) {
+  // Sold out according to the gate: refused before any SQL or coordinator
+  // write (the lookup of an earlier request below is SQL too).
+  if (precheck_ != nullptr) {
+    if (auto s = precheck_->Check(input); !s.ok()) return s;
+  }
   auto existing = repo_.FindByRequest(input.user_id, input.request_id);
   if (!existing.ok()) return existing.status();
   PlaceOrderInput in = input;
@@ -346,6 +349,7 @@ absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
       seat_req.set_event_id(line.event_id);
       for (const auto& seat : line.seat_ids) seat_req.add_seat_ids(seat);
     }
+    SetTryDeadline(seat_req, txn_deadline);
     tasks.push_back(MakeTask(kSeat, seat_req, seats,
                              [this](auto&&... a) { peers_.HoldSeats(a...); }));
   }

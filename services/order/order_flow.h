@@ -1,9 +1,11 @@
 // The order flows of DESIGN.md §3.7 as a plain class over the Peers and
 // OrderRepo ports (flow_ports.h): PlaceOrder (reserve-then-pay and pay_now),
-// PayOrder and CancelOrder. It begins the global transaction, runs the Tries
-// of each step in parallel with retry of transient failures (fanout.h),
-// prices the order from the Tries' answers, aborts on any refusal and
-// commits. Handlers (service.cc) only validate and translate around it.
+// PayOrder and CancelOrder. It refuses a buyer of a sold-out SKU from the
+// stock gate before anything else (gate_precheck.h), begins the global
+// transaction, runs the Tries of each step in parallel with retry of
+// transient failures (fanout.h), prices the order from the Tries' answers,
+// aborts on any refusal and commits. Handlers (service.cc) only validate and
+// translate around it.
 #pragma once
 
 #include <chrono>
@@ -14,6 +16,7 @@
 #include "services/common/backoff.h"
 #include "services/order/fanout.h"
 #include "services/order/flow_ports.h"
+#include "services/order/gate_precheck.h"
 #include "services/order/model.h"
 #include "services/order/validation.h"
 
@@ -51,9 +54,19 @@ absl::StatusOr<PricedOrder> PriceOrder(const PlaceOrderInput& input,
 // The request a stored order was placed with (to re-drive a PENDING order).
 PlaceOrderInput InputFromRecord(const OrderRecord& order);
 
+// Sets `deadline` on a Try request whose message has a `deadline` Timestamp
+// field (Seat.HoldSeats may carry the transaction deadline so that the seat
+// gate's hold expires with the transaction); a no-op for other messages.
+void SetTryDeadline(google::protobuf::Message& request, Deadline deadline);
+
+// Prefixes `status` with where it came from, keeping code and reason.
+absl::Status FromBranch(const std::string& where, const absl::Status& status);
+
 class OrderFlow {
  public:
-  OrderFlow(Peers& peers, OrderRepo& repo, FlowOptions options);
+  // `precheck` (optional, not owned) refuses sold-out orders before Begin.
+  OrderFlow(Peers& peers, OrderRepo& repo, FlowOptions options,
+            GatePrecheck* precheck = nullptr);
 
   // Idempotent on (user_id, request_id). Returns the order (PAID or PENDING
   // for pay_now, PENDING_PAYMENT otherwise) or the refusing Try's error.
@@ -95,6 +108,7 @@ class OrderFlow {
   OrderRepo& repo_;
   const FlowOptions options_;
   const RetryPolicy policy_;
+  GatePrecheck* const precheck_;
 };
 
 }  // namespace turnstile::order

@@ -4,6 +4,7 @@
 // transaction, on the same port. No SQL here.
 #pragma once
 
+#include "services/order/bypass_flow.h"
 #include "services/order/order_flow.h"
 #include "services/order/store.h"
 #include "turnstile/v1/order.grpc.pb.h"
@@ -16,8 +17,10 @@ void ToProto(const OrderRecord& order, v1::OrderInfo* info);
 
 class OrderService final : public v1::Order::Service {
  public:
-  OrderService(OrderFlow& flow, OrderStore& store)
-      : flow_(flow), store_(store) {}
+  // `bypass` (optional): pay_now orders go through the UNSAFE
+  // coordinator-bypass flow instead (--unsafe_bypass_coordinator).
+  OrderService(OrderFlow& flow, OrderStore& store, BypassFlow* bypass = nullptr)
+      : flow_(flow), store_(store), bypass_(bypass) {}
 
   grpc::Status PlaceOrder(grpc::ServerContext* context,
                           const v1::PlaceOrderRequest* request,
@@ -38,6 +41,7 @@ class OrderService final : public v1::Order::Service {
  private:
   OrderFlow& flow_;
   OrderStore& store_;
+  BypassFlow* const bypass_;
 };
 
 class OrderParticipant final : public v1::Participant::Service {

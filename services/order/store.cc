@@ -246,4 +246,13 @@ absl::StatusOr<std::vector<OrderRecord>> OrderStore::List(
       });
 }
 
+absl::Status OrderStore::ConfirmBranch(const std::string& gid) {
+  return Confirm(gid, kOrderBranch).status();
+}
+
+absl::Status OrderStore::CancelBranch(const std::string& gid,
+                                      v1::CancelReason reason) {
+  return Cancel(gid, kOrderBranch, CancelTargetFor(reason)).status();
+}
+
 }  // namespace turnstile::order

@@ -37,6 +37,10 @@ class OrderStore final : public OrderRepo {
       const std::string& order_id) override;
   absl::Status TryCreate(const OrderRecord& order,
                          const std::string& reason) override;
+  // Confirm / Cancel of the "order" branch (the coordinator-bypass mode).
+  absl::Status ConfirmBranch(const std::string& gid) override;
+  absl::Status CancelBranch(const std::string& gid,
+                            v1::CancelReason reason) override;
 
   // Confirm: PENDING / PENDING_PAYMENT -> PAID, logged "confirmed".
   absl::StatusOr<PhaseResult> Confirm(const std::string& gid,

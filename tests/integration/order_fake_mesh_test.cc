@@ -440,13 +440,14 @@ class OrderFakeMeshTest : public ::testing::Test {
         "127.0.0.1:" + std::to_string(testing::FreePort());
     payment_proc_ = Start("turnstile-payment", payment_addr,
                           {"--pg=" + g_pg->Conninfo(prefix_ + "_payment")});
-    order_proc_ =
-        Start("turnstile-order", order_addr,
-              {"--pg=" + g_pg->Conninfo(prefix_ + "_order"),
-               "--coordinator=" + coordinator_addr,
-               "--inventory=" + inventory_addr, "--seat=" + seat_addr,
-               "--payment=" + payment_addr, "--rpc_timeout_ms=3000",
-               "--try_retry_initial_ms=10", "--try_retry_max_ms=100"});
+    order_proc_ = Start("turnstile-order", order_addr,
+                        {"--pg=" + g_pg->Conninfo(prefix_ + "_order"),
+                         "--coordinator=" + coordinator_addr,
+                         "--inventory=" + inventory_addr, "--seat=" + seat_addr,
+                         "--payment=" + payment_addr, "--rpc_timeout_ms=3000",
+                         "--try_retry_initial_ms=10", "--try_retry_max_ms=100",
+                         // The fakes keep no Redis gate: no sold-out pre-check.
+                         "--stock_precheck=false"});
     coordinator_->SetParticipants({{"order", order_addr},
                                    {"payment", payment_addr},
                                    {"inventory", inventory_addr},
