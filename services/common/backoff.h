@@ -20,8 +20,8 @@ inline std::chrono::milliseconds BackoffDelay(const BackoffPolicy& policy,
                                               int attempt) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   const int shift = std::clamp(attempt - 1, 0, 30);
-  const int64_t cap = std::min<int64_t>(policy.max.count(),
-                                        policy.initial.count() << shift);
+  const int64_t cap =
+      std::min<int64_t>(policy.max.count(), policy.initial.count() << shift);
   std::uniform_int_distribution<int64_t> dist(0, std::max<int64_t>(cap, 1));
   return std::chrono::milliseconds(dist(rng));
 }

@@ -18,8 +18,8 @@ void PrepareBarrier(pqxx::connection& conn) {
 }
 
 namespace {
-bool Insert(pqxx::work& tx, const std::string& gid, const std::string& branch_id,
-            const char* phase) {
+bool Insert(pqxx::work& tx, const std::string& gid,
+            const std::string& branch_id, const char* phase) {
   return tx.exec_prepared("barrier_insert", gid, branch_id, phase)
              .affected_rows() == 1;
 }
@@ -32,7 +32,8 @@ absl::StatusOr<BarrierOutcome> Run(pqxx::work& tx,
 }
 }  // namespace
 
-absl::StatusOr<BarrierOutcome> BarrierTry(pqxx::work& tx, const std::string& gid,
+absl::StatusOr<BarrierOutcome> BarrierTry(pqxx::work& tx,
+                                          const std::string& gid,
                                           const std::string& branch_id,
                                           const BusinessChange& change) {
   if (Insert(tx, gid, branch_id, "try")) return Run(tx, change);

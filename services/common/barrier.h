@@ -28,7 +28,8 @@ void PrepareBarrier(pqxx::connection& conn);
 // Try: runs `change` on first arrival; returns ABORTED (reason
 // BRANCH_CANCELLED) if Cancel came first; kDuplicate on a repeat. If `change`
 // fails its status is returned and the caller must not commit.
-absl::StatusOr<BarrierOutcome> BarrierTry(pqxx::work& tx, const std::string& gid,
+absl::StatusOr<BarrierOutcome> BarrierTry(pqxx::work& tx,
+                                          const std::string& gid,
                                           const std::string& branch_id,
                                           const BusinessChange& change);
 

@@ -17,12 +17,10 @@ absl::Status StatusFromException(const std::exception& e) {
     return Error(absl::StatusCode::kUnavailable, "DB_CONFLICT", e.what());
   }
   if (dynamic_cast<const pqxx::check_violation*>(&e)) {
-    return Error(absl::StatusCode::kFailedPrecondition, "CONSTRAINT",
-                 e.what());
+    return Error(absl::StatusCode::kFailedPrecondition, "CONSTRAINT", e.what());
   }
   if (dynamic_cast<const pqxx::unique_violation*>(&e)) {
-    return Error(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS",
-                 e.what());
+    return Error(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", e.what());
   }
   return Error(absl::StatusCode::kInternal, "DB_ERROR", e.what());
 }

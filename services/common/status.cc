@@ -16,8 +16,7 @@ absl::Status Error(absl::StatusCode code, absl::string_view reason,
 }
 
 absl::Status InvalidArgument(absl::string_view message) {
-  return Error(absl::StatusCode::kInvalidArgument, "INVALID_ARGUMENT",
-               message);
+  return Error(absl::StatusCode::kInvalidArgument, "INVALID_ARGUMENT", message);
 }
 
 absl::Status NotFound(absl::string_view message) {
@@ -39,8 +38,7 @@ grpc::Status ToGrpc(const absl::Status& status, absl::string_view domain) {
   info.set_reason(ReasonOf(status));
   info.set_domain(std::string(domain));
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()),
-                      info.SerializeAsString());
+                      std::string(status.message()), info.SerializeAsString());
 }
 
 absl::Status FromGrpc(const grpc::Status& status) {

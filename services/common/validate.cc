@@ -57,8 +57,8 @@ absl::Status CheckCurrency(absl::string_view field, absl::string_view value) {
 absl::Status CheckRange(absl::string_view field, int64_t value, int64_t lo,
                         int64_t hi) {
   if (value < lo || value > hi) {
-    return InvalidArgument(absl::StrCat(field, " must be in [", lo, ", ", hi,
-                                        "], got ", value));
+    return InvalidArgument(
+        absl::StrCat(field, " must be in [", lo, ", ", hi, "], got ", value));
   }
   return absl::OkStatus();
 }
