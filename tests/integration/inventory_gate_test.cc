@@ -26,28 +26,24 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "services/common/status.h"
 #include "services/common/uuid.h"
-#include "tests/support/child_process.h"
+#include "tests/support/inventory_harness.h"
 #include "tests/support/mesh.h"
+#include "tests/support/mesh_test.h"
 #include "tests/support/pg_cluster.h"
-#include "tests/support/redis_server.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
-#include "turnstile/v1/participant.grpc.pb.h"
 
 namespace turnstile {
 namespace {
 
-using testing::Binary;
-using testing::ChildProcess;
 using testing::FreePort;
+using testing::Outcome;
 using testing::PgCluster;
-using testing::RedisServer;
 using testing::RunCommand;
+using testing::RunConcurrently;
+using testing::SharedPg;
+using testing::SharedRedis;
 namespace v1 = turnstile::v1;
-
-PgCluster* g_pg = nullptr;
-RedisServer* g_redis = nullptr;
 
 // pg_ctl of the newest installed PostgreSQL (the one PgCluster runs).
 std::string PgCtl() {
@@ -65,52 +61,23 @@ std::string PgCtl() {
 class Environment : public ::testing::Environment {
  public:
   void SetUp() override {
-    pg_ = PgCluster::Start();
+    PgCluster& pg = SharedPg();
     // pg_stat_statements counts every statement each database runs, at the
     // end of the statement: the proof that a refused Try ran no SQL.
-    pg_->Query("postgres",
-               "ALTER SYSTEM SET shared_preload_libraries = "
-               "'pg_stat_statements'");
-    ASSERT_EQ(
-        RunCommand(PgCtl() + " restart -w -t 60 -m fast -D " + pg_->dir() +
-                       "/data -l " + pg_->dir() + "/server.log >/dev/null",
-                   true),
-        0);
-    pg_->Query("postgres", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-    g_pg = pg_.get();
-    redis_ = RedisServer::Start();
-    g_redis = redis_.get();
+    pg.Query("postgres",
+             "ALTER SYSTEM SET shared_preload_libraries = "
+             "'pg_stat_statements'");
+    ASSERT_EQ(RunCommand(PgCtl() + " restart -w -t 60 -m fast -D " + pg.dir() +
+                             "/data -l " + pg.dir() + "/server.log >/dev/null",
+                         true),
+              0);
+    pg.Query("postgres", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    SharedRedis();
   }
-  void TearDown() override {
-    g_redis = nullptr;
-    redis_.reset();
-    g_pg = nullptr;
-    pg_.reset();
-  }
-
- private:
-  std::unique_ptr<PgCluster> pg_;
-  std::unique_ptr<RedisServer> redis_;
 };
 
 [[maybe_unused]] auto* const kEnvironment =
     ::testing::AddGlobalTestEnvironment(new Environment);
-
-struct Outcome {
-  grpc::StatusCode code;
-  std::string reason;
-  std::string message;
-};
-
-Outcome OutcomeOf(const grpc::Status& status) {
-  return {status.error_code(), ReasonOf(FromGrpc(status)),
-          status.error_message()};
-}
-
-std::ostream& operator<<(std::ostream& os, const Outcome& o) {
-  return os << "code=" << o.code << " reason=" << o.reason
-            << " message=" << o.message;
-}
 
 constexpr auto OK = grpc::StatusCode::OK;
 
@@ -155,160 +122,31 @@ std::string Key(const std::string& sku, const std::string& suffix) {
   return "ts:{sku:" + sku + "}:" + suffix;
 }
 
-template <typename F>
-void RunConcurrently(int n, F fn) {
-  std::atomic<int> ready{0};
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      ++ready;
-      while (!go.load()) std::this_thread::yield();
-      fn(i);
-    });
-  }
-  while (ready.load() < n) std::this_thread::yield();
-  go = true;
-  for (auto& t : threads) t.join();
-}
-
 // Overload and transient answers are retried as a caller would (the
 // barrier makes every phase idempotent).
 template <typename F>
 Outcome WithRetry(F call) {
-  for (int attempt = 0;; ++attempt) {
-    Outcome outcome = call();
-    const bool transient =
-        outcome.code == grpc::StatusCode::RESOURCE_EXHAUSTED ||
-        outcome.code == grpc::StatusCode::UNAVAILABLE;
-    if (!transient || attempt == 50) return outcome;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10 * (attempt + 1)));
-  }
+  return testing::RetryTransient(call, 50, 10, [](const Outcome&) {});
 }
 
-class InventoryGateTest : public ::testing::Test {
+class InventoryGateTest : public testing::InventoryHarness {
  protected:
+  InventoryGateTest() : InventoryHarness("inventory_gate", 60) {}
+
   void SetUp() override {
-    static int counter = 0;
-    db_ = "inventory_gate_" + std::to_string(++counter);
-    g_pg->CreateDatabase(db_);
-    g_redis->FlushAll();
+    InventoryHarness::SetUp();
     Start();
   }
-
-  void TearDown() override {
-    if (HasFailure()) {
-      std::system(("tail -n 60 " + LogPath() + " >&2").c_str());
-    }
-    Stop();
-  }
-
-  int Stop() {
-    inventory_.reset();
-    participant_.reset();
-    channel_.reset();
-    return process_.Terminate(5000);
-  }
-
-  std::string LogPath() const { return g_pg->dir() + "/" + db_ + ".log"; }
 
   // Starts the binary; no periodic reconciliation unless a test asks, so
   // that nothing but the test's own calls runs SQL.
   void Start(const std::vector<std::string>& extra = {}) {
-    address_ = "127.0.0.1:" + std::to_string(FreePort());
     metrics_ = "127.0.0.1:" + std::to_string(FreePort());
-    std::vector<std::string> args = {
-        "--listen=" + address_,
-        "--pg=" + g_pg->Conninfo(db_),
-        "--metrics_listen=" + metrics_,
-        "--redis=127.0.0.1:" + std::to_string(g_redis->port()),
-        "--pg_pool_size=16",
-        "--reconcile_interval_s=0"};
+    std::vector<std::string> args = {"--metrics_listen=" + metrics_,
+                                     RedisFlag(), "--pg_pool_size=16",
+                                     "--reconcile_interval_s=0"};
     args.insert(args.end(), extra.begin(), extra.end());
-    process_.Start(Binary("turnstile-inventory"), args, LogPath());
-    grpc::ChannelArguments ch;
-    ch.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
-    ch.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
-    ch.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
-    channel_ = grpc::CreateCustomChannel(
-        address_, grpc::InsecureChannelCredentials(), ch);
-    const auto until =
-        std::chrono::system_clock::now() + std::chrono::seconds(30);
-    while (!channel_->WaitForConnected(std::chrono::system_clock::now() +
-                                       std::chrono::milliseconds(100))) {
-      ASSERT_FALSE(process_.Exited()) << "turnstile-inventory exited";
-      ASSERT_LT(std::chrono::system_clock::now(), until) << "no start";
-    }
-    inventory_ = v1::Inventory::NewStub(channel_);
-    participant_ = v1::Participant::NewStub(channel_);
-  }
-
-  static std::unique_ptr<grpc::ClientContext> Ctx() {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() +
-                      std::chrono::seconds(10));
-    return ctx;
-  }
-
-  Outcome CreateSku(const v1::CreateSkuRequest& request,
-                    v1::Sku* out = nullptr) {
-    v1::Sku sku;
-    auto status = inventory_->CreateSku(Ctx().get(), request, &sku);
-    if (out) *out = sku;
-    return OutcomeOf(status);
-  }
-
-  Outcome Reserve(const v1::ReserveStockRequest& request,
-                  v1::ReserveStockResponse* out = nullptr) {
-    v1::ReserveStockResponse response;
-    auto status = inventory_->ReserveStock(Ctx().get(), request, &response);
-    if (out) *out = response;
-    return OutcomeOf(status);
-  }
-
-  Outcome Confirm(const std::string& gid, bool* applied = nullptr) {
-    v1::ConfirmRequest request;
-    request.mutable_txn()->set_gid(gid);
-    request.mutable_txn()->set_branch_id("inventory");
-    v1::ConfirmResponse response;
-    auto status = participant_->Confirm(Ctx().get(), request, &response);
-    if (applied) *applied = response.applied();
-    return OutcomeOf(status);
-  }
-
-  Outcome Cancel(const std::string& gid, bool* applied = nullptr) {
-    v1::CancelRequest request;
-    request.mutable_txn()->set_gid(gid);
-    request.mutable_txn()->set_branch_id("inventory");
-    request.set_reason(v1::CANCEL_REASON_TRY_FAILED);
-    v1::CancelResponse response;
-    auto status = participant_->Cancel(Ctx().get(), request, &response);
-    if (applied) *applied = response.applied();
-    return OutcomeOf(status);
-  }
-
-  Outcome Reconcile(const std::string& sku,
-                    v1::ReconcileResponse* out = nullptr) {
-    v1::ReconcileRequest request;
-    request.set_sku_id(sku);
-    v1::ReconcileResponse response;
-    auto ctx = Ctx();
-    auto status = inventory_->Reconcile(ctx.get(), request, &response);
-    if (out) *out = response;
-    return OutcomeOf(status);
-  }
-
-  std::string Query(const std::string& sql) const {
-    return g_pg->Query(db_, sql);
-  }
-  int64_t Count(const std::string& sql) const { return std::stoll(Query(sql)); }
-
-  // "available/locked/sold/total" summed over the buckets.
-  std::string Stock(const std::string& sku) const {
-    return Query(
-        "SELECT sum(available) || '/' || sum(locked) || '/' || sum(sold) || "
-        "'/' || sum(total) FROM stock WHERE sku_id = '" +
-        sku + "'");
+    Launch(args);
   }
 
   // Everything a request could change in PostgreSQL.
@@ -326,17 +164,15 @@ class InventoryGateTest : public ::testing::Test {
         "(SELECT string_agg(user_id || ':' || sku_id || ':' || quantity, ',' "
         "ORDER BY user_id, sku_id) FROM user_purchase))");
   }
-
   // SQL statements the inventory database has run so far (read from
   // another database, so that reading does not count).
   int64_t Statements() const {
-    return std::stoll(g_pg->Query(
+    return std::stoll(SharedPg().Query(
         "postgres",
         "SELECT coalesce(sum(s.calls), 0) FROM pg_stat_statements s JOIN "
         "pg_database d ON d.oid = s.dbid WHERE d.datname = '" +
             db_ + "'"));
   }
-
   // The value of one metric series, e.g.
   // turnstile_gate_refusals_total{reason="SOLD_OUT"}; 0 if absent.
   double Metric(const std::string& series) const {
@@ -355,61 +191,18 @@ class InventoryGateTest : public ::testing::Test {
     }
     return 0;
   }
-
-  // The gate of a SKU as Redis holds it and as PostgreSQL says it should
-  // be (nothing in flight), in one comparable format.
-  std::string RedisGate(const std::string& sku) const {
-    const auto stock = g_redis->HGetAll(Key(sku, "stock"));
-    if (stock.empty()) return "(no gate)";
-    std::vector<std::string> users, res;
-    for (const auto& [u, n] : g_redis->HGetAll(Key(sku, "users"))) {
-      users.push_back(u + "=" + n);
-    }
-    for (const auto& [owner, rec] : g_redis->HGetAll(Key(sku, "res"))) {
-      std::vector<std::string> w = absl::StrSplit(rec, ' ');
-      res.push_back(owner + "=" + w.at(0) + " " + w.at(2));
-    }
-    return absl::StrCat("remaining=", stock.at("remaining"),
-                        " limit=", stock.at("limit"), " users={",
-                        absl::StrJoin(users, ","), "} res={",
-                        absl::StrJoin(res, ","), "}");
-  }
-  std::string PgGate(const std::string& sku) const {
-    return Query(
-        "SELECT 'remaining=' || (SELECT sum(available) FROM stock WHERE "
-        "sku_id = '" +
-        sku +
-        "') || ' limit=' || (SELECT per_user_limit FROM sku WHERE "
-        "sku_id = '" +
-        sku +
-        "') || ' users={' || coalesce((SELECT string_agg(user_id || '=' || "
-        "quantity, ',' ORDER BY user_id) FROM user_purchase WHERE sku_id = '" +
-        sku +
-        "' AND quantity > 0), '') || '} res={' || coalesce((SELECT "
-        "string_agg(gid || ':' || branch_id || '=' || quantity || ' ' || "
-        "user_id, ',' ORDER BY (gid::text || ':' || branch_id) COLLATE "
-        "\"C\") FROM "
-        "reservation WHERE sku_id = '" +
-        sku + "' AND state = 'LOCKED'), '') || '}'");
-  }
   std::string Done(const std::string& sku, const std::string& gid) const {
-    return g_redis->Run({"GET", Key(sku, "done:" + Owner(gid))});
+    return SharedRedis().Run({"GET", Key(sku, "done:" + Owner(gid))});
   }
 
-  std::string db_;
-  std::string address_;
   std::string metrics_;
-  ChildProcess process_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Inventory::Stub> inventory_;
-  std::unique_ptr<v1::Participant::Stub> participant_;
 };
 
 TEST_F(InventoryGateTest, CreateSkuInitialisesTheGate) {
   v1::Sku sku;
   ASSERT_EQ(CreateSku(SkuRequest("tee", 10, 2), &sku).code, OK);
   EXPECT_EQ(sku.buckets(), 1);
-  const auto stock = g_redis->HGetAll(Key("tee", "stock"));
+  const auto stock = SharedRedis().HGetAll(Key("tee", "stock"));
   EXPECT_EQ(stock.at("remaining"), "10");
   EXPECT_EQ(stock.at("limit"), "2");
   EXPECT_EQ(stock.at("ver"), "1");
@@ -425,7 +218,7 @@ TEST_F(InventoryGateTest, GateRefusalsNeverReachPostgres) {
   ASSERT_EQ(Reserve(ReserveRequest(NewUuidV7(), "a", {{"capped", 1}})).code,
             OK);
   const std::string pg_before = Snapshot();
-  const auto redis_before = g_redis->Snapshot();
+  const auto redis_before = SharedRedis().Snapshot();
   const int64_t statements = Statements();
   ASSERT_GT(statements, 0);
 
@@ -458,7 +251,7 @@ TEST_F(InventoryGateTest, GateRefusalsNeverReachPostgres) {
   // released "capped" lines were added.
   EXPECT_EQ(RedisGate("flash"), PgGate("flash"));
   EXPECT_EQ(RedisGate("capped"), PgGate("capped"));
-  EXPECT_EQ(g_redis->Snapshot().size(), redis_before.size() + 5);
+  EXPECT_EQ(SharedRedis().Snapshot().size(), redis_before.size() + 5);
   for (const std::string& gid : mixed) {
     EXPECT_EQ(Done("capped", gid).substr(0, 2), "X ") << gid;
   }
@@ -494,7 +287,7 @@ TEST_F(InventoryGateTest, PostgresRefusalAfterGatePassReleasesTheGate) {
                   .code,
               OK);
   }
-  g_redis->Run({"HSET", Key("b", "stock"), "remaining", "5"});
+  SharedRedis().Run({"HSET", Key("b", "stock"), "remaining", "5"});
   const std::string gate_before = RedisGate("b");
   before = Snapshot();
   const std::string g2 = NewUuidV7();
@@ -531,19 +324,19 @@ TEST_F(InventoryGateTest, ConfirmAndCancelUpdateBothSides) {
   EXPECT_EQ(RedisGate("a"), PgGate("a"));
 
   // Repeats change neither side.
-  const auto redis_before = g_redis->Snapshot();
+  const auto redis_before = SharedRedis().Snapshot();
   const std::string pg_before = Snapshot();
   ASSERT_EQ(Confirm(sold, &applied).code, OK);
   EXPECT_FALSE(applied);
   ASSERT_EQ(Cancel(released, &applied).code, OK);
   EXPECT_FALSE(applied);
-  EXPECT_EQ(g_redis->Snapshot(), redis_before);
+  EXPECT_EQ(SharedRedis().Snapshot(), redis_before);
   EXPECT_EQ(Snapshot(), pg_before);
   // A late Try of the cancelled branch: refused, both sides unchanged.
   const Outcome late = Reserve(ReserveRequest(released, "u2", {{"a", 2}}));
   EXPECT_EQ(late.code, grpc::StatusCode::ABORTED) << late;
   EXPECT_EQ(late.reason, "BRANCH_CANCELLED");
-  EXPECT_EQ(g_redis->Snapshot(), redis_before);
+  EXPECT_EQ(SharedRedis().Snapshot(), redis_before);
   EXPECT_EQ(Snapshot(), pg_before);
   EXPECT_EQ(Metric("turnstile_inventory_gate_sync_failures_total{op="
                    "\"commit\",result=\"NOT_FOUND\"}"),
@@ -577,7 +370,7 @@ TEST_F(InventoryGateTest, RedisDownRefusesTriesButNotConfirmOrCancel) {
   const std::string sold = NewUuidV7(), released = NewUuidV7();
   ASSERT_EQ(Reserve(ReserveRequest(sold, "u1", {{"a", 3}})).code, OK);
   ASSERT_EQ(Reserve(ReserveRequest(released, "u2", {{"a", 2}})).code, OK);
-  g_redis->Stop();
+  SharedRedis().Stop();
 
   const std::string before = Snapshot();
   const int64_t statements = Statements();
@@ -603,7 +396,7 @@ TEST_F(InventoryGateTest, RedisDownRefusesTriesButNotConfirmOrCancel) {
 
   // Redis comes back empty: the next Try rebuilds the gate from PostgreSQL
   // on the spot and goes through.
-  g_redis->StartAgain();
+  SharedRedis().StartAgain();
   const std::string gid = NewUuidV7();
   ASSERT_EQ(WithRetry([&] {
               return Reserve(ReserveRequest(gid, "u3", {{"a", 1}}));
@@ -635,7 +428,7 @@ TEST_F(InventoryGateTest, ReconcileAfterFlushAllRebuildsEveryGate) {
   const std::vector<std::string> skus = {"a", "b", "c"};
   for (const auto& s : skus) ASSERT_EQ(RedisGate(s), PgGate(s)) << s;
 
-  g_redis->FlushAll();
+  SharedRedis().FlushAll();
   for (const auto& s : skus) ASSERT_EQ(RedisGate(s), "(no gate)");
   v1::ReconcileResponse report;
   ASSERT_EQ(Reconcile("", &report).code, OK);
@@ -679,7 +472,7 @@ TEST_F(InventoryGateTest, RedisRestartIsRepairedAtStartUpAndOnDemand) {
   ASSERT_EQ(Confirm(g1).code, OK);
 
   // Redis restarts empty while the service runs: Reconcile of one SKU.
-  g_redis->Restart();
+  SharedRedis().Restart();
   v1::ReconcileResponse report;
   ASSERT_EQ(WithRetry([&] { return Reconcile("a", &report); }).code, OK);
   EXPECT_EQ(report.skus_checked(), 1);
@@ -693,7 +486,7 @@ TEST_F(InventoryGateTest, RedisRestartIsRepairedAtStartUpAndOnDemand) {
   // Redis restarts empty, then the service does: the start-up pass rebuilds
   // every gate before the first call is served.
   ASSERT_EQ(Stop(), 0);
-  g_redis->Restart();
+  SharedRedis().Restart();
   Start();
   ASSERT_FALSE(HasFatalFailure());
   EXPECT_EQ(RedisGate("a"), PgGate("a"));
@@ -718,10 +511,11 @@ TEST_F(InventoryGateTest, DriftIsRepairedAndCounted) {
   // LOCKED reservation missing, and a stranded reservation (a Try that
   // died between Redis and PostgreSQL long ago).
   const std::string ghost = NewUuidV7();
-  g_redis->Run({"HSET", Key("a", "stock"), "remaining", "12", "limit", "7"});
-  g_redis->Run({"HSET", Key("a", "users"), "u2", "5", "u3", "1"});
-  g_redis->Run({"HDEL", Key("a", "res"), Owner(locked)});
-  g_redis->Run({"HSET", Key("a", "res"), Owner(ghost), "1 1000 u3"});
+  SharedRedis().Run(
+      {"HSET", Key("a", "stock"), "remaining", "12", "limit", "7"});
+  SharedRedis().Run({"HSET", Key("a", "users"), "u2", "5", "u3", "1"});
+  SharedRedis().Run({"HDEL", Key("a", "res"), Owner(locked)});
+  SharedRedis().Run({"HSET", Key("a", "res"), Owner(ghost), "1 1000 u3"});
 
   v1::ReconcileResponse report;
   ASSERT_EQ(Reconcile("a", &report).code, OK);
@@ -754,9 +548,9 @@ TEST_F(InventoryGateTest, DriftIsRepairedAndCounted) {
 TEST_F(InventoryGateTest, DamagedGateIsReportedAndTheOthersRebuilt) {
   ASSERT_EQ(CreateSku(SkuRequest("a", 5)).code, OK);
   ASSERT_EQ(CreateSku(SkuRequest("b", 5)).code, OK);
-  g_redis->FlushAll();
+  SharedRedis().FlushAll();
   // "a"'s gate hash replaced by a string: every script on it fails.
-  g_redis->Run({"SET", Key("a", "stock"), "garbage"});
+  SharedRedis().Run({"SET", Key("a", "stock"), "garbage"});
   v1::ReconcileResponse report;
   ASSERT_EQ(Reconcile("", &report).code, OK);
   EXPECT_EQ(report.skus_checked(), 2);
@@ -773,7 +567,7 @@ TEST_F(InventoryGateTest, DamagedGateIsReportedAndTheOthersRebuilt) {
             grpc::StatusCode::INTERNAL);
   EXPECT_EQ(Snapshot(), before);
   // Once an operator deletes the damaged key, the next Try rebuilds it.
-  g_redis->Run({"DEL", Key("a", "stock")});
+  SharedRedis().Run({"DEL", Key("a", "stock")});
   ASSERT_EQ(Reserve(ReserveRequest(NewUuidV7(), "u", {{"a", 1}})).code, OK);
   EXPECT_EQ(RedisGate("a"), PgGate("a"));
 }
@@ -909,9 +703,9 @@ TEST_F(InventoryGateTest, RedisLossDuringTheSaleNeverOversells) {
     }
     const int64_t sold_before_loss = Count(locked_units);
     if (std::string(event) == "flushall") {
-      g_redis->FlushAll();
+      SharedRedis().FlushAll();
     } else {
-      g_redis->Restart();
+      SharedRedis().Restart();
     }
     sale.join();
     done = true;

@@ -26,15 +26,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "services/common/status.h"
 #include "services/common/uuid.h"
 #include "services/inventory/buckets.h"
 #include "tests/support/child_process.h"
+#include "tests/support/inventory_harness.h"
 #include "tests/support/mesh.h"
-#include "tests/support/pg_cluster.h"
-#include "tests/support/redis_server.h"
+#include "tests/support/mesh_test.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
-#include "turnstile/v1/participant.grpc.pb.h"
 
 namespace turnstile {
 namespace {
@@ -43,51 +41,11 @@ using inventory::PickBucket;
 using testing::Binary;
 using testing::ChildProcess;
 using testing::FreePort;
-using testing::PgCluster;
-using testing::RedisServer;
+using testing::Outcome;
+using testing::RunConcurrently;
+using testing::SharedPg;
+using testing::SharedRedis;
 namespace v1 = turnstile::v1;
-
-PgCluster* g_pg = nullptr;
-RedisServer* g_redis = nullptr;
-
-class Environment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    pg_ = PgCluster::Start();
-    g_pg = pg_.get();
-    redis_ = RedisServer::Start();
-    g_redis = redis_.get();
-  }
-  void TearDown() override {
-    g_redis = nullptr;
-    redis_.reset();
-    g_pg = nullptr;
-    pg_.reset();
-  }
-
- private:
-  std::unique_ptr<PgCluster> pg_;
-  std::unique_ptr<RedisServer> redis_;
-};
-
-[[maybe_unused]] auto* const kEnvironment =
-    ::testing::AddGlobalTestEnvironment(new Environment);
-
-struct Outcome {
-  grpc::StatusCode code;
-  std::string reason;
-  std::string message;
-};
-
-Outcome OutcomeOf(const grpc::Status& status) {
-  return {status.error_code(), ReasonOf(FromGrpc(status)),
-          status.error_message()};
-}
-
-std::ostream& operator<<(std::ostream& os, const Outcome& o) {
-  return os << "code=" << o.code << " reason=" << o.reason
-            << " message=" << o.message;
-}
 
 constexpr auto OK = grpc::StatusCode::OK;
 
@@ -126,23 +84,6 @@ std::string GidPicking(int64_t bucket, int64_t n) {
   }
 }
 
-template <typename F>
-void RunConcurrently(int n, F fn) {
-  std::atomic<int> ready{0};
-  std::atomic<bool> go{false};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      ++ready;
-      while (!go.load()) std::this_thread::yield();
-      fn(i);
-    });
-  }
-  while (ready.load() < n) std::this_thread::yield();
-  go = true;
-  for (auto& t : threads) t.join();
-}
-
 // Transient answers retried, as a caller would; every retried answer is
 // kept so that a test can check what they were (no deadlocks).
 std::mutex g_retried_mu;
@@ -150,136 +91,42 @@ std::vector<std::string> g_retried;
 
 template <typename F>
 Outcome WithRetry(F call) {
-  for (int attempt = 0;; ++attempt) {
-    Outcome outcome = call();
-    const bool transient =
-        outcome.code == grpc::StatusCode::RESOURCE_EXHAUSTED ||
-        outcome.code == grpc::StatusCode::UNAVAILABLE;
-    if (!transient || attempt == 50) return outcome;
-    {
-      std::lock_guard<std::mutex> lock(g_retried_mu);
-      g_retried.push_back(outcome.reason + ": " + outcome.message);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5 * (attempt + 1)));
-  }
+  return testing::RetryTransient(call, 50, 5, [](const Outcome& outcome) {
+    std::lock_guard<std::mutex> lock(g_retried_mu);
+    g_retried.push_back(outcome.reason + ": " + outcome.message);
+  });
 }
 
-class InventoryStrategyFixture : public ::testing::Test {
+class InventoryStrategyFixture : public testing::InventoryHarness {
  protected:
+  InventoryStrategyFixture() : InventoryHarness("inventory_strat", 60) {
+    rpc_deadline_s_ = 20;
+    cancel_reason_ = v1::CANCEL_REASON_UNSPECIFIED;  // none is sent
+  }
+
   void SetUp() override {
-    static int counter = 0;
-    db_ = "inventory_strat_" + std::to_string(++counter);
-    g_pg->CreateDatabase(db_);
-    g_redis->FlushAll();
+    InventoryHarness::SetUp();
     std::lock_guard<std::mutex> lock(g_retried_mu);
     g_retried.clear();
   }
 
-  void TearDown() override {
-    if (HasFailure()) {
-      std::system(("tail -n 60 " + LogPath() + " >&2").c_str());
-      // Lock cycles, if any, as PostgreSQL saw them.
-      std::system(("grep -A8 'deadlock detected' " + g_pg->dir() +
-                   "/server.log | head -40 >&2")
-                      .c_str());
-    }
-    Stop();
+  void DumpOnFailure() override {
+    InventoryHarness::DumpOnFailure();
+    // Lock cycles, if any, as PostgreSQL saw them.
+    std::system(("grep -A8 'deadlock detected' " + SharedPg().dir() +
+                 "/server.log | head -40 >&2")
+                    .c_str());
   }
-
-  int Stop() {
-    inventory_.reset();
-    participant_.reset();
-    channel_.reset();
-    return process_.running() ? process_.Terminate(5000) : 0;
-  }
-
-  std::string LogPath() const { return g_pg->dir() + "/" + db_ + ".log"; }
 
   void Start(const std::string& strategy,
              const std::vector<std::string>& extra = {}) {
-    address_ = "127.0.0.1:" + std::to_string(FreePort());
     std::vector<std::string> args = {
-        "--listen=" + address_,
-        "--pg=" + g_pg->Conninfo(db_),
-        "--metrics_listen=",
-        "--redis=127.0.0.1:" + std::to_string(g_redis->port()),
-        "--pg_pool_size=16",
-        "--reconcile_interval_s=0",
-        "--reservation_strategy=" + strategy};
+        "--metrics_listen=", RedisFlag(), "--pg_pool_size=16",
+        "--reconcile_interval_s=0", "--reservation_strategy=" + strategy};
     args.insert(args.end(), extra.begin(), extra.end());
-    process_.Start(Binary("turnstile-inventory"), args, LogPath());
-    grpc::ChannelArguments ch;
-    ch.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
-    ch.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
-    ch.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
-    channel_ = grpc::CreateCustomChannel(
-        address_, grpc::InsecureChannelCredentials(), ch);
-    const auto until =
-        std::chrono::system_clock::now() + std::chrono::seconds(30);
-    while (!channel_->WaitForConnected(std::chrono::system_clock::now() +
-                                       std::chrono::milliseconds(100))) {
-      ASSERT_FALSE(process_.Exited()) << "turnstile-inventory exited";
-      ASSERT_LT(std::chrono::system_clock::now(), until) << "no start";
-    }
-    inventory_ = v1::Inventory::NewStub(channel_);
-    participant_ = v1::Participant::NewStub(channel_);
+    Launch(args);
   }
 
-  static std::unique_ptr<grpc::ClientContext> Ctx() {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() +
-                      std::chrono::seconds(20));
-    return ctx;
-  }
-
-  Outcome CreateSku(const v1::CreateSkuRequest& request,
-                    v1::Sku* out = nullptr) {
-    v1::Sku sku;
-    auto status = inventory_->CreateSku(Ctx().get(), request, &sku);
-    if (out) *out = sku;
-    return OutcomeOf(status);
-  }
-  Outcome GetSku(const std::string& id, v1::Sku* out) {
-    v1::GetSkuRequest request;
-    request.set_sku_id(id);
-    return OutcomeOf(inventory_->GetSku(Ctx().get(), request, out));
-  }
-  Outcome Reserve(const v1::ReserveStockRequest& request) {
-    v1::ReserveStockResponse response;
-    return OutcomeOf(inventory_->ReserveStock(Ctx().get(), request, &response));
-  }
-  Outcome Confirm(const std::string& gid) {
-    v1::ConfirmRequest request;
-    request.mutable_txn()->set_gid(gid);
-    request.mutable_txn()->set_branch_id("inventory");
-    v1::ConfirmResponse response;
-    return OutcomeOf(participant_->Confirm(Ctx().get(), request, &response));
-  }
-  Outcome Cancel(const std::string& gid) {
-    v1::CancelRequest request;
-    request.mutable_txn()->set_gid(gid);
-    request.mutable_txn()->set_branch_id("inventory");
-    v1::CancelResponse response;
-    return OutcomeOf(participant_->Cancel(Ctx().get(), request, &response));
-  }
-  Outcome Reconcile(const std::string& sku, v1::ReconcileResponse* out) {
-    v1::ReconcileRequest request;
-    request.set_sku_id(sku);
-    return OutcomeOf(inventory_->Reconcile(Ctx().get(), request, out));
-  }
-
-  std::string Query(const std::string& sql) const {
-    return g_pg->Query(db_, sql);
-  }
-  int64_t Count(const std::string& sql) const { return std::stoll(Query(sql)); }
-
-  // Sums over the buckets: "available/locked/sold/total".
-  std::string Stock(const std::string& sku) const {
-    return Query(
-        "SELECT sum(available) || '/' || sum(locked) || '/' || sum(sold) || "
-        "'/' || sum(total) FROM stock WHERE sku_id = '" +
-        sku + "'");
-  }
   // Every bucket: "b:available/locked/sold/total,...".
   std::string Buckets(const std::string& sku) const {
     return Query(
@@ -304,52 +151,10 @@ class InventoryStrategyFixture : public ::testing::Test {
   int64_t BucketOf(const std::string& gid) const {
     return Count("SELECT bucket FROM reservation WHERE gid = '" + gid + "'");
   }
-  std::string RedisGate(const std::string& sku) const {
-    const std::string t = "ts:{sku:" + sku + "}:";
-    const auto stock = g_redis->HGetAll(t + "stock");
-    if (stock.empty()) return "(no gate)";
-    std::vector<std::string> users, res;
-    for (const auto& [u, n] : g_redis->HGetAll(t + "users")) {
-      users.push_back(u + "=" + n);
-    }
-    for (const auto& [owner, rec] : g_redis->HGetAll(t + "res")) {
-      std::vector<std::string> w = absl::StrSplit(rec, ' ');
-      res.push_back(owner + "=" + w.at(0) + " " + w.at(2));
-    }
-    return absl::StrCat("remaining=", stock.at("remaining"),
-                        " limit=", stock.at("limit"), " users={",
-                        absl::StrJoin(users, ","), "} res={",
-                        absl::StrJoin(res, ","), "}");
-  }
-  std::string PgGate(const std::string& sku) const {
-    return Query(
-        "SELECT 'remaining=' || (SELECT sum(available) FROM stock WHERE "
-        "sku_id = '" +
-        sku +
-        "') || ' limit=' || (SELECT per_user_limit FROM sku WHERE "
-        "sku_id = '" +
-        sku +
-        "') || ' users={' || coalesce((SELECT string_agg(user_id || '=' || "
-        "quantity, ',' ORDER BY user_id) FROM user_purchase WHERE sku_id = '" +
-        sku +
-        "' AND quantity > 0), '') || '} res={' || coalesce((SELECT "
-        "string_agg(gid || ':' || branch_id || '=' || quantity || ' ' || "
-        "user_id, ',' ORDER BY (gid::text || ':' || branch_id) COLLATE "
-        "\"C\") FROM "
-        "reservation WHERE sku_id = '" +
-        sku + "' AND state = 'LOCKED'), '') || '}'");
-  }
   std::vector<std::string> Retried() const {
     std::lock_guard<std::mutex> lock(g_retried_mu);
     return g_retried;
   }
-
-  std::string db_;
-  std::string address_;
-  ChildProcess process_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Inventory::Stub> inventory_;
-  std::unique_ptr<v1::Participant::Stub> participant_;
 };
 
 // --- every strategy x bucket count: the same flash sale, the same result --
@@ -431,7 +236,7 @@ TEST_P(FlashSaleTest, TwoHundredBuyersFiftyUnits) {
     EXPECT_EQ(RedisGate("flash"), PgGate("flash"));
   } else {
     // The comparison strategies do not use Redis at all.
-    EXPECT_TRUE(g_redis->Snapshot().empty());
+    EXPECT_TRUE(SharedRedis().Snapshot().empty());
     v1::ReconcileResponse report;
     const Outcome o = Reconcile("", &report);
     EXPECT_EQ(o.code, grpc::StatusCode::FAILED_PRECONDITION) << o;
@@ -585,7 +390,7 @@ TEST_F(InventoryStrategyTest, BadStrategyFlagStopsTheProcess) {
   ChildProcess bad;
   bad.Start(Binary("turnstile-inventory"),
             {"--listen=127.0.0.1:" + std::to_string(FreePort()),
-             "--pg=" + g_pg->Conninfo(db_),
+             "--pg=" + SharedPg().Conninfo(db_),
              "--metrics_listen=", "--reservation_strategy=redis"},
             LogPath());
   const auto until =

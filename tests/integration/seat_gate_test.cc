@@ -21,70 +21,36 @@
 #include <thread>
 #include <vector>
 
-#include "services/common/status.h"
 #include "services/common/uuid.h"
-#include "tests/support/child_process.h"
 #include "tests/support/mesh.h"
-#include "tests/support/pg_cluster.h"
-#include "tests/support/redis_server.h"
-#include "turnstile/v1/participant.grpc.pb.h"
+#include "tests/support/mesh_test.h"
+#include "tests/support/seat_harness.h"
 #include "turnstile/v1/seat.grpc.pb.h"
 
 namespace turnstile {
 namespace {
 
-using testing::Binary;
-using testing::ChildProcess;
 using testing::FreePort;
+using testing::Outcome;
 using testing::PgCluster;
-using testing::RedisServer;
+using testing::SharedPg;
+using testing::SharedRedis;
 namespace v1 = turnstile::v1;
-
-PgCluster* g_pg = nullptr;
-RedisServer* g_redis = nullptr;
 
 class Environment : public ::testing::Environment {
  public:
   void SetUp() override {
-    pg_ = PgCluster::Start();
-    g_pg = pg_.get();
+    PgCluster& pg = SharedPg();
     // No autovacuum worker may connect to a test database while a test
     // counts its transactions (this cluster is private to this binary).
-    g_pg->Query("postgres", "ALTER SYSTEM SET autovacuum = off");
-    g_pg->Query("postgres", "SELECT pg_reload_conf()");
-    redis_ = RedisServer::Start();
-    g_redis = redis_.get();
+    pg.Query("postgres", "ALTER SYSTEM SET autovacuum = off");
+    pg.Query("postgres", "SELECT pg_reload_conf()");
+    SharedRedis();
   }
-  void TearDown() override {
-    g_redis = nullptr;
-    redis_.reset();
-    g_pg = nullptr;
-    pg_.reset();
-  }
-
- private:
-  std::unique_ptr<PgCluster> pg_;
-  std::unique_ptr<RedisServer> redis_;
 };
 
 [[maybe_unused]] auto* const kEnvironment =
     ::testing::AddGlobalTestEnvironment(new Environment);
-
-struct Outcome {
-  grpc::StatusCode code;
-  std::string reason;
-  std::string message;
-};
-
-Outcome OutcomeOf(const grpc::Status& status) {
-  return {status.error_code(), ReasonOf(FromGrpc(status)),
-          status.error_message()};
-}
-
-std::ostream& operator<<(std::ostream& os, const Outcome& o) {
-  return os << "code=" << o.code << " reason=" << o.reason
-            << " message=" << o.message;
-}
 
 constexpr auto OK = grpc::StatusCode::OK;
 constexpr int64_t kMarginMs = 60'000;  // --gate_hold_margin_s=60
@@ -165,126 +131,39 @@ double MetricSum(const std::string& page, const std::string& metric,
   return sum;
 }
 
-class SeatGateTest : public ::testing::Test {
+class SeatGateTest : public testing::SeatHarness {
  protected:
+  SeatGateTest() : SeatHarness("seat_gate", 60) {
+    cancel_reason_ = v1::CANCEL_REASON_TRY_FAILED;
+  }
+
   void SetUp() override {
-    static int counter = 0;
-    db_ = "seat_gate_" + std::to_string(++counter);
-    g_pg->CreateDatabase(db_);
-    g_redis->FlushAll();
+    SeatHarness::SetUp();
     Start();
   }
-
-  void TearDown() override {
-    if (HasFailure()) {
-      std::system(("tail -n 60 " + LogPath() + " >&2").c_str());
-    }
-    Stop();
-  }
-
-  int Stop() {
-    seat_.reset();
-    participant_.reset();
-    channel_.reset();
-    return process_.Terminate(5000);
-  }
-
-  std::string LogPath() const { return g_pg->dir() + "/" + db_ + ".log"; }
 
   // Starts the binary (periodic reconciler off unless `extra` says
   // otherwise) and waits until it serves.
   void Start(const std::vector<std::string>& extra = {}) {
-    address_ = "127.0.0.1:" + std::to_string(FreePort());
     metrics_port_ = FreePort();
     std::vector<std::string> args = {
-        "--listen=" + address_,
-        "--pg=" + g_pg->Conninfo(db_),
         "--metrics_listen=127.0.0.1:" + std::to_string(metrics_port_),
-        "--pg_pool_size=8",
-        "--redis=127.0.0.1:" + std::to_string(g_redis->port()),
-        "--reconcile_interval_s=0",
+        "--pg_pool_size=8", RedisFlag(), "--reconcile_interval_s=0",
         "--gate_hold_margin_s=60"};
     args.insert(args.end(), extra.begin(), extra.end());
-    process_.Start(Binary("turnstile-seat"), args, LogPath());
-    grpc::ChannelArguments channel_args;
-    channel_args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
-    channel_args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
-    channel_args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
-    channel_ = grpc::CreateCustomChannel(
-        address_, grpc::InsecureChannelCredentials(), channel_args);
-    const auto until =
-        std::chrono::system_clock::now() + std::chrono::seconds(30);
-    while (!channel_->WaitForConnected(std::chrono::system_clock::now() +
-                                       std::chrono::milliseconds(100))) {
-      ASSERT_FALSE(process_.Exited()) << "turnstile-seat exited";
-      ASSERT_LT(std::chrono::system_clock::now(), until) << "no start";
-    }
-    seat_ = v1::Seat::NewStub(channel_);
-    participant_ = v1::Participant::NewStub(channel_);
+    Launch(args);
   }
 
-  static std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 10) {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() +
-                      std::chrono::seconds(seconds));
-    return ctx;
-  }
-
+  using SeatHarness::CreateEvent;
   Outcome CreateEvent(const std::string& id) {
-    v1::Event event;
-    return OutcomeOf(
-        seat_->CreateEvent(Ctx(30).get(), EventRequest(id), &event));
+    return CreateEvent(EventRequest(id));
   }
 
-  Outcome Hold(const v1::HoldSeatsRequest& request,
-               v1::HoldSeatsResponse* out = nullptr) {
-    v1::HoldSeatsResponse response;
-    auto status = seat_->HoldSeats(Ctx().get(), request, &response);
-    if (out) *out = response;
-    return OutcomeOf(status);
-  }
+  using SeatHarness::Hold;
   Outcome Hold(const std::string& gid, const std::vector<std::string>& seats) {
     return Hold(HoldRequest(gid, seats));
   }
-
-  Outcome Confirm(const std::string& gid, bool* applied = nullptr) {
-    v1::ConfirmRequest request;
-    request.mutable_txn()->set_gid(gid);
-    request.mutable_txn()->set_branch_id("seat");
-    v1::ConfirmResponse response;
-    auto status = participant_->Confirm(Ctx().get(), request, &response);
-    if (applied) *applied = response.applied();
-    return OutcomeOf(status);
-  }
-
-  Outcome Cancel(const std::string& gid, bool* applied = nullptr) {
-    v1::CancelRequest request;
-    request.mutable_txn()->set_gid(gid);
-    request.mutable_txn()->set_branch_id("seat");
-    request.set_reason(v1::CANCEL_REASON_TRY_FAILED);
-    v1::CancelResponse response;
-    auto status = participant_->Cancel(Ctx().get(), request, &response);
-    if (applied) *applied = response.applied();
-    return OutcomeOf(status);
-  }
-
-  Outcome Reconcile(const std::string& event,
-                    v1::ReconcileSeatsResponse* out = nullptr) {
-    v1::ReconcileSeatsRequest request;
-    request.set_event_id(event);
-    v1::ReconcileSeatsResponse response;
-    auto status = seat_->Reconcile(Ctx(30).get(), request, &response);
-    if (out) *out = response;
-    return OutcomeOf(status);
-  }
-
   std::string Metrics() { return HttpGet(metrics_port_, "/metrics"); }
-
-  // --- PostgreSQL ---------------------------------------------------------
-  std::string Query(const std::string& sql) const {
-    return g_pg->Query(db_, sql);
-  }
-  int64_t Count(const std::string& sql) const { return std::stoll(Query(sql)); }
   // Everything a request could change, as one comparable string.
   std::string Snapshot() const {
     return Query(
@@ -295,14 +174,6 @@ class SeatGateTest : public ::testing::Test {
         "coalesce(hold_expires_at::text, '-'), ',' "
         "ORDER BY event_id, seat_id)) FROM seat))");
   }
-  // "seat:S|H:<gid>:<branch>" of every taken seat of the event.
-  std::string PgView(const std::string& event = "gig") const {
-    return Query(
-        "SELECT coalesce(string_agg(seat_id || ':' || left(state, 1) || ':' || "
-        "hold_gid || ':' || hold_branch, ',' ORDER BY seat_id), '') FROM seat "
-        "WHERE event_id = '" +
-        event + "' AND state <> 'AVAILABLE'");
-  }
   int64_t PgExpiryMs(const std::string& seat) const {
     return Count(
         "SELECT (extract(epoch FROM hold_expires_at) * 1000)::bigint FROM "
@@ -312,14 +183,14 @@ class SeatGateTest : public ::testing::Test {
   // Transactions committed or rolled back in the seat database so far, read
   // from another database so that the reading does not count.
   int64_t Transactions() const {
-    return std::stoll(g_pg->Query(
+    return std::stoll(SharedPg().Query(
         "postgres",
         "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE "
         "datname = '" +
             db_ + "'"));
   }
   int64_t Backends() const {
-    return std::stoll(g_pg->Query(
+    return std::stoll(SharedPg().Query(
         "postgres",
         "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + db_ + "'"));
   }
@@ -328,10 +199,11 @@ class SeatGateTest : public ::testing::Test {
   // then holds dead connections: any statement it runs later opens a new
   // one.
   void DropConnections() const {
-    g_pg->Query("postgres",
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = '" +
-                    db_ + "'");
+    SharedPg().Query(
+        "postgres",
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE datname = '" +
+            db_ + "'");
     const auto until =
         std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (Backends() > 0) {
@@ -346,52 +218,30 @@ class SeatGateTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(150));
     }
   }
-
   // --- Redis --------------------------------------------------------------
   static std::string Key(const std::string& event, const std::string& suffix) {
     return "ts:{evt:" + event + "}:" + suffix;
   }
   std::map<std::string, std::string> GateSeats(
       const std::string& event = "gig") {
-    return g_redis->HGetAll(Key(event, "seats"));
+    return SharedRedis().HGetAll(Key(event, "seats"));
   }
   std::string OwnerRecord(const std::string& gid,
                           const std::string& event = "gig") {
-    return g_redis->Run({"GET", Key(event, "own:" + gid + ":seat")});
+    return SharedRedis().Run({"GET", Key(event, "own:" + gid + ":seat")});
   }
   int64_t RedisNowMs() {
-    const auto t = g_redis->RunList({"TIME"});
+    const auto t = SharedRedis().RunList({"TIME"});
     return std::stoll(t[0]) * 1000 + std::stoll(t[1]) / 1000;
   }
-  // The gate as PgView prints PostgreSQL: sold seats and live holds.
-  std::string GateView(const std::string& event = "gig") {
-    const int64_t now = RedisNowMs();
-    std::string out;
-    for (const auto& [seat, value] : GateSeats(event)) {
-      std::istringstream in(value);
-      std::string state, owner;
-      int64_t expiry = 0;
-      in >> state >> expiry >> owner;
-      if (state == "H" && expiry <= now) continue;
-      if (!out.empty()) out += ",";
-      out += seat + ":" + state + ":" + owner;
-    }
-    return out;
-  }
   bool GateExists(const std::string& event = "gig") {
-    return g_redis->Run({"EXISTS", Key(event, "meta")}) == "1";
+    return SharedRedis().Run({"EXISTS", Key(event, "meta")}) == "1";
   }
   std::string GateVer(const std::string& event = "gig") {
-    return g_redis->Run({"HGET", Key(event, "meta"), "ver"});
+    return SharedRedis().Run({"HGET", Key(event, "meta"), "ver"});
   }
 
-  std::string db_;
-  std::string address_;
   int metrics_port_ = 0;
-  ChildProcess process_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Seat::Stub> seat_;
-  std::unique_ptr<v1::Participant::Stub> participant_;
 };
 
 // "H <expiry> <gid>:seat" / "S 0 <gid>:seat", as the gate stores a seat.
@@ -402,8 +252,8 @@ std::string Sold(const std::string& gid) { return "S 0 " + gid + ":seat"; }
 
 TEST_F(SeatGateTest, CreateEventInitialisesAnEmptyGate) {
   // A stale gate under the same key (another database's event) is replaced.
-  g_redis->Run({"HSET", Key("gig", "meta"), "ver", "7"});
-  g_redis->Run({"HSET", Key("gig", "seats"), "A-1-1", Sold(NewUuidV7())});
+  SharedRedis().Run({"HSET", Key("gig", "meta"), "ver", "7"});
+  SharedRedis().Run({"HSET", Key("gig", "seats"), "A-1-1", Sold(NewUuidV7())});
   ASSERT_EQ(CreateEvent("gig").code, OK);
   EXPECT_TRUE(GateExists());
   EXPECT_TRUE(GateSeats().empty());
@@ -425,7 +275,7 @@ TEST_F(SeatGateTest, GateRefusalNeverReachesPostgres) {
   // A fresh process: even the first Try after start-up needs no query.
   ASSERT_EQ(Stop(), 0);
   ASSERT_NO_FATAL_FAILURE(Start());
-  const auto gate_before = g_redis->Snapshot();
+  const auto gate_before = SharedRedis().Snapshot();
   const std::string pg_before = Snapshot();
   ASSERT_NO_FATAL_FAILURE(DropConnections());
   const int64_t xacts = Transactions();
@@ -459,7 +309,7 @@ TEST_F(SeatGateTest, GateRefusalNeverReachesPostgres) {
   EXPECT_EQ(Backends(), 0);
   EXPECT_EQ(Transactions(), xacts);
   // Nothing changed anywhere: no hold, no owner record of a loser.
-  EXPECT_EQ(g_redis->Snapshot(), gate_before);
+  EXPECT_EQ(SharedRedis().Snapshot(), gate_before);
   EXPECT_EQ(OwnerRecord(refused[0]), "(nil)");
   EXPECT_EQ(Snapshot(), pg_before);
   EXPECT_EQ(MetricSum(Metrics(), "turnstile_gate_refusals_total",
@@ -595,14 +445,14 @@ TEST_F(SeatGateTest, DeadlineSetsTheHoldExpiryInBothStores) {
   EXPECT_EQ(GateSeats()["A-1-2"], Held(plain, expiry));
 
   // Too late: refused by the gate, nothing anywhere.
-  const auto gate_before = g_redis->Snapshot();
+  const auto gate_before = SharedRedis().Snapshot();
   const std::string pg_before = Snapshot();
   v1::HoldSeatsRequest late = HoldRequest(NewUuidV7(), {"A-1-3"});
   late.mutable_deadline()->set_seconds(NowMs() / 1000 - 600);
   const Outcome o = Hold(late);
   EXPECT_EQ(o.code, grpc::StatusCode::ABORTED) << o;
   EXPECT_EQ(o.reason, "TXN_DEADLINE");
-  EXPECT_EQ(g_redis->Snapshot(), gate_before);
+  EXPECT_EQ(SharedRedis().Snapshot(), gate_before);
   EXPECT_EQ(Snapshot(), pg_before);
 
   // Malformed deadlines: INVALID_ARGUMENT before anything.
@@ -618,7 +468,7 @@ TEST_F(SeatGateTest, DeadlineSetsTheHoldExpiryInBothStores) {
     EXPECT_EQ(b.code, grpc::StatusCode::INVALID_ARGUMENT)
         << seconds << "." << nanos << " " << b;
   }
-  EXPECT_EQ(g_redis->Snapshot(), gate_before);
+  EXPECT_EQ(SharedRedis().Snapshot(), gate_before);
   EXPECT_EQ(Snapshot(), pg_before);
 }
 
@@ -627,7 +477,7 @@ TEST_F(SeatGateTest, RedisDownRefusesTriesButNotConfirmOrCancel) {
   const std::string buyer = NewUuidV7(), quitter = NewUuidV7();
   ASSERT_EQ(Hold(buyer, {"A-1-1"}).code, OK);
   ASSERT_EQ(Hold(quitter, {"A-1-2"}).code, OK);
-  g_redis->Stop();
+  SharedRedis().Stop();
   const std::string pg_before = Snapshot();
   const Outcome o = Hold(NewUuidV7(), {"A-1-3"});
   EXPECT_EQ(o.code, grpc::StatusCode::UNAVAILABLE) << o;
@@ -645,7 +495,7 @@ TEST_F(SeatGateTest, RedisDownRefusesTriesButNotConfirmOrCancel) {
                       "result=\"REDIS_ERROR\""),
             3);
 
-  g_redis->StartAgain();  // empty
+  SharedRedis().StartAgain();  // empty
   v1::ReconcileSeatsResponse report;
   ASSERT_EQ(Reconcile("gig", &report).code, OK);
   EXPECT_EQ(report.events_checked(), 1);
@@ -663,7 +513,7 @@ TEST_F(SeatGateTest, MissingGateIsRebuiltOnTheSpotByATry) {
   ASSERT_EQ(Confirm(buyer).code, OK);
   ASSERT_EQ(Hold(holder, {"A-1-2"}).code, OK);
   const int64_t expiry = PgExpiryMs("A-1-2");
-  g_redis->FlushAll();
+  SharedRedis().FlushAll();
   // The first Try finds no gate, rebuilds it from PostgreSQL and is
   // answered from the rebuilt gate.
   const Outcome o = Hold(NewUuidV7(), {"A-1-3", "A-1-1"});
@@ -701,9 +551,9 @@ TEST_F(SeatGateTest, ReconcileRebuildsAfterFlushAllAndRestart) {
   for (const char* how : {"flushall", "restart"}) {
     SCOPED_TRACE(how);
     if (std::string(how) == "flushall") {
-      g_redis->FlushAll();
+      SharedRedis().FlushAll();
     } else {
-      g_redis->Restart();
+      SharedRedis().Restart();
     }
     EXPECT_FALSE(GateExists("gig"));
     v1::ReconcileSeatsResponse report;
@@ -754,14 +604,15 @@ TEST_F(SeatGateTest, ReconcileRepairsDriftAndCountsIt) {
   const int64_t later = now + 600'000;
   const std::string seats = Key("gig", "seats");
   // Drift, one of each kind.
-  g_redis->Run({"HSET", seats, "A-2-1", Sold(stranger)});  // sold, PG free
-  g_redis->Run({"HDEL", seats, "A-1-1"});                  // PG sold, free
-  g_redis->Run({"HSET", seats, "A-1-2", Sold(held)});      // PG held, sold
-  g_redis->Run({"HSET", seats, "A-1-3", Held(stranger, later)});  // other
-  g_redis->Run({"HSET", seats, "A-2-3", Held(stranger, now - 1000)});
-  g_redis->Run({"HSET", seats, "B-1-1", Held(cancelled, later)});  // decided
+  SharedRedis().Run({"HSET", seats, "A-2-1", Sold(stranger)});  // sold, PG free
+  SharedRedis().Run({"HDEL", seats, "A-1-1"});                  // PG sold, free
+  SharedRedis().Run({"HSET", seats, "A-1-2", Sold(held)});      // PG held, sold
+  SharedRedis().Run({"HSET", seats, "A-1-3", Held(stranger, later)});  // other
+  SharedRedis().Run({"HSET", seats, "A-2-3", Held(stranger, now - 1000)});
+  SharedRedis().Run(
+      {"HSET", seats, "B-1-1", Held(cancelled, later)});  // decided
   // A Try between its gate step and PostgreSQL: not drift, left alone.
-  g_redis->Run({"HSET", seats, "A-2-2", Held(flying, later)});
+  SharedRedis().Run({"HSET", seats, "A-2-2", Held(flying, later)});
 
   v1::ReconcileSeatsResponse report;
   ASSERT_EQ(Reconcile("gig", &report).code, OK);
@@ -814,14 +665,14 @@ TEST_F(SeatGateTest, StartupAndPeriodicPassesRebuildTheGate) {
   ASSERT_EQ(Hold(buyer, {"A-1-1"}).code, OK);
   ASSERT_EQ(Confirm(buyer).code, OK);
   ASSERT_EQ(Stop(), 0);
-  g_redis->FlushAll();
+  SharedRedis().FlushAll();
   ASSERT_NO_FATAL_FAILURE(Start());
   // Rebuilt before the port opened.
   EXPECT_EQ(GateView(), "A-1-1:S:" + buyer + ":seat");
 
   ASSERT_EQ(Stop(), 0);
   ASSERT_NO_FATAL_FAILURE(Start({"--reconcile_interval_s=1"}));
-  g_redis->FlushAll();
+  SharedRedis().FlushAll();
   const auto until =
       std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (!GateExists()) {

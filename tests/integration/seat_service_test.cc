@@ -6,270 +6,39 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <cstdlib>
-#include <memory>
+#include <cstdint>
 #include <string>
 #include <vector>
 
-#include "services/common/status.h"
 #include "services/common/uuid.h"
-#include "tests/support/child_process.h"
-#include "tests/support/mesh.h"
-#include "tests/support/pg_cluster.h"
-#include "tests/support/redis_server.h"
-#include "turnstile/v1/participant.grpc.pb.h"
+#include "tests/support/mesh_test.h"
+#include "tests/support/seat_harness.h"
 #include "turnstile/v1/seat.grpc.pb.h"
 
 namespace turnstile {
 namespace {
 
-using testing::Binary;
-using testing::ChildProcess;
-using testing::FreePort;
-using testing::PgCluster;
-using testing::RedisServer;
+using testing::EventRequest;
+using testing::HoldRequest;
+using testing::Outcome;
+using testing::Section;
+using testing::SharedPg;
+using testing::SharedRedis;
 namespace v1 = turnstile::v1;
 
-PgCluster* g_pg = nullptr;
-// The seat gate in front of PostgreSQL (flushed before every test: the
-// event ids repeat across tests while the databases are fresh).
-RedisServer* g_redis = nullptr;
-
-class PgEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    pg_ = PgCluster::Start();
-    g_pg = pg_.get();
-    redis_ = RedisServer::Start();
-    g_redis = redis_.get();
-  }
-  void TearDown() override {
-    g_redis = nullptr;
-    redis_.reset();
-    g_pg = nullptr;
-    pg_.reset();
-  }
-
- private:
-  std::unique_ptr<PgCluster> pg_;
-  std::unique_ptr<RedisServer> redis_;
-};
-
-[[maybe_unused]] auto* const kEnvironment =
-    ::testing::AddGlobalTestEnvironment(new PgEnvironment);
-
-// The outcome of one RPC: code plus the machine-readable reason.
-struct Outcome {
-  grpc::StatusCode code;
-  std::string reason;
-  std::string message;
-};
-
-Outcome OutcomeOf(const grpc::Status& status) {
-  return {status.error_code(), ReasonOf(FromGrpc(status)),
-          status.error_message()};
-}
-
-std::ostream& operator<<(std::ostream& os, const Outcome& o) {
-  return os << "code=" << o.code << " reason=" << o.reason
-            << " message=" << o.message;
-}
-
-v1::SectionSpec Section(const std::string& name, int rows, int per_row,
-                        int64_t price) {
-  v1::SectionSpec s;
-  s.set_name(name);
-  s.set_rows(rows);
-  s.set_seats_per_row(per_row);
-  s.set_price_minor_units(price);
-  return s;
-}
-
-// Sections A (2 rows x 3 seats at 5000) and B (1 row x 2 seats at 2500).
-v1::CreateEventRequest EventRequest(const std::string& id) {
-  v1::CreateEventRequest r;
-  r.set_event_id(id);
-  r.set_name("Concert " + id);
-  r.mutable_starts_at()->set_seconds(1'900'000'000);
-  r.mutable_starts_at()->set_nanos(123'456'000);
-  r.set_currency("EUR");
-  *r.add_sections() = Section("A", 2, 3, 5000);
-  *r.add_sections() = Section("B", 1, 2, 2500);
-  return r;
-}
-
-v1::HoldSeatsRequest HoldRequest(const std::string& gid,
-                                 const std::string& user,
-                                 const std::string& event,
-                                 const std::vector<std::string>& seats,
-                                 const std::string& branch = "seat") {
-  v1::HoldSeatsRequest r;
-  r.mutable_txn()->set_gid(gid);
-  r.mutable_txn()->set_branch_id(branch);
-  r.set_user_id(user);
-  r.set_event_id(event);
-  for (const auto& s : seats) r.add_seat_ids(s);
-  return r;
-}
-
-class SeatServiceTest : public ::testing::Test {
+class SeatServiceTest : public testing::SeatHarness {
  protected:
+  SeatServiceTest() : SeatHarness("seat_svc", 40) {}
+
   void SetUp() override {
-    static int counter = 0;
-    db_ = "seat_svc_" + std::to_string(++counter);
-    g_pg->CreateDatabase(db_);
-    g_redis->FlushAll();
+    SeatHarness::SetUp();
     Start();
   }
 
-  void TearDown() override {
-    if (HasFailure()) {
-      std::system(("tail -n 40 " + LogPath() + " >&2").c_str());
-    }
-    Stop();
-  }
-
-  // Graceful stop; the client goes first so that the server need not wait
-  // for its connection to drain.
-  int Stop() {
-    seat_.reset();
-    participant_.reset();
-    channel_.reset();
-    return process_.Terminate(5000);
-  }
-
-  std::string LogPath() const { return g_pg->dir() + "/" + db_ + ".log"; }
-
   // Starts the binary on a fresh port and waits until it serves.
   void Start() {
-    address_ = "127.0.0.1:" + std::to_string(FreePort());
-    process_.Start(Binary("turnstile-seat"),
-                   {"--listen=" + address_, "--pg=" + g_pg->Conninfo(db_),
-                    "--metrics_listen=", "--pg_pool_size=8",
-                    "--redis=127.0.0.1:" + std::to_string(g_redis->port())},
-                   LogPath());
-    // Short reconnect backoff: the first attempt may come before the port
-    // is open. Seat maps of big events exceed the 4 MB default.
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
-    args.SetMaxReceiveMessageSize(64 << 20);
-    channel_ = grpc::CreateCustomChannel(
-        address_, grpc::InsecureChannelCredentials(), args);
-    const auto until =
-        std::chrono::system_clock::now() + std::chrono::seconds(30);
-    while (!channel_->WaitForConnected(std::chrono::system_clock::now() +
-                                       std::chrono::milliseconds(100))) {
-      ASSERT_FALSE(process_.Exited()) << "turnstile-seat exited";
-      ASSERT_LT(std::chrono::system_clock::now(), until) << "no start";
-    }
-    seat_ = v1::Seat::NewStub(channel_);
-    participant_ = v1::Participant::NewStub(channel_);
+    LaunchSeat({"--metrics_listen=", "--pg_pool_size=8", RedisFlag()});
   }
-
-  static std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 10) {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() +
-                      std::chrono::seconds(seconds));
-    return ctx;
-  }
-
-  Outcome CreateEvent(const v1::CreateEventRequest& request,
-                      v1::Event* out = nullptr) {
-    v1::Event event;
-    auto status = seat_->CreateEvent(Ctx(30).get(), request, &event);
-    if (out) *out = event;
-    return OutcomeOf(status);
-  }
-
-  Outcome GetSeatMap(const std::string& id, v1::SeatMap* out = nullptr) {
-    v1::GetSeatMapRequest request;
-    request.set_event_id(id);
-    v1::SeatMap map;
-    auto status = seat_->GetSeatMap(Ctx(30).get(), request, &map);
-    if (out) *out = map;
-    return OutcomeOf(status);
-  }
-
-  Outcome Hold(const v1::HoldSeatsRequest& request,
-               v1::HoldSeatsResponse* out = nullptr) {
-    v1::HoldSeatsResponse response;
-    auto status = seat_->HoldSeats(Ctx().get(), request, &response);
-    if (out) *out = response;
-    return OutcomeOf(status);
-  }
-
-  Outcome Confirm(const std::string& gid, bool* applied = nullptr,
-                  const std::string& branch = "seat") {
-    v1::ConfirmRequest request;
-    request.mutable_txn()->set_gid(gid);
-    request.mutable_txn()->set_branch_id(branch);
-    v1::ConfirmResponse response;
-    auto status = participant_->Confirm(Ctx().get(), request, &response);
-    if (applied) *applied = response.applied();
-    return OutcomeOf(status);
-  }
-
-  Outcome Cancel(const std::string& gid, bool* applied = nullptr,
-                 const std::string& branch = "seat") {
-    v1::CancelRequest request;
-    request.mutable_txn()->set_gid(gid);
-    request.mutable_txn()->set_branch_id(branch);
-    request.set_reason(v1::CANCEL_REASON_DEADLINE);
-    v1::CancelResponse response;
-    auto status = participant_->Cancel(Ctx().get(), request, &response);
-    if (applied) *applied = response.applied();
-    return OutcomeOf(status);
-  }
-
-  std::string Query(const std::string& sql) const {
-    return g_pg->Query(db_, sql);
-  }
-  int64_t Count(const std::string& sql) const { return std::stoll(Query(sql)); }
-
-  // "seat:STATE" of every seat of the event that is not AVAILABLE.
-  std::string Taken(const std::string& event) const {
-    return Query(
-        "SELECT string_agg(seat_id || ':' || state, ',' ORDER BY seat_id) "
-        "FROM seat WHERE event_id = '" +
-        event + "' AND state <> 'AVAILABLE'");
-  }
-  // State and holder of one seat, e.g. "HELD:<gid>:seat:alice".
-  std::string SeatRow(const std::string& event, const std::string& seat) const {
-    return Query(
-        "SELECT state || ':' || coalesce(hold_gid::text, '-') || ':' || "
-        "coalesce(hold_branch, '-') || ':' || coalesce(hold_user, '-') "
-        "FROM seat WHERE event_id = '" +
-        event + "' AND seat_id = '" + seat + "'");
-  }
-  std::string Barrier(const std::string& gid) const {
-    return Query(
-        "SELECT string_agg(phase, ',' ORDER BY phase) FROM tcc_barrier "
-        "WHERE gid = '" +
-        gid + "'");
-  }
-  // Everything a request could change, as one comparable string.
-  std::string Snapshot() const {
-    return Query(
-        "SELECT concat_ws(' | ', "
-        "(SELECT count(*) FROM tcc_barrier), "
-        "(SELECT string_agg(event_id || ':' || name || ':' || currency || ':' "
-        "|| seat_count, ',' ORDER BY event_id) FROM event), "
-        "(SELECT count(*) FROM seat), "
-        "(SELECT md5(string_agg(event_id || ':' || seat_id || ':' || state || "
-        "':' || coalesce(hold_gid::text, '-') || ':' || "
-        "coalesce(hold_branch, '-') || ':' || price_minor, ',' "
-        "ORDER BY event_id, seat_id)) FROM seat))");
-  }
-
-  std::string db_;
-  std::string address_;
-  ChildProcess process_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Seat::Stub> seat_;
-  std::unique_ptr<v1::Participant::Stub> participant_;
 };
 
 constexpr auto OK = grpc::StatusCode::OK;
