@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "prometheus/counter.h"
 #include "services/common/process.h"
+#include "services/common/second_phase.h"
 #include "services/common/status.h"
 #include "services/inventory/validation.h"
 
@@ -187,45 +188,38 @@ grpc::Status InventoryParticipant::Confirm(
     grpc::ServerContext*, const turnstile::v1::ConfirmRequest* request,
     turnstile::v1::ConfirmResponse* response) {
   const auto& txn = request->txn();
-  if (auto s = ValidateTxn(txn.gid(), txn.branch_id()); !s.ok()) {
-    return ToGrpc(s, kDomain);
-  }
-  auto applied = flow_->Confirm(txn.gid(), txn.branch_id());
-  Count("confirm", applied.status(),
-        applied.ok() && *applied ? "ok" : "duplicate");
-  if (!applied.ok()) {
-    spdlog::error(
-        "event=confirm_failed gid={} branch={} reason={} error=\"{}\"",
-        txn.gid(), txn.branch_id(), ReasonOf(applied.status()),
-        std::string(applied.status().message()));
-    return ToGrpc(applied.status(), kDomain);
-  }
-  spdlog::info("event=stock_confirmed gid={} branch={} applied={}", txn.gid(),
-               txn.branch_id(), *applied);
-  response->set_applied(*applied);
-  return grpc::Status::OK;
+  bool applied = false;
+  auto status = ServeSecondPhase(
+      "confirm", "stock_confirmed", kDomain, txn,
+      [&]() -> absl::StatusOr<bool> {
+        auto result = flow_->Confirm(txn.gid(), txn.branch_id());
+        Count("confirm", result.status(),
+              result.ok() && *result ? "ok" : "duplicate");
+        return result;
+      },
+      &applied);
+  response->set_applied(applied);
+  return status;
 }
 
 grpc::Status InventoryParticipant::Cancel(
     grpc::ServerContext*, const turnstile::v1::CancelRequest* request,
     turnstile::v1::CancelResponse* response) {
   const auto& txn = request->txn();
-  if (auto s = ValidateTxn(txn.gid(), txn.branch_id()); !s.ok()) {
-    return ToGrpc(s, kDomain);
-  }
-  auto applied = flow_->Cancel(txn.gid(), txn.branch_id());
-  Count("cancel", applied.status(), applied.ok() && *applied ? "ok" : "noop");
-  if (!applied.ok()) {
-    spdlog::error("event=cancel_failed gid={} branch={} reason={} error=\"{}\"",
-                  txn.gid(), txn.branch_id(), ReasonOf(applied.status()),
-                  std::string(applied.status().message()));
-    return ToGrpc(applied.status(), kDomain);
-  }
-  spdlog::info("event=stock_cancelled gid={} branch={} applied={} cause={}",
-               txn.gid(), txn.branch_id(), *applied,
-               turnstile::v1::CancelReason_Name(request->reason()));
-  response->set_applied(*applied);
-  return grpc::Status::OK;
+  bool applied = false;
+  auto status = ServeSecondPhase(
+      "cancel", "stock_cancelled", kDomain, txn,
+      [&]() -> absl::StatusOr<bool> {
+        auto result = flow_->Cancel(txn.gid(), txn.branch_id());
+        Count("cancel", result.status(),
+              result.ok() && *result ? "ok" : "noop");
+        return result;
+      },
+      &applied,
+      std::string(" cause=") +
+          turnstile::v1::CancelReason_Name(request->reason()));
+  response->set_applied(applied);
+  return status;
 }
 
 }  // namespace turnstile::inventory

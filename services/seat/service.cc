@@ -6,6 +6,7 @@
 
 #include "prometheus/counter.h"
 #include "services/common/process.h"
+#include "services/common/second_phase.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
 #include "services/seat/validation.h"
@@ -212,45 +213,38 @@ grpc::Status SeatParticipant::Confirm(
     grpc::ServerContext*, const turnstile::v1::ConfirmRequest* request,
     turnstile::v1::ConfirmResponse* response) {
   const auto& txn = request->txn();
-  if (auto s = ValidateTxn(txn.gid(), txn.branch_id()); !s.ok()) {
-    return ToGrpc(s, kDomain);
-  }
-  auto applied = tcc_->Confirm(txn.gid(), txn.branch_id());
-  Count("confirm", applied.status(),
-        applied.ok() && *applied ? "ok" : "duplicate");
-  if (!applied.ok()) {
-    spdlog::error(
-        "event=confirm_failed gid={} branch={} reason={} error=\"{}\"",
-        txn.gid(), txn.branch_id(), ReasonOf(applied.status()),
-        std::string(applied.status().message()));
-    return ToGrpc(applied.status(), kDomain);
-  }
-  spdlog::info("event=seats_confirmed gid={} branch={} applied={}", txn.gid(),
-               txn.branch_id(), *applied);
-  response->set_applied(*applied);
-  return grpc::Status::OK;
+  bool applied = false;
+  auto status = ServeSecondPhase(
+      "confirm", "seats_confirmed", kDomain, txn,
+      [&]() -> absl::StatusOr<bool> {
+        auto result = tcc_->Confirm(txn.gid(), txn.branch_id());
+        Count("confirm", result.status(),
+              result.ok() && *result ? "ok" : "duplicate");
+        return result;
+      },
+      &applied);
+  response->set_applied(applied);
+  return status;
 }
 
 grpc::Status SeatParticipant::Cancel(
     grpc::ServerContext*, const turnstile::v1::CancelRequest* request,
     turnstile::v1::CancelResponse* response) {
   const auto& txn = request->txn();
-  if (auto s = ValidateTxn(txn.gid(), txn.branch_id()); !s.ok()) {
-    return ToGrpc(s, kDomain);
-  }
-  auto applied = tcc_->Cancel(txn.gid(), txn.branch_id());
-  Count("cancel", applied.status(), applied.ok() && *applied ? "ok" : "noop");
-  if (!applied.ok()) {
-    spdlog::error("event=cancel_failed gid={} branch={} reason={} error=\"{}\"",
-                  txn.gid(), txn.branch_id(), ReasonOf(applied.status()),
-                  std::string(applied.status().message()));
-    return ToGrpc(applied.status(), kDomain);
-  }
-  spdlog::info("event=seats_cancelled gid={} branch={} applied={} cause={}",
-               txn.gid(), txn.branch_id(), *applied,
-               turnstile::v1::CancelReason_Name(request->reason()));
-  response->set_applied(*applied);
-  return grpc::Status::OK;
+  bool applied = false;
+  auto status = ServeSecondPhase(
+      "cancel", "seats_cancelled", kDomain, txn,
+      [&]() -> absl::StatusOr<bool> {
+        auto result = tcc_->Cancel(txn.gid(), txn.branch_id());
+        Count("cancel", result.status(),
+              result.ok() && *result ? "ok" : "noop");
+        return result;
+      },
+      &applied,
+      std::string(" cause=") +
+          turnstile::v1::CancelReason_Name(request->reason()));
+  response->set_applied(applied);
+  return status;
 }
 
 }  // namespace turnstile::seat
