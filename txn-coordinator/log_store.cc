@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/common/pg_array.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
 
@@ -131,8 +132,8 @@ void LogStore::Prepare(pqxx::connection& conn) {
   conn.prepare("cc_mark_done",
                "UPDATE branch SET state = $3, attempts = attempts + 1, "
                " next_attempt_at = NULL, updated_at = now() "
-               "WHERE gid = $1::uuid AND branch_id = $2 "
-               " AND state = 'REGISTERED' RETURNING attempts");
+               "WHERE gid = $1::uuid AND branch_id = ANY($2::text[]) "
+               " AND state = 'REGISTERED'");
   conn.prepare("cc_mark_failed",
                "UPDATE branch SET attempts = attempts + 1, "
                " last_error = left($3, 1000), "
@@ -304,14 +305,14 @@ bool LogStore::CompareAndSet(pqxx::work& tx, const std::string& gid,
              .affected_rows() == 1;
 }
 
-std::optional<int> LogStore::MarkBranchDone(pqxx::work& tx,
-                                            const std::string& gid,
-                                            const std::string& branch_id,
-                                            BranchState done) const {
-  auto r =
-      tx.exec_prepared("cc_mark_done", gid, branch_id, BranchStateName(done));
-  if (r.empty()) return std::nullopt;
-  return r[0][0].as<int>();
+int LogStore::MarkBranchesDone(pqxx::work& tx, const std::string& gid,
+                               const std::vector<std::string>& branch_ids,
+                               BranchState done) const {
+  if (branch_ids.empty()) return 0;
+  return tx
+      .exec_prepared("cc_mark_done", gid, TextArray(branch_ids),
+                     BranchStateName(done))
+      .affected_rows();
 }
 
 std::optional<int> LogStore::MarkBranchFailed(
@@ -372,22 +373,23 @@ absl::StatusOr<std::vector<TxnRecord>> LogStore::List(
 }
 
 absl::StatusOr<DriveSnapshot> LogStore::LoadForDrive(const std::string& gid) {
-  return pool_->Transact([&](pqxx::work& tx) -> absl::StatusOr<DriveSnapshot> {
-    DriveSnapshot snap;
-    for (const auto& row : tx.exec_prepared("cc_drive", gid)) {
-      snap.found = true;
-      snap.state = StateOf(row[0]);
-      snap.cancel_reason = row[1].as<int>();
-      if (row[2].is_null()) continue;  // no undelivered branch
-      DriveSnapshot::Pending p;
-      p.branch_id = row[2].c_str();
-      p.participant = row[3].c_str();
-      p.attempts = row[4].as<int>();
-      p.due = row[5].as<bool>();
-      snap.pending.push_back(std::move(p));
-    }
-    return snap;
-  });
+  return pool_->Autocommit(
+      [&](pqxx::nontransaction& tx) -> absl::StatusOr<DriveSnapshot> {
+        DriveSnapshot snap;
+        for (const auto& row : tx.exec_prepared("cc_drive", gid)) {
+          snap.found = true;
+          snap.state = StateOf(row[0]);
+          snap.cancel_reason = row[1].as<int>();
+          if (row[2].is_null()) continue;  // no undelivered branch
+          DriveSnapshot::Pending p;
+          p.branch_id = row[2].c_str();
+          p.participant = row[3].c_str();
+          p.attempts = row[4].as<int>();
+          p.due = row[5].as<bool>();
+          snap.pending.push_back(std::move(p));
+        }
+        return snap;
+      });
 }
 
 absl::StatusOr<std::map<std::string, TxnState>> LogStore::States(

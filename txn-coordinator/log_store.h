@@ -130,11 +130,11 @@ class LogStore {
   bool CompareAndSet(pqxx::work& tx, const std::string& gid, TxnState from,
                      TxnState to, DeadlineGuard guard, int cancel_reason,
                      const std::string& detail) const;
-  // Records a delivered branch; returns its attempts, nullopt if it was no
-  // longer REGISTERED.
-  std::optional<int> MarkBranchDone(pqxx::work& tx, const std::string& gid,
-                                    const std::string& branch_id,
-                                    BranchState done) const;
+  // Records delivered branches (one statement for all of them); returns
+  // how many were still REGISTERED.
+  int MarkBranchesDone(pqxx::work& tx, const std::string& gid,
+                       const std::vector<std::string>& branch_ids,
+                       BranchState done) const;
   // Records a failed delivery, due again after `delay`; returns attempts.
   std::optional<int> MarkBranchFailed(pqxx::work& tx, const std::string& gid,
                                       const std::string& branch_id,

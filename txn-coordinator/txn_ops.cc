@@ -129,14 +129,16 @@ absl::Status RecordRound(const LogStore& log, pqxx::work& tx,
   const BranchState done = IsConfirmSide(deciding) ? BranchState::kConfirmed
                                                    : BranchState::kCancelled;
   *out = RoundResult{false, deciding, {}};
+  std::vector<std::string> delivered;
   for (const auto& d : deliveries) {
     if (d.ok) {
-      log.MarkBranchDone(tx, gid, d.branch_id, done);
+      delivered.push_back(d.branch_id);
     } else if (auto attempts = log.MarkBranchFailed(tx, gid, d.branch_id,
                                                     d.error, d.retry_after)) {
       out->failed_attempts.emplace_back(d.branch_id, *attempts);
     }
   }
+  log.MarkBranchesDone(tx, gid, delivered, done);
   const Transition finish = Next(deciding, TxnEvent::kAllBranchesDone);
   if (finish.moves() && log.FinishTxn(tx, gid, deciding, finish.to)) {
     out->finished = true;

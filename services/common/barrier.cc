@@ -1,5 +1,6 @@
 #include "services/common/barrier.h"
 
+#include "absl/strings/str_cat.h"
 #include "services/common/status.h"
 
 namespace turnstile {
@@ -32,14 +33,29 @@ absl::StatusOr<BarrierOutcome> Run(pqxx::work& tx,
 }
 }  // namespace
 
+namespace {
+absl::Status TryAfterCancel() {
+  return Error(absl::StatusCode::kAborted, "BRANCH_CANCELLED",
+               "the transaction was already cancelled");
+}
+}  // namespace
+
+absl::StatusOr<BarrierOutcome> BarrierOutcomeFromWord(absl::string_view word) {
+  if (word == "go") return BarrierOutcome::kExecuted;
+  if (word == "duplicate") return BarrierOutcome::kDuplicate;
+  if (word == "empty_rollback") return BarrierOutcome::kEmptyRollback;
+  if (word == "cancelled") return TryAfterCancel();
+  return Error(absl::StatusCode::kInternal, "BAD_BARRIER_WORD",
+               absl::StrCat("tcc_barrier_enter answered '", word, "'"));
+}
+
 absl::StatusOr<BarrierOutcome> BarrierTry(pqxx::work& tx,
                                           const std::string& gid,
                                           const std::string& branch_id,
                                           const BusinessChange& change) {
   if (Insert(tx, gid, branch_id, "try")) return Run(tx, change);
   if (!tx.exec_prepared("barrier_cancelled", gid, branch_id).empty()) {
-    return Error(absl::StatusCode::kAborted, "BRANCH_CANCELLED",
-                 "the transaction was already cancelled");
+    return TryAfterCancel();
   }
   return BarrierOutcome::kDuplicate;
 }

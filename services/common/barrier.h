@@ -46,4 +46,10 @@ absl::StatusOr<BarrierOutcome> BarrierCancel(pqxx::work& tx,
                                              const std::string& branch_id,
                                              const BusinessChange& change);
 
+// The answer of the SQL function tcc_barrier_enter (sql/common/
+// tcc_barrier_functions.sql), for services that run a whole phase as one
+// server-side function: 'go' -> kExecuted, 'duplicate', 'empty_rollback',
+// and 'cancelled' -> the same ABORTED BRANCH_CANCELLED as BarrierTry.
+absl::StatusOr<BarrierOutcome> BarrierOutcomeFromWord(absl::string_view word);
+
 }  // namespace turnstile

@@ -2,12 +2,42 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "services/common/status.h"
 
 namespace turnstile {
 
+namespace {
+
+// 'turnstile:<CODE>:<REASON>:<message>' anywhere in `what` (PostgreSQL
+// prefixes "ERROR:  " and may append context lines).
+std::optional<absl::Status> RaisedByFunction(absl::string_view what) {
+  const size_t at = what.find("turnstile:");
+  if (at == absl::string_view::npos) return std::nullopt;
+  absl::string_view rest = what.substr(at + 10);
+  rest = rest.substr(0, rest.find('\n'));
+  const std::vector<absl::string_view> parts =
+      absl::StrSplit(rest, absl::MaxSplits(':', 2));
+  if (parts.size() != 3) return std::nullopt;
+  for (int c = 1; c <= 16; ++c) {
+    const auto code = static_cast<absl::StatusCode>(c);
+    if (absl::StatusCodeToString(code) == parts[0]) {
+      return Error(code, std::string(parts[1]), parts[2]);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 absl::Status StatusFromException(const std::exception& e) {
+  if (dynamic_cast<const pqxx::sql_error*>(&e)) {
+    if (auto raised = RaisedByFunction(e.what())) return *raised;
+  }
   if (dynamic_cast<const pqxx::broken_connection*>(&e) ||
       dynamic_cast<const pqxx::in_doubt_error*>(&e)) {
     return Error(absl::StatusCode::kUnavailable, "DB_UNAVAILABLE", e.what());

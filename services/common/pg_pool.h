@@ -19,7 +19,10 @@ namespace turnstile {
 
 // Maps a libpqxx/std exception to a status: broken connection and
 // serialization/deadlock failures -> UNAVAILABLE (retryable), check
-// violation -> FAILED_PRECONDITION, unique violation -> ALREADY_EXISTS.
+// violation -> FAILED_PRECONDITION, unique violation -> ALREADY_EXISTS. An
+// error raised by one of our SQL functions as
+// 'turnstile:<CODE>:<REASON>:<message>' (CODE as absl::StatusCodeToString
+// prints it, e.g. FAILED_PRECONDITION) becomes that status and reason.
 absl::Status StatusFromException(const std::exception& e);
 
 class PgPool {
@@ -62,6 +65,22 @@ class PgPool {
       auto result = fn(tx);
       if (result.ok()) tx.commit();
       return result;
+    } catch (const std::exception& e) {
+      return StatusFromException(e);
+    }
+  }
+
+  // Runs `fn(pqxx::nontransaction&)`: every statement commits on its own.
+  // For one statement, e.g. a server-side function doing a whole TCC phase,
+  // that is one round trip instead of BEGIN, statement, COMMIT.
+  template <typename F>
+  auto Autocommit(F&& fn)
+      -> decltype(fn(std::declval<pqxx::nontransaction&>())) {
+    auto lease = Acquire();
+    if (!lease.ok()) return lease.status();
+    try {
+      pqxx::nontransaction tx(**lease);
+      return fn(tx);
     } catch (const std::exception& e) {
       return StatusFromException(e);
     }

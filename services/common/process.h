@@ -19,6 +19,11 @@ namespace turnstile {
 // WaitForShutdownSignal can receive them. Call first in main.
 std::vector<char*> InitProcess(int argc, char** argv, const char* service);
 
+// Turns off Abseil's Mutex deadlock detector (on in Debian's build, and
+// paid on every lock gRPC takes). InitProcess calls it; tools that parse
+// their own flags call it first thing in main.
+void DisableMutexDeadlockDetection();
+
 // The process-wide metrics registry (exposed over HTTP by ServeGrpc).
 prometheus::Registry& Metrics();
 

@@ -11,6 +11,10 @@ std::vector<int64_t> SplitStock(int64_t total, int64_t n) {
 
 int64_t PickBucket(absl::string_view gid, int64_t n) {
   if (n <= 1) return 0;
+  return static_cast<int64_t>(BucketHash(gid) % static_cast<uint64_t>(n));
+}
+
+uint64_t BucketHash(absl::string_view gid) {
   uint64_t hash = 1469598103934665603ull;  // FNV-1a 64 offset basis
   for (const char c : gid) {
     hash ^= static_cast<unsigned char>(c);
@@ -21,7 +25,7 @@ int64_t PickBucket(absl::string_view gid, int64_t n) {
   hash ^= hash >> 33;
   hash *= 0xff51afd7ed558ccdull;
   hash ^= hash >> 33;
-  return static_cast<int64_t>(hash % static_cast<uint64_t>(n));
+  return hash;
 }
 
 std::vector<int64_t> FallbackOrder(int64_t first, int64_t n) {

@@ -25,6 +25,10 @@ std::vector<int64_t> SplitStock(int64_t total, int64_t n);
 // too.
 int64_t PickBucket(absl::string_view gid, int64_t n);
 
+// The hash PickBucket takes modulo n (for SQL that picks the bucket itself:
+// PickBucket(gid, n) == BucketHash(gid) % n for n > 1).
+uint64_t BucketHash(absl::string_view gid);
+
 // Every bucket in the order a reservation starting at `first` tries them:
 // first, first+1, ..., n-1, 0, ..., first-1.
 std::vector<int64_t> FallbackOrder(int64_t first, int64_t n);

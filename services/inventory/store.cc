@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/barrier.h"
+#include "services/common/pg_array.h"
 #include "services/common/status.h"
 #include "services/common/uuid.h"
 #include "services/inventory/buckets.h"
@@ -51,6 +52,13 @@ void Prepare(pqxx::connection& conn) {
                "SELECT sku_id FROM sku WHERE sku_id > $1 ORDER BY sku_id "
                "LIMIT $2");
   // Try.
+  conn.prepare("inv_try_gate",
+               "SELECT outcome, sku_id, quantity, unit_price_minor, currency "
+               "FROM inv_try_gate($1::uuid, $2, $3, $4::text[], $5::bigint[], "
+               "$6)");
+  conn.prepare("inv_settle",
+               "SELECT outcome, sku_id, user_id, quantity, bucket "
+               "FROM inv_settle($1::uuid, $2, $3)");
   conn.prepare("inv_sku_prices",
                "SELECT sku_id, price_minor, currency, per_user_limit, buckets "
                "FROM sku WHERE sku_id = ANY($1::text[])");
@@ -70,12 +78,6 @@ void Prepare(pqxx::connection& conn) {
                "ON CONFLICT (user_id, sku_id) DO UPDATE "
                "SET quantity = user_purchase.quantity + EXCLUDED.quantity "
                "RETURNING quantity");
-  // gate: the conditional update, no lock unless it applies.
-  conn.prepare("inv_stock_take",
-               "UPDATE stock SET available = available - $3::bigint, "
-               "locked = locked + $3::bigint, version = version + 1, "
-               "updated_at = now() "
-               "WHERE sku_id = $1 AND bucket = $2 AND available >= $3::bigint");
   // The other buckets that hold enough right now, in fallback order after
   // bucket $3 of $4 (a plain read: the update above re-checks).
   conn.prepare("inv_stock_candidates",
@@ -110,35 +112,6 @@ void Prepare(pqxx::connection& conn) {
                "FROM reservation WHERE gid = $1::uuid AND branch_id = $2 "
                "ORDER BY sku_id");
   // Lines of a branch in one state (a repeated Confirm or Cancel).
-  conn.prepare("inv_reservation_lines",
-               "SELECT sku_id, user_id, quantity, bucket FROM reservation "
-               "WHERE gid = $1::uuid AND branch_id = $2 AND state = $3");
-  // Confirm.
-  conn.prepare("inv_reservation_sell",
-               "UPDATE reservation SET state = 'SOLD', updated_at = now() "
-               "WHERE gid = $1::uuid AND branch_id = $2 AND state = 'LOCKED' "
-               "RETURNING sku_id, user_id, quantity, bucket");
-  conn.prepare("inv_stock_sell",
-               "UPDATE stock SET locked = locked - $3::bigint, "
-               "sold = sold + $3::bigint, version = version + 1, "
-               "updated_at = now() "
-               "WHERE sku_id = $1 AND bucket = $2 AND locked >= $3::bigint");
-  conn.prepare("inv_reservation_states",
-               "SELECT state, count(*) FROM reservation "
-               "WHERE gid = $1::uuid AND branch_id = $2 GROUP BY state");
-  // Cancel.
-  conn.prepare("inv_reservation_release",
-               "UPDATE reservation SET state = 'RELEASED', updated_at = now() "
-               "WHERE gid = $1::uuid AND branch_id = $2 AND state = 'LOCKED' "
-               "RETURNING sku_id, user_id, quantity, bucket");
-  conn.prepare("inv_purchase_sub",
-               "UPDATE user_purchase SET quantity = quantity - $3::bigint "
-               "WHERE user_id = $1 AND sku_id = $2 AND quantity >= $3::bigint");
-  conn.prepare("inv_stock_release",
-               "UPDATE stock SET locked = locked - $3::bigint, "
-               "available = available + $3::bigint, version = version + 1, "
-               "updated_at = now() "
-               "WHERE sku_id = $1 AND bucket = $2 AND locked >= $3::bigint");
   // Reconciler (one repeatable-read snapshot).
   conn.prepare(
       "inv_truth_sku",
@@ -169,23 +142,6 @@ void Prepare(pqxx::connection& conn) {
       "r.branch_id = o.branch_id AND r.sku_id = $1");
 }
 
-// A PostgreSQL text[] literal. Every element is quoted so that no id (e.g.
-// "NULL") is read as anything but text; ids are validated to
-// [A-Za-z0-9_.:@-] before they get here, so no escaping is needed.
-std::string TextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    absl::StrAppend(&out, "\"", values[i], "\"");
-  }
-  out += '}';
-  return out;
-}
-
-std::string BigintArray(const std::vector<int64_t>& values) {
-  return absl::StrCat("{", absl::StrJoin(values, ","), "}");
-}
-
 SkuRecord ReadSku(const pqxx::row& row) {
   SkuRecord sku;
   sku.sku_id = row[0].as<std::string>();
@@ -203,19 +159,6 @@ SkuRecord ReadSku(const pqxx::row& row) {
 
 // Lines returned by a query of sku_id, user_id, quantity, bucket, in
 // (sku_id, bucket) order (the lock order of every transaction here).
-std::vector<BranchLine> SortedLines(const pqxx::result& result) {
-  std::vector<BranchLine> lines;
-  for (const auto& row : result) {
-    lines.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
-                     row[2].as<int64_t>(), row[3].as<int64_t>()});
-  }
-  std::sort(
-      lines.begin(), lines.end(), [](const BranchLine& a, const BranchLine& b) {
-        return std::tie(a.sku_id, a.bucket) < std::tie(b.sku_id, b.bucket);
-      });
-  return lines;
-}
-
 absl::StatusOr<Reservation> StoredReservation(pqxx::work& tx,
                                               const std::string& gid,
                                               const std::string& branch_id) {
@@ -240,22 +183,8 @@ absl::StatusOr<int64_t> TakeUnits(pqxx::work& tx, Strategy strategy,
                                   const std::string& sku_id, int64_t quantity,
                                   int64_t buckets, int64_t first) {
   switch (strategy) {
-    case Strategy::kGate: {
-      if (tx.exec_prepared("inv_stock_take", sku_id, first, quantity)
-              .affected_rows() == 1) {
-        return first;
-      }
-      if (buckets <= 1) return -1;
-      for (const auto& row : tx.exec_prepared("inv_stock_candidates", sku_id,
-                                              quantity, first, buckets)) {
-        const int64_t bucket = row[0].as<int64_t>();
-        if (tx.exec_prepared("inv_stock_take", sku_id, bucket, quantity)
-                .affected_rows() == 1) {
-          return bucket;
-        }
-      }
-      return -1;
-    }
+    case Strategy::kGate:
+      break;  // the whole Try is inv_try_gate (ReserveInOneStatement)
     case Strategy::kOptimistic: {
       for (const auto& row :
            tx.exec_prepared("inv_stock_versions", sku_id, first, buckets)) {
@@ -372,14 +301,6 @@ absl::Status ReserveLines(pqxx::work& tx, const ReserveCommand& command,
   return absl::OkStatus();
 }
 
-// The lines of a branch already in `state` (a repeated phase).
-std::vector<BranchLine> LinesIn(pqxx::work& tx, const std::string& gid,
-                                const std::string& branch_id,
-                                const char* state) {
-  return SortedLines(
-      tx.exec_prepared("inv_reservation_lines", gid, branch_id, state));
-}
-
 }  // namespace
 
 InventoryStore::InventoryStore(std::string conninfo, int pool_size,
@@ -444,9 +365,52 @@ absl::StatusOr<std::vector<std::string>> InventoryStore::ListSkuIds(
       });
 }
 
+namespace {
+
+// The gate strategy's Try in one statement (sql/inventory/0006).
+absl::StatusOr<Reservation> ReserveInOneStatement(
+    PgPool& pool, const ReserveCommand& command) {
+  std::vector<std::string> skus;
+  std::vector<int64_t> quantities;
+  for (const StockLine& line : command.items) {
+    skus.push_back(line.sku_id);
+    quantities.push_back(line.quantity);
+  }
+  return pool.Autocommit(
+      [&](pqxx::nontransaction& tx) -> absl::StatusOr<Reservation> {
+        const pqxx::result rows = tx.exec_prepared(
+            "inv_try_gate", command.gid, command.branch_id, command.user_id,
+            TextArray(skus), BigintArray(quantities),
+            std::to_string(BucketHash(command.gid)));
+        if (rows.empty()) {
+          return Error(absl::StatusCode::kInternal, "BAD_TRY_ANSWER",
+                       "inv_try_gate answered no row");
+        }
+        auto outcome = BarrierOutcomeFromWord(rows[0][0].as<std::string>());
+        if (!outcome.ok()) return outcome.status();
+        Reservation reservation;
+        reservation.duplicate = *outcome == BarrierOutcome::kDuplicate;
+        for (const auto& row : rows) {
+          reservation.items.push_back(
+              {row[1].as<std::string>(), row[2].as<int64_t>(),
+               row[3].as<int64_t>(), row[4].as<std::string>()});
+        }
+        auto total = PriceLines(reservation.items);
+        if (!total.ok()) return total.status();
+        reservation.currency = total->currency;
+        reservation.total_minor = total->minor;
+        return reservation;
+      });
+}
+
+}  // namespace
+
 absl::StatusOr<Reservation> InventoryStore::Reserve(
     const ReserveCommand& command) {
   const Strategy strategy = options_.strategy;
+  if (strategy == Strategy::kGate) {
+    return ReserveInOneStatement(pool_, command);
+  }
   for (int attempt = 1;; ++attempt) {
     auto result =
         pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<Reservation> {
@@ -479,81 +443,49 @@ absl::StatusOr<Reservation> InventoryStore::Reserve(
   }
 }
 
+namespace {
+
+// Confirm or Cancel of a branch in one statement (sql/inventory/0005).
+absl::StatusOr<PhaseResult> Settle(PgPool& pool, const std::string& gid,
+                                   const std::string& branch_id,
+                                   const char* phase) {
+  return pool.Autocommit(
+      [&](pqxx::nontransaction& tx) -> absl::StatusOr<PhaseResult> {
+        const pqxx::result rows =
+            tx.exec_prepared("inv_settle", gid, branch_id, phase);
+        if (rows.empty()) {
+          return Error(absl::StatusCode::kInternal, "BAD_SETTLE_ANSWER",
+                       "inv_settle answered no row");
+        }
+        auto outcome = BarrierOutcomeFromWord(rows[0][0].as<std::string>());
+        if (!outcome.ok()) return outcome.status();
+        PhaseResult result;
+        for (const auto& row : rows) {
+          if (row[1].is_null()) continue;
+          result.lines.push_back({row[1].as<std::string>(),
+                                  row[2].as<std::string>(),
+                                  row[3].as<int64_t>(), row[4].as<int64_t>()});
+        }
+        result.applied =
+            *outcome == BarrierOutcome::kExecuted && !result.lines.empty();
+        if (*outcome == BarrierOutcome::kExecuted && result.lines.empty()) {
+          spdlog::warn("event=cancel_nothing_locked gid={} branch={}", gid,
+                       branch_id);
+        }
+        return result;
+      });
+}
+
+}  // namespace
+
 absl::StatusOr<PhaseResult> InventoryStore::Confirm(
     const std::string& gid, const std::string& branch_id) {
-  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<PhaseResult> {
-    PhaseResult result;
-    auto outcome = BarrierConfirm(tx, gid, branch_id, [&](pqxx::work&) {
-      result.lines =
-          SortedLines(tx.exec_prepared("inv_reservation_sell", gid, branch_id));
-      if (result.lines.empty()) {
-        // A Try that succeeded always leaves LOCKED lines; confirming
-        // nothing (no Try, or Cancel first) would hide a coordinator fault.
-        std::string states;
-        for (const auto& row :
-             tx.exec_prepared("inv_reservation_states", gid, branch_id)) {
-          absl::StrAppend(&states, states.empty() ? "" : ",", row[0].c_str(),
-                          "=", row[1].c_str());
-        }
-        return Error(absl::StatusCode::kFailedPrecondition, "BRANCH_NOT_TRIED",
-                     absl::StrCat("no locked stock to confirm for ", gid, "/",
-                                  branch_id, " (reservations: ",
-                                  states.empty() ? "none" : states, ")"));
-      }
-      for (const BranchLine& line : result.lines) {
-        if (tx.exec_prepared("inv_stock_sell", line.sku_id, line.bucket,
-                             line.quantity)
-                .affected_rows() != 1) {
-          return Error(absl::StatusCode::kInternal, "STOCK_INCONSISTENT",
-                       absl::StrCat("stock of ", line.sku_id, "#", line.bucket,
-                                    " has fewer locked units than reserved"));
-        }
-      }
-      result.applied = true;
-      return absl::OkStatus();
-    });
-    if (!outcome.ok()) return outcome.status();
-    if (*outcome == BarrierOutcome::kDuplicate) {
-      result.lines = LinesIn(tx, gid, branch_id, "SOLD");
-    }
-    return result;
-  });
+  return Settle(pool_, gid, branch_id, "confirm");
 }
 
 absl::StatusOr<PhaseResult> InventoryStore::Cancel(
     const std::string& gid, const std::string& branch_id) {
-  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<PhaseResult> {
-    PhaseResult result;
-    auto outcome = BarrierCancel(tx, gid, branch_id, [&](pqxx::work&) {
-      result.lines = SortedLines(
-          tx.exec_prepared("inv_reservation_release", gid, branch_id));
-      // Same order as a Try: per SKU the user's counter, then the stock.
-      for (const BranchLine& line : result.lines) {
-        if (tx.exec_prepared("inv_purchase_sub", line.user_id, line.sku_id,
-                             line.quantity)
-                    .affected_rows() != 1 ||
-            tx.exec_prepared("inv_stock_release", line.sku_id, line.bucket,
-                             line.quantity)
-                    .affected_rows() != 1) {
-          return Error(
-              absl::StatusCode::kInternal, "STOCK_INCONSISTENT",
-              absl::StrCat("counters of ", line.sku_id, "#", line.bucket,
-                           " hold fewer units than reserved"));
-        }
-      }
-      if (result.lines.empty()) {
-        spdlog::warn("event=cancel_nothing_locked gid={} branch={}", gid,
-                     branch_id);
-      }
-      result.applied = !result.lines.empty();
-      return absl::OkStatus();
-    });
-    if (!outcome.ok()) return outcome.status();
-    if (*outcome == BarrierOutcome::kDuplicate) {
-      result.lines = LinesIn(tx, gid, branch_id, "RELEASED");
-    }
-    return result;
-  });
+  return Settle(pool_, gid, branch_id, "cancel");
 }
 
 absl::StatusOr<StockTruth> InventoryStore::ReadStockTruth(

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/barrier.h"
+#include "services/common/pg_array.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
 
@@ -36,7 +37,7 @@ OrderRecord ReadOrder(const pqxx::row& r) {
 }
 
 // Fills in the items of `orders` with one query.
-void LoadItems(pqxx::work& tx, std::vector<OrderRecord>& orders) {
+void LoadItems(pqxx::transaction_base& tx, std::vector<OrderRecord>& orders) {
   if (orders.empty()) return;
   std::vector<std::string> ids;
   std::map<std::string, OrderRecord*> by_id;
@@ -58,7 +59,7 @@ void LoadItems(pqxx::work& tx, std::vector<OrderRecord>& orders) {
   }
 }
 
-absl::StatusOr<std::optional<OrderRecord>> One(pqxx::work& tx,
+absl::StatusOr<std::optional<OrderRecord>> One(pqxx::transaction_base& tx,
                                                const pqxx::result& result) {
   if (result.empty()) return std::optional<OrderRecord>();
   std::vector<OrderRecord> orders = {ReadOrder(result[0])};
@@ -66,58 +67,38 @@ absl::StatusOr<std::optional<OrderRecord>> One(pqxx::work& tx,
   return std::optional<OrderRecord>(std::move(orders[0]));
 }
 
-absl::Status StateError(const std::string& message) {
-  return Error(absl::StatusCode::kFailedPrecondition, "ORDER_STATE", message);
-}
-
-// Moves an open order to `to` by compare-and-set on its current state (no
-// row lock held across statements), logging the change. Sets `result`.
-absl::Status MoveOpenOrder(pqxx::work& tx, const std::string& gid,
-                           OrderState to, const std::string& reason,
-                           bool missing_ok, PhaseResult& result) {
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    const auto current = tx.exec_prepared("ord_state", gid);
-    if (current.empty()) {
-      if (missing_ok) {
-        result.note = "no order row";
-        return absl::OkStatus();
-      }
-      return StateError(
-          absl::StrCat("no order ", gid, " to move to ", StateName(to)));
-    }
-    const std::string state = current[0][0].as<std::string>();
-    const auto from = ParseState(state);
-    if (!from || !IsOpen(*from)) {
-      if (from == to) {
-        result.note = absl::StrCat("already ", state);
-        return absl::OkStatus();
-      }
-      // PAID cannot be cancelled, and a cancelled order cannot be paid:
-      // refusing keeps such a coordinator bug visible as a stuck branch.
-      if (to == OrderState::kPaid || *from == OrderState::kPaid) {
-        return StateError(absl::StrCat("order ", gid, " is ", state,
-                                       ", cannot become ", StateName(to)));
-      }
-      result.note = absl::StrCat("already ", state);
-      return absl::OkStatus();
-    }
-    if (tx.exec_prepared("ord_move", gid, state, StateName(to))
-            .affected_rows() == 1) {
-      tx.exec_prepared("ord_log", gid, state, StateName(to), reason);
-      result.applied = true;
-      result.from = from;
-      return absl::OkStatus();
-    }
-    // Changed between the read and the update: read again.
-  }
-  return Error(absl::StatusCode::kUnavailable, "DB_CONFLICT",
-               "order state kept changing");
+// One phase of the order branch in one statement (sql/order/0003).
+absl::StatusOr<PhaseResult> MoveOpenOrder(PgPool& pool, const std::string& gid,
+                                          const std::string& branch_id,
+                                          const char* phase, OrderState to,
+                                          const std::string& reason) {
+  return pool.Autocommit(
+      [&](pqxx::nontransaction& tx) -> absl::StatusOr<PhaseResult> {
+        const auto row = tx.exec_prepared1("ord_move_open", gid, branch_id,
+                                           phase, StateName(to), reason);
+        PhaseResult result;
+        const std::string outcome = row[0].as<std::string>();
+        if (outcome == "applied") {
+          result.applied = true;
+          result.from = ParseState(row[1].as<std::string>());
+          return result;
+        }
+        if (outcome == "noop") {
+          result.note = row[2].as<std::string>();
+          return result;
+        }
+        auto barrier = BarrierOutcomeFromWord(outcome);
+        if (!barrier.ok()) return barrier.status();
+        result.note = *barrier == BarrierOutcome::kEmptyRollback
+                          ? "empty rollback"
+                          : "repeat";
+        return result;
+      });
 }
 
 }  // namespace
 
 void OrderStore::Prepare(pqxx::connection& conn) {
-  PrepareBarrier(conn);
   conn.prepare("ord_get", "SELECT " ORDER_COLUMNS
                           " FROM orders WHERE order_id = $1::uuid");
   conn.prepare("ord_by_request", "SELECT " ORDER_COLUMNS
@@ -137,96 +118,65 @@ void OrderStore::Prepare(pqxx::connection& conn) {
                " FROM orders WHERE user_id = $1 AND (created_at, order_id) < "
                "(" FROM_MICROS("$2::bigint") ", $3::uuid) "
                "ORDER BY created_at DESC, order_id DESC LIMIT $4");
-  conn.prepare("ord_insert",
-               "INSERT INTO orders (order_id, user_id, request_id, state, "
-               "pay_now, total_minor, currency, expires_at) VALUES ($1::uuid, "
-               "$2, $3, $4, $5, $6, $7, CASE WHEN $8::bigint = 0 THEN NULL "
-               "ELSE " FROM_MICROS("$8::bigint") " END)");
-  conn.prepare("ord_item_insert",
-               "INSERT INTO order_item (order_id, line_no, kind, sku_id, "
-               "event_id, seat_id, quantity, unit_price_minor) VALUES "
-               "($1::uuid, $2, $3, NULLIF($4, ''), NULLIF($5, ''), "
-               "NULLIF($6, ''), $7, $8)");
-  conn.prepare("ord_log",
-               "INSERT INTO order_status_log (order_id, from_state, to_state, "
-               "reason) VALUES ($1::uuid, NULLIF($2, ''), $3, $4)");
-  conn.prepare("ord_state",
-               "SELECT state FROM orders WHERE order_id = $1::uuid");
-  conn.prepare("ord_move",
-               "UPDATE orders SET state = $3, updated_at = now() "
-               "WHERE order_id = $1::uuid AND state = $2");
+  conn.prepare("ord_try_create",
+               "SELECT ord_try_create($1::uuid, $2, $3, $4, $5, $6, $7, "
+               "$8::bigint, $9, $10::text[], $11::text[], $12::text[], "
+               "$13::text[], $14::bigint[], $15::bigint[])");
+  conn.prepare("ord_move_open",
+               "SELECT outcome, COALESCE(from_state, ''), COALESCE(note, '') "
+               "FROM ord_move_open($1::uuid, $2, $3, $4, $5)");
 }
 
 absl::StatusOr<std::optional<OrderRecord>> OrderStore::FindByRequest(
     const std::string& user_id, const std::string& request_id) {
-  return pool_.Transact(
-      [&](pqxx::work& tx) -> absl::StatusOr<std::optional<OrderRecord>> {
-        return One(tx, tx.exec_prepared("ord_by_request", user_id, request_id));
-      });
+  return pool_.Autocommit([&](pqxx::nontransaction& tx)
+                              -> absl::StatusOr<std::optional<OrderRecord>> {
+    return One(tx, tx.exec_prepared("ord_by_request", user_id, request_id));
+  });
 }
 
 absl::StatusOr<std::optional<OrderRecord>> OrderStore::Get(
     const std::string& order_id) {
-  return pool_.Transact(
-      [&](pqxx::work& tx) -> absl::StatusOr<std::optional<OrderRecord>> {
-        return One(tx, tx.exec_prepared("ord_get", order_id));
-      });
+  return pool_.Autocommit([&](pqxx::nontransaction& tx)
+                              -> absl::StatusOr<std::optional<OrderRecord>> {
+    return One(tx, tx.exec_prepared("ord_get", order_id));
+  });
 }
 
 absl::Status OrderStore::TryCreate(const OrderRecord& order,
                                    const std::string& reason) {
-  return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
-    auto outcome =
-        BarrierTry(tx, order.order_id, kOrderBranch, [&](pqxx::work& tx) {
-          tx.exec_prepared("ord_insert", order.order_id, order.user_id,
-                           order.request_id, StateName(order.state),
-                           order.pay_now, order.total_minor, order.currency,
-                           order.expires_at_us);
-          int line_no = 0;
-          for (const auto& item : order.items) {
-            tx.exec_prepared("ord_item_insert", order.order_id, ++line_no,
-                             item.kind, item.sku_id, item.event_id,
-                             item.seat_id, item.quantity,
-                             item.unit_price_minor);
-          }
-          tx.exec_prepared("ord_log", order.order_id, "",
-                           StateName(order.state), reason);
-          return absl::OkStatus();
-        });
-    return outcome.status();
+  std::vector<std::string> kinds, skus, events, seats;
+  std::vector<int64_t> quantities, prices;
+  for (const auto& item : order.items) {
+    kinds.push_back(item.kind);
+    skus.push_back(item.sku_id);
+    events.push_back(item.event_id);
+    seats.push_back(item.seat_id);
+    quantities.push_back(item.quantity);
+    prices.push_back(item.unit_price_minor);
+  }
+  return pool_.Autocommit([&](pqxx::nontransaction& tx) -> absl::Status {
+    const auto row = tx.exec_prepared1(
+        "ord_try_create", order.order_id, order.user_id, order.request_id,
+        StateName(order.state), order.pay_now, order.total_minor,
+        order.currency, order.expires_at_us, reason, TextArray(kinds),
+        TextArray(skus), TextArray(events), TextArray(seats),
+        BigintArray(quantities), BigintArray(prices));
+    return BarrierOutcomeFromWord(row[0].as<std::string>()).status();
   });
 }
 
 absl::StatusOr<PhaseResult> OrderStore::Confirm(const std::string& gid,
                                                 const std::string& branch_id) {
-  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<PhaseResult> {
-    PhaseResult result;
-    auto outcome = BarrierConfirm(tx, gid, branch_id, [&](pqxx::work& tx) {
-      return MoveOpenOrder(tx, gid, OrderState::kPaid, "confirmed",
-                           /*missing_ok=*/false, result);
-    });
-    if (!outcome.ok()) return outcome.status();
-    if (*outcome == BarrierOutcome::kDuplicate) result.note = "repeat";
-    return result;
-  });
+  return MoveOpenOrder(pool_, gid, branch_id, "confirm", OrderState::kPaid,
+                       "confirmed");
 }
 
 absl::StatusOr<PhaseResult> OrderStore::Cancel(const std::string& gid,
                                                const std::string& branch_id,
                                                const CancelTarget& target) {
-  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<PhaseResult> {
-    PhaseResult result;
-    auto outcome = BarrierCancel(tx, gid, branch_id, [&](pqxx::work& tx) {
-      return MoveOpenOrder(tx, gid, target.state, target.reason,
-                           /*missing_ok=*/true, result);
-    });
-    if (!outcome.ok()) return outcome.status();
-    if (*outcome == BarrierOutcome::kDuplicate) result.note = "repeat";
-    if (*outcome == BarrierOutcome::kEmptyRollback) {
-      result.note = "empty rollback";
-    }
-    return result;
-  });
+  return MoveOpenOrder(pool_, gid, branch_id, "cancel", target.state,
+                       target.reason);
 }
 
 absl::StatusOr<std::vector<OrderRecord>> OrderStore::List(

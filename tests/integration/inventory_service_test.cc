@@ -354,7 +354,8 @@ TEST_F(InventoryServiceTest, RestartKeepsStateAndMigratesOnce) {
   Start();
   ASSERT_FALSE(HasFatalFailure());
   // 0001_init and 0002_buckets, each applied once.
-  EXPECT_EQ(Count("SELECT count(*) FROM schema_migrations"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM schema_migrations"),
+            testing::MigrationCount("inventory"));
   bool applied = false;
   ASSERT_EQ(Confirm(gid, &applied).code, OK);
   EXPECT_TRUE(applied);

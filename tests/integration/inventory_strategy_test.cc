@@ -435,7 +435,8 @@ TEST_F(InventoryStrategyTest, Migration0002ConvertsExistingRows) {
 
   Start("gate");
   ASSERT_FALSE(HasFatalFailure());
-  EXPECT_EQ(Count("SELECT count(*) FROM schema_migrations"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM schema_migrations"),
+            testing::MigrationCount("inventory"));
   EXPECT_EQ(Query("SELECT string_agg(a.attname, ',' ORDER BY "
                   "array_position(i.indkey::int2[], a.attnum)) FROM pg_index "
                   "i JOIN pg_attribute a ON a.attrelid = i.indrelid AND "

@@ -51,7 +51,7 @@ class OrderStoreTest : public ::testing::Test {
     g_pg->CreateDatabase(db_);
     auto migrated = Migrate(g_pg->Conninfo(db_), MigrationDir("order"));
     ASSERT_TRUE(migrated.ok()) << migrated.status();
-    ASSERT_EQ(*migrated, 1);
+    ASSERT_EQ(*migrated, testing::MigrationCount("order"));
     pool_ =
         std::make_unique<PgPool>(g_pg->Conninfo(db_), 8, &OrderStore::Prepare);
     store_ = std::make_unique<OrderStore>(*pool_);

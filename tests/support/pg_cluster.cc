@@ -10,6 +10,8 @@
 #include <pqxx/pqxx>
 #include <stdexcept>
 
+#include "services/common/migrate.h"
+
 namespace turnstile::testing {
 namespace {
 std::string FindBindir() {
@@ -104,6 +106,15 @@ std::string PgCluster::Query(const std::string& db,
   auto result = tx.exec(sql);
   if (result.empty() || result[0][0].is_null()) return "";
   return result[0][0].c_str();
+}
+
+int MigrationCount(const std::string& service) {
+  int n = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(MigrationDir(service))) {
+    if (entry.path().extension() == ".sql") ++n;
+  }
+  return n;
 }
 
 }  // namespace turnstile::testing

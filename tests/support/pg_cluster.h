@@ -39,4 +39,7 @@ int FreePort();
 // exit code.
 int RunCommand(const std::string& command, bool as_postgres = false);
 
+// How many migrations sql/<service>/ holds (what a fresh database gets).
+int MigrationCount(const std::string& service);
+
 }  // namespace turnstile::testing
