@@ -17,6 +17,17 @@ namespace {
   "currency, COALESCE(" TS_MICROS("expires_at") ", 0), " TS_MICROS(    \
       "created_at") ", " TS_MICROS("updated_at")
 
+// One order (columns 0-9 as ORDER_COLUMNS, 10 its uuid) left-joined with its
+// lines (11-16: kind, sku_id, event_id, seat_id, quantity, unit price; NULL
+// kind when it has none), lines in order.
+#define ORDER_WITH_ITEMS(where)                                             \
+  "WITH o AS (SELECT " ORDER_COLUMNS                                        \
+  ", order_id AS oid FROM orders WHERE " where                              \
+  ") SELECT o.*, i.kind, COALESCE(i.sku_id, ''), "                          \
+  "COALESCE(i.event_id, ''), COALESCE(i.seat_id, ''), i.quantity, "         \
+  "i.unit_price_minor FROM o LEFT JOIN order_item i ON i.order_id = o.oid " \
+  "ORDER BY i.line_no"
+
 // Micros since the epoch as an exact timestamptz expression.
 #define FROM_MICROS(n) \
   "('epoch'::timestamptz + " n " * interval '1 microsecond')"
@@ -59,12 +70,17 @@ void LoadItems(pqxx::transaction_base& tx, std::vector<OrderRecord>& orders) {
   }
 }
 
-absl::StatusOr<std::optional<OrderRecord>> One(pqxx::transaction_base& tx,
-                                               const pqxx::result& result) {
-  if (result.empty()) return std::optional<OrderRecord>();
-  std::vector<OrderRecord> orders = {ReadOrder(result[0])};
-  LoadItems(tx, orders);
-  return std::optional<OrderRecord>(std::move(orders[0]));
+// The order of an ORDER_WITH_ITEMS result, if any.
+std::optional<OrderRecord> OneWithItems(const pqxx::result& result) {
+  if (result.empty()) return std::nullopt;
+  OrderRecord order = ReadOrder(result[0]);
+  for (const auto& r : result) {
+    if (r[11].is_null()) continue;
+    order.items.push_back({r[11].as<std::string>(), r[12].as<std::string>(),
+                           r[13].as<std::string>(), r[14].as<std::string>(),
+                           r[15].as<int64_t>(), r[16].as<int64_t>()});
+  }
+  return order;
 }
 
 // One phase of the order branch in one statement (sql/order/0003).
@@ -99,11 +115,11 @@ absl::StatusOr<PhaseResult> MoveOpenOrder(PgPool& pool, const std::string& gid,
 }  // namespace
 
 void OrderStore::Prepare(pqxx::connection& conn) {
-  conn.prepare("ord_get", "SELECT " ORDER_COLUMNS
-                          " FROM orders WHERE order_id = $1::uuid");
-  conn.prepare("ord_by_request", "SELECT " ORDER_COLUMNS
-                                 " FROM orders WHERE user_id = $1 AND "
-                                 "request_id = $2");
+  // One order with its lines in one round trip: the order's columns repeat
+  // on every line (see OneWithItems).
+  conn.prepare("ord_get", ORDER_WITH_ITEMS("order_id = $1::uuid"));
+  conn.prepare("ord_by_request",
+               ORDER_WITH_ITEMS("user_id = $1 AND request_id = $2"));
   conn.prepare("ord_items",
                "SELECT order_id::text, kind, COALESCE(sku_id, ''), "
                "COALESCE(event_id, ''), COALESCE(seat_id, ''), quantity, "
@@ -131,7 +147,8 @@ absl::StatusOr<std::optional<OrderRecord>> OrderStore::FindByRequest(
     const std::string& user_id, const std::string& request_id) {
   return pool_.Autocommit([&](pqxx::nontransaction& tx)
                               -> absl::StatusOr<std::optional<OrderRecord>> {
-    return One(tx, tx.exec_prepared("ord_by_request", user_id, request_id));
+    return OneWithItems(
+        tx.exec_prepared("ord_by_request", user_id, request_id));
   });
 }
 
@@ -139,7 +156,7 @@ absl::StatusOr<std::optional<OrderRecord>> OrderStore::Get(
     const std::string& order_id) {
   return pool_.Autocommit([&](pqxx::nontransaction& tx)
                               -> absl::StatusOr<std::optional<OrderRecord>> {
-    return One(tx, tx.exec_prepared("ord_get", order_id));
+    return OneWithItems(tx.exec_prepared("ord_get", order_id));
   });
 }
 
