@@ -81,7 +81,8 @@ absl::Status GatePrecheck::Decide(const PlaceOrderInput& input,
   *outcome = PrecheckOutcome::kPass;
   for (const auto& line : input.lines) {
     if (line.is_seat()) continue;
-    auto remaining = Remaining(line.sku_id);
+    bool cached = false;
+    auto remaining = Remaining(line.sku_id, &cached);
     if (!remaining.ok()) {
       PauseAfter(remaining.status());
       *outcome = PrecheckOutcome::kSkippedError;
@@ -92,7 +93,9 @@ absl::Status GatePrecheck::Decide(const PlaceOrderInput& input,
       continue;
     }
     if (**remaining >= line.quantity) continue;
-    if (options_.sold_out_cache.count() > 0) {
+    // Only a fresh reading is cached: refreshing the entry from itself
+    // would keep a busy sale from ever reading Redis again.
+    if (!cached && options_.sold_out_cache.count() > 0) {
       const int64_t until = (SteadyClock::now() + options_.sold_out_cache)
                                 .time_since_epoch()
                                 .count();
@@ -119,12 +122,13 @@ absl::Status GatePrecheck::Decide(const PlaceOrderInput& input,
 }
 
 absl::StatusOr<std::optional<int64_t>> GatePrecheck::Remaining(
-    const std::string& sku_id) {
+    const std::string& sku_id, bool* cached) {
   if (options_.sold_out_cache.count() > 0) {
     const int64_t now = SteadyClock::now().time_since_epoch().count();
     std::shared_lock lock(mu_);
     auto it = low_.find(sku_id);
     if (it != low_.end() && it->second.until > now) {
+      *cached = true;
       return std::optional<int64_t>(it->second.remaining);
     }
   }

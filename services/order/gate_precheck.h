@@ -60,8 +60,9 @@ class GatePrecheck {
   absl::Status Decide(const PlaceOrderInput& input, PrecheckOutcome* outcome);
   void PauseAfter(const absl::Status& error);
   // The gate's remaining units of `sku_id`, from the sold-out cache when a
-  // fresh low reading exists, else from Redis.
-  absl::StatusOr<std::optional<int64_t>> Remaining(const std::string& sku_id);
+  // fresh low reading exists (then *cached = true), else from Redis.
+  absl::StatusOr<std::optional<int64_t>> Remaining(const std::string& sku_id,
+                                                   bool* cached);
 
   struct LowReading {
     int64_t remaining = 0;

@@ -205,6 +205,24 @@ TEST(GatePrecheck, SoldOutReadingIsReusedBriefly) {
   EXPECT_TRUE(check.Check(Order("eve", {{"cap", 1}})).ok());
 }
 
+TEST(GatePrecheck, BusySaleStillRereadsAfterTheCachePeriod) {
+  FakeGate gate;
+  gate.remaining = {{"tee", 0}};
+  GatePrecheck check(gate,
+                     PrecheckOptions{milliseconds(1000), milliseconds(200)});
+  EXPECT_EQ(ReasonOf(check.Check(Order("ann", {{"tee", 1}}))), "SOLD_OUT");
+  gate.remaining = {{"tee", 1}};  // a unit released
+  // Losers keep arriving faster than the cache period; the cached reading
+  // must still age out (it once refreshed itself on every refusal).
+  bool passed = false;
+  for (int i = 0; i < 20 && !passed; ++i) {
+    passed = check.Check(Order("u" + std::to_string(i), {{"tee", 1}})).ok();
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_TRUE(passed);
+  EXPECT_EQ(gate.remaining_reads, 2);
+}
+
 TEST(GatePrecheck, CachedReadingStillComparesQuantities) {
   FakeGate gate;
   gate.remaining = {{"tee", 2}};
