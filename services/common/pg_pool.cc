@@ -13,13 +13,17 @@ namespace turnstile {
 
 namespace {
 
-// 'turnstile:<CODE>:<REASON>:<message>' anywhere in `what` (PostgreSQL
-// prefixes "ERROR:  " and may append context lines).
-std::optional<absl::Status> RaisedByFunction(absl::string_view what) {
+// A RAISE EXCEPTION (SQLSTATE P0001) whose primary message is
+// 'turnstile:<CODE>:<REASON>:<message>' (libpq prefixes "ERROR:  " and
+// appends CONTEXT lines). Only the first line counts: values quoted in
+// other errors' DETAIL lines (a user id, say) cannot pose as one.
+std::optional<absl::Status> RaisedByFunction(const pqxx::sql_error& e) {
+  if (e.sqlstate() != "P0001") return std::nullopt;
+  absl::string_view what = e.what();
+  what = what.substr(0, what.find('\n'));
   const size_t at = what.find("turnstile:");
-  if (at == absl::string_view::npos) return std::nullopt;
-  absl::string_view rest = what.substr(at + 10);
-  rest = rest.substr(0, rest.find('\n'));
+  if (at == absl::string_view::npos || at > 8) return std::nullopt;
+  const absl::string_view rest = what.substr(at + 10);
   const std::vector<absl::string_view> parts =
       absl::StrSplit(rest, absl::MaxSplits(':', 2));
   if (parts.size() != 3) return std::nullopt;
@@ -35,8 +39,8 @@ std::optional<absl::Status> RaisedByFunction(absl::string_view what) {
 }  // namespace
 
 absl::Status StatusFromException(const std::exception& e) {
-  if (dynamic_cast<const pqxx::sql_error*>(&e)) {
-    if (auto raised = RaisedByFunction(e.what())) return *raised;
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    if (auto raised = RaisedByFunction(*sql)) return *raised;
   }
   if (dynamic_cast<const pqxx::broken_connection*>(&e) ||
       dynamic_cast<const pqxx::in_doubt_error*>(&e)) {

@@ -5,6 +5,8 @@
 #include <set>
 
 #include "services/common/backoff.h"
+#include "services/common/pg_array.h"
+#include "services/common/pg_pool.h"
 #include "services/common/status.h"
 #include "services/common/uuid.h"
 #include "services/common/validate.h"
@@ -100,4 +102,38 @@ TEST(Status, ReasonSurvivesTheGrpcEdge) {
 }
 
 }  // namespace
+TEST(PgErrors, RaisedByOurFunctionsBecomeTheirStatusAndReason) {
+  const absl::Status s = StatusFromException(pqxx::sql_error(
+      "ERROR:  turnstile:FAILED_PRECONDITION:SOLD_OUT:fewer than 1 units of "
+      "tee: none left\nCONTEXT:  PL/pgSQL function inv_try_gate line 9\n",
+      "SELECT ...", "P0001"));
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReasonOf(s), "SOLD_OUT");
+  EXPECT_EQ(s.message(), "fewer than 1 units of tee: none left");
+}
+
+TEST(PgErrors, OnlyTheFirstLineOfARaiseIsParsed) {
+  // A user id quoted in a constraint violation must not pose as a raise.
+  const absl::Status dup = StatusFromException(pqxx::unique_violation(
+      "ERROR:  duplicate key value violates unique constraint\nDETAIL:  Key "
+      "(user_id)=(turnstile:OK:X:y) already exists.\n",
+      "INSERT ...", "23505"));
+  EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ReasonOf(dup), "ALREADY_EXISTS");
+  const absl::Status late = StatusFromException(pqxx::sql_error(
+      "ERROR:  something else turnstile:ABORTED:X:y\n", "", "P0001"));
+  EXPECT_EQ(late.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(ReasonOf(late), "DB_ERROR");
+  const absl::Status unknown = StatusFromException(
+      pqxx::sql_error("ERROR:  turnstile:NO_SUCH_CODE:X:y\n", "", "P0001"));
+  EXPECT_EQ(ReasonOf(unknown), "DB_ERROR");
+}
+
+TEST(PgArrays, TextElementsAreQuotedAndEscaped) {
+  EXPECT_EQ(TextArray({}), "{}");
+  EXPECT_EQ(TextArray({"a", "", "NULL", "x\"y\\z"}),
+            "{\"a\",\"\",\"NULL\",\"x\\\"y\\\\z\"}");
+  EXPECT_EQ(BigintArray({1, -2, 3}), "{1,-2,3}");
+}
+
 }  // namespace turnstile
