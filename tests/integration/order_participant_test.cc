@@ -14,7 +14,10 @@
 #include "services/common/uuid.h"
 #include "tests/support/child_process.h"
 #include "tests/support/mesh.h"
+#include "tests/support/mesh_test.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/service_harness.h"
+#include "tests/support/shop.h"
 #include "turnstile/v1/common.pb.h"
 #include "turnstile/v1/order.grpc.pb.h"
 #include "turnstile/v1/participant.grpc.pb.h"
@@ -23,42 +26,13 @@ namespace turnstile {
 namespace {
 
 using testing::ChildProcess;
-using testing::PgCluster;
+using testing::Ctx;
+using testing::OutcomeOf;
+using testing::SharedPg;
 
-PgCluster* g_pg = nullptr;
-
-class PgEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    pg_ = PgCluster::Start();
-    g_pg = pg_.get();
-  }
-  void TearDown() override {
-    g_pg = nullptr;
-    pg_.reset();
-  }
-
- private:
-  std::unique_ptr<PgCluster> pg_;
-};
-
-const auto* const kEnv =
-    ::testing::AddGlobalTestEnvironment(new PgEnvironment());
-
+// The reason in a status's ErrorInfo ("" if none).
 std::string ReasonOf(const grpc::Status& status) {
-  v1::ErrorInfo info;
-  if (status.error_details().empty() ||
-      !info.ParseFromString(status.error_details())) {
-    return "";
-  }
-  return info.reason();
-}
-
-std::unique_ptr<grpc::ClientContext> Ctx(int ms = 10000) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() +
-                    std::chrono::milliseconds(ms));
-  return ctx;
+  return OutcomeOf(status).reason;
 }
 
 class OrderParticipantTest : public ::testing::Test {
@@ -67,7 +41,7 @@ class OrderParticipantTest : public ::testing::Test {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     db_ = std::string("ordp_") + info->name();
     for (auto& c : db_) c = static_cast<char>(std::tolower(c));
-    g_pg->CreateDatabase(db_);
+    SharedPg().CreateDatabase(db_);
     const std::string addr = "127.0.0.1:" + std::to_string(testing::FreePort());
     // Free ports nobody listens on: every peer is unreachable.
     auto nowhere = [] {
@@ -75,12 +49,12 @@ class OrderParticipantTest : public ::testing::Test {
     };
     proc_ = std::make_unique<ChildProcess>();
     proc_->Start(testing::Binary("turnstile-order"),
-                 {"--listen=" + addr, "--pg=" + g_pg->Conninfo(db_),
+                 {"--listen=" + addr, "--pg=" + SharedPg().Conninfo(db_),
                   "--metrics_listen=", "--coordinator=" + nowhere(),
                   "--inventory=" + nowhere(), "--seat=" + nowhere(),
                   "--payment=" + nowhere(), "--rpc_timeout_ms=200",
                   "--try_retry_initial_ms=10", "--try_retry_max_ms=50"},
-                 g_pg->dir() + "/" + db_ + ".log");
+                 SharedPg().dir() + "/" + db_ + ".log");
     channel_ = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
     const auto until =
         std::chrono::system_clock::now() + std::chrono::seconds(30);
@@ -102,7 +76,7 @@ class OrderParticipantTest : public ::testing::Test {
     }
   }
 
-  std::string Q(const std::string& sql) { return g_pg->Query(db_, sql); }
+  std::string Q(const std::string& sql) { return SharedPg().Query(db_, sql); }
   int64_t N(const std::string& sql) { return std::stoll(Q(sql)); }
 
   // An order as its Try would have written it: row, items, first log row
@@ -111,7 +85,7 @@ class OrderParticipantTest : public ::testing::Test {
                      const std::string& created_at = "now()") {
     const std::string gid = NewUuidV7();
     const bool pay_now = state == "PENDING";
-    pqxx::connection conn(g_pg->Conninfo(db_));
+    pqxx::connection conn(SharedPg().Conninfo(db_));
     pqxx::work tx(conn);
     tx.exec_params(
         "INSERT INTO orders (order_id, user_id, request_id, state, pay_now, "
@@ -375,7 +349,7 @@ TEST_F(OrderParticipantTest, ListOrdersPagesNewestFirst) {
   }
   Insert("PENDING_PAYMENT", "u2");
   std::vector<std::string> expected = [&] {
-    pqxx::connection conn(g_pg->Conninfo(db_));
+    pqxx::connection conn(SharedPg().Conninfo(db_));
     pqxx::nontransaction tx(conn);
     std::vector<std::string> out;
     for (const auto& r : tx.exec("SELECT order_id::text FROM orders WHERE "

@@ -16,7 +16,10 @@
 #include "services/common/uuid.h"
 #include "tests/support/child_process.h"
 #include "tests/support/mesh.h"
+#include "tests/support/mesh_test.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/service_harness.h"
+#include "tests/support/shop.h"
 #include "turnstile/v1/common.pb.h"
 #include "turnstile/v1/participant.grpc.pb.h"
 #include "turnstile/v1/payment.grpc.pb.h"
@@ -25,42 +28,13 @@ namespace turnstile {
 namespace {
 
 using testing::ChildProcess;
-using testing::PgCluster;
+using testing::Ctx;
+using testing::OutcomeOf;
+using testing::SharedPg;
 
-PgCluster* g_pg = nullptr;
-
-class PgEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    pg_ = PgCluster::Start();
-    g_pg = pg_.get();
-  }
-  void TearDown() override {
-    g_pg = nullptr;
-    pg_.reset();
-  }
-
- private:
-  std::unique_ptr<PgCluster> pg_;
-};
-
-const auto* const kEnv =
-    ::testing::AddGlobalTestEnvironment(new PgEnvironment());
-
+// The reason in a status's ErrorInfo ("" if none).
 std::string ReasonOf(const grpc::Status& status) {
-  v1::ErrorInfo info;
-  if (status.error_details().empty() ||
-      !info.ParseFromString(status.error_details())) {
-    return "";
-  }
-  return info.reason();
-}
-
-std::unique_ptr<grpc::ClientContext> Ctx(int ms = 10000) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() +
-                    std::chrono::milliseconds(ms));
-  return ctx;
+  return OutcomeOf(status).reason;
 }
 
 class PaymentServiceTest : public ::testing::Test {
@@ -69,7 +43,7 @@ class PaymentServiceTest : public ::testing::Test {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     db_ = std::string("pay_") + info->name();
     for (auto& c : db_) c = static_cast<char>(std::tolower(c));
-    g_pg->CreateDatabase(db_);
+    SharedPg().CreateDatabase(db_);
     Start();
   }
 
@@ -93,9 +67,9 @@ class PaymentServiceTest : public ::testing::Test {
     const std::string addr = "127.0.0.1:" + std::to_string(port_);
     proc_ = std::make_unique<ChildProcess>();
     proc_->Start(testing::Binary("turnstile-payment"),
-                 {"--listen=" + addr, "--pg=" + g_pg->Conninfo(db_),
+                 {"--listen=" + addr, "--pg=" + SharedPg().Conninfo(db_),
                   "--metrics_listen=", "--pg_pool_size=8"},
-                 g_pg->dir() + "/" + db_ + ".log");
+                 SharedPg().dir() + "/" + db_ + ".log");
     channel_ = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
     const auto until =
         std::chrono::system_clock::now() + std::chrono::seconds(30);
@@ -108,7 +82,7 @@ class PaymentServiceTest : public ::testing::Test {
     participant_ = v1::Participant::NewStub(channel_);
   }
 
-  std::string Q(const std::string& sql) { return g_pg->Query(db_, sql); }
+  std::string Q(const std::string& sql) { return SharedPg().Query(db_, sql); }
   int64_t N(const std::string& sql) { return std::stoll(Q(sql)); }
 
   grpc::Status Deposit(const std::string& user, int64_t amount,
@@ -449,7 +423,7 @@ TEST_F(PaymentServiceTest, ConcurrentTriesNeverOverdraw) {
   std::atomic<bool> done{false};
   std::atomic<int64_t> min_seen{500};
   std::thread sampler([&] {
-    pqxx::connection conn(g_pg->Conninfo(db_));
+    pqxx::connection conn(SharedPg().Conninfo(db_));
     while (!done) {
       pqxx::nontransaction tx(conn);
       const auto r = tx.exec("SELECT balance, frozen FROM wallet");
@@ -569,7 +543,7 @@ TEST_F(PaymentServiceTest, LedgerIsAppendOnly) {
   const std::string before =
       Q("SELECT string_agg(id || kind || amount, ',' ORDER BY id) FROM "
         "ledger_entry");
-  pqxx::connection conn(g_pg->Conninfo(db_));
+  pqxx::connection conn(SharedPg().Conninfo(db_));
   for (const char* sql :
        {"UPDATE ledger_entry SET amount = amount + 1",
         "UPDATE ledger_entry SET kind = 'DEPOSIT' WHERE kind = 'FREEZE'",
