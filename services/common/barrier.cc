@@ -49,6 +49,17 @@ absl::StatusOr<BarrierOutcome> BarrierOutcomeFromWord(absl::string_view word) {
                absl::StrCat("tcc_barrier_enter answered '", word, "'"));
 }
 
+absl::StatusOr<PhaseAnswer> ReadPhaseAnswer(absl::string_view outcome,
+                                            absl::string_view note) {
+  if (outcome == "applied") return PhaseAnswer{true, ""};
+  if (outcome == "noop") return PhaseAnswer{false, std::string(note)};
+  auto barrier = BarrierOutcomeFromWord(outcome);
+  if (!barrier.ok()) return barrier.status();
+  return PhaseAnswer{false, *barrier == BarrierOutcome::kEmptyRollback
+                                ? "empty rollback"
+                                : "repeat"};
+}
+
 absl::StatusOr<BarrierOutcome> BarrierTry(pqxx::work& tx,
                                           const std::string& gid,
                                           const std::string& branch_id,

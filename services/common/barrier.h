@@ -52,4 +52,15 @@ absl::StatusOr<BarrierOutcome> BarrierCancel(pqxx::work& tx,
 // and 'cancelled' -> the same ABORTED BRANCH_CANCELLED as BarrierTry.
 absl::StatusOr<BarrierOutcome> BarrierOutcomeFromWord(absl::string_view word);
 
+// The answer of a one-statement Confirm/Cancel function whose outcome is
+// 'applied', 'noop' (nothing to change; `note` says why) or a word of
+// tcc_barrier_enter: applied, or the note for logs ("repeat", "empty
+// rollback", the function's note).
+struct PhaseAnswer {
+  bool applied = false;
+  std::string note;
+};
+absl::StatusOr<PhaseAnswer> ReadPhaseAnswer(absl::string_view outcome,
+                                            absl::string_view note);
+
 }  // namespace turnstile

@@ -92,22 +92,12 @@ absl::StatusOr<PhaseResult> MoveOpenOrder(PgPool& pool, const std::string& gid,
       [&](pqxx::nontransaction& tx) -> absl::StatusOr<PhaseResult> {
         const auto row = tx.exec_prepared1("ord_move_open", gid, branch_id,
                                            phase, StateName(to), reason);
+        auto answer = ReadPhaseAnswer(row[0].c_str(), row[2].c_str());
+        if (!answer.ok()) return answer.status();
         PhaseResult result;
-        const std::string outcome = row[0].as<std::string>();
-        if (outcome == "applied") {
-          result.applied = true;
-          result.from = ParseState(row[1].as<std::string>());
-          return result;
-        }
-        if (outcome == "noop") {
-          result.note = row[2].as<std::string>();
-          return result;
-        }
-        auto barrier = BarrierOutcomeFromWord(outcome);
-        if (!barrier.ok()) return barrier.status();
-        result.note = *barrier == BarrierOutcome::kEmptyRollback
-                          ? "empty rollback"
-                          : "repeat";
+        result.applied = answer->applied;
+        result.note = answer->note;
+        if (result.applied) result.from = ParseState(row[1].as<std::string>());
         return result;
       });
 }

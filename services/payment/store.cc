@@ -101,22 +101,12 @@ absl::StatusOr<PhaseResult> Settle(PgPool& pool, const std::string& gid,
   return pool.Autocommit(
       [&](pqxx::nontransaction& tx) -> absl::StatusOr<PhaseResult> {
         const auto row = tx.exec_prepared1("pay_settle", gid, branch_id, phase);
+        auto answer = ReadPhaseAnswer(row[0].c_str(), row[2].c_str());
+        if (!answer.ok()) return answer.status();
         PhaseResult result;
-        const std::string outcome = row[0].as<std::string>();
-        if (outcome == "applied") {
-          result.applied = true;
-          result.amount = row[1].as<int64_t>();
-          return result;
-        }
-        if (outcome == "noop") {
-          result.note = row[2].as<std::string>();
-          return result;
-        }
-        auto barrier = BarrierOutcomeFromWord(outcome);
-        if (!barrier.ok()) return barrier.status();
-        result.note = *barrier == BarrierOutcome::kEmptyRollback
-                          ? "empty rollback"
-                          : "repeat";
+        result.applied = answer->applied;
+        result.note = answer->note;
+        if (result.applied) result.amount = row[1].as<int64_t>();
         return result;
       });
 }
