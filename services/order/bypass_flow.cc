@@ -7,13 +7,10 @@
 #include "services/common/process.h"
 #include "services/common/status.h"
 #include "services/common/uuid.h"
+#include "services/order/branch_tries.h"
 
 namespace turnstile::order {
 namespace {
-
-constexpr char kInventory[] = "inventory";
-constexpr char kSeat[] = "seat";
-constexpr char kPayment[] = "payment";
 
 prometheus::Family<prometheus::Counter>& Outcomes() {
   static auto& family = prometheus::BuildCounter()
@@ -27,11 +24,6 @@ prometheus::Family<prometheus::Counter>& Outcomes() {
 
 void Count(const char* outcome) {
   Outcomes().Add({{"outcome", outcome}}).Increment();
-}
-
-void SetTxn(v1::TxnRef* txn, const std::string& gid, const char* branch) {
-  txn->set_gid(gid);
-  txn->set_branch_id(branch);
 }
 
 }  // namespace
@@ -60,81 +52,33 @@ absl::StatusOr<OrderRecord> BypassFlow::PlaceOrder(const PlaceOrderInput& in,
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) return **existing;
 
-  bool has_stock = false, has_seat = false;
-  for (const auto& line : in.lines) {
-    (line.is_seat() ? has_seat : has_stock) = true;
-  }
   const std::string gid = NewUuidV7();
   const Deadline txn_deadline = Clock::now() + options_.pay_now_timeout;
   const Deadline try_until = std::min(txn_deadline, client_deadline);
-  std::vector<std::string> branches = {kOrderBranch};
-  if (has_stock) branches.push_back(kInventory);
-  if (has_seat) branches.push_back(kSeat);
-  branches.push_back(kPayment);
+  const std::vector<std::string> branches = OrderBranches(in);
 
   // 1. Stock and seats in parallel.
-  v1::ReserveStockRequest stock_req;
-  v1::HoldSeatsRequest seat_req;
-  v1::ReserveStockResponse stock;
-  v1::HoldSeatsResponse seats;
-  std::vector<TryTask> tasks;
-  if (has_stock) {
-    SetTxn(stock_req.mutable_txn(), gid, kInventory);
-    stock_req.set_user_id(in.user_id);
-    for (const auto& line : in.lines) {
-      if (line.is_seat()) continue;
-      auto* item = stock_req.add_items();
-      item->set_sku_id(line.sku_id);
-      item->set_quantity(line.quantity);
-    }
-    tasks.push_back(
-        MakeTryTask(kInventory, stock_req, stock,
-                    [this](auto&&... a) { peers_.ReserveStock(a...); }));
-  }
-  if (has_seat) {
-    SetTxn(seat_req.mutable_txn(), gid, kSeat);
-    seat_req.set_user_id(in.user_id);
-    for (const auto& line : in.lines) {
-      if (!line.is_seat()) continue;
-      seat_req.set_event_id(line.event_id);
-      for (const auto& seat : line.seat_ids) seat_req.add_seat_ids(seat);
-    }
-    SetTryDeadline(seat_req, txn_deadline);
-    tasks.push_back(MakeTryTask(kSeat, seat_req, seats, [this](auto&&... a) {
-      peers_.HoldSeats(a...);
-    }));
-  }
-  auto results = RunTries(tasks, policy_, try_until);
+  StockAndSeatTries first;
+  BuildStockAndSeatTries(peers_, in, gid, txn_deadline, first);
+  auto results = RunTries(first.tasks, policy_, try_until);
   if (auto failed = FirstFailure(results)) {
-    return CancelAfter(gid, branches, tasks[*failed].branch,
+    return CancelAfter(gid, branches, first.tasks[*failed].branch,
                        results[*failed].status);
   }
 
   // 2. Price, then the order row and the payment in parallel.
-  auto priced = PriceOrder(in, stock, seats);
+  auto priced = PriceOrder(in, first.stock, first.seats);
   if (!priced.ok()) {
     return CancelAfter(gid, branches, "pricing", priced.status());
   }
-  OrderRecord order;
-  order.order_id = gid;
-  order.user_id = in.user_id;
-  order.request_id = in.request_id;
-  order.state = OrderState::kPending;
-  order.pay_now = true;
-  order.total_minor = priced->total_minor;
-  order.currency = priced->currency;
-  order.items = priced->items;
+  const OrderRecord order =
+      NewOrderRecord(gid, in, *priced, OrderState::kPending, 0);
   v1::AuthorizePaymentRequest pay_req;
   v1::AuthorizePaymentResponse paid;
-  tasks.clear();
+  std::vector<TryTask> tasks;
   if (order.total_minor > 0) {
-    SetTxn(pay_req.mutable_txn(), gid, kPayment);
-    pay_req.set_user_id(in.user_id);
-    pay_req.mutable_amount()->set_currency(order.currency);
-    pay_req.mutable_amount()->set_minor_units(order.total_minor);
-    tasks.push_back(MakeTryTask(kPayment, pay_req, paid, [this](auto&&... a) {
-      peers_.AuthorizePayment(a...);
-    }));
+    tasks.push_back(PaymentTry(peers_, gid, in.user_id, order.currency,
+                               order.total_minor, pay_req, paid));
   }
   tasks.push_back(TryTask{
       kOrderBranch, [&](Deadline, std::function<void(absl::Status)> done) {

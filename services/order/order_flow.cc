@@ -14,13 +14,10 @@
 #include "services/common/process.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
+#include "services/order/branch_tries.h"
 
 namespace turnstile::order {
 namespace {
-
-constexpr char kInventory[] = "inventory";
-constexpr char kSeat[] = "seat";
-constexpr char kPayment[] = "payment";
 
 prometheus::Family<prometheus::Counter>& TryRetries() {
   static auto& family = prometheus::BuildCounter()
@@ -94,25 +91,6 @@ std::string Detail(const std::string& text) {
     out.resize(cut);
   }
   return out;
-}
-
-v1::TxnRef* SetTxn(v1::TxnRef* txn, const std::string& gid,
-                   const char* branch) {
-  txn->set_gid(gid);
-  txn->set_branch_id(branch);
-  return txn;
-}
-
-void AddBranch(v1::BeginRequest& begin, const char* branch) {
-  auto* spec = begin.add_branches();
-  spec->set_branch_id(branch);
-  spec->set_participant(branch);
-}
-
-// Wraps an asynchronous Try as a fan-out task storing its response.
-template <typename Req, typename Resp, typename Method>
-TryTask MakeTask(const char* branch, const Req& req, Resp& out, Method method) {
-  return MakeTryTask(branch, req, out, method);
 }
 
 bool SamePrice(const v1::Money& money, const std::string& currency) {
@@ -276,9 +254,6 @@ absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
                  row.user_id);
   }
 
-  bool has_stock = false, has_seat = false;
-  for (const auto& line : in.lines)
-    (line.is_seat() ? has_seat : has_stock) = true;
   const int window_s =
       in.payment_window_s > 0 ? in.payment_window_s : options_.default_window_s;
   const std::chrono::milliseconds timeout =
@@ -289,10 +264,11 @@ absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
   v1::BeginRequest begin;
   begin.set_request_id(absl::StrCat(in.user_id, "/", in.request_id));
   begin.set_timeout_ms(timeout.count());
-  AddBranch(begin, kOrderBranch);
-  if (has_stock) AddBranch(begin, kInventory);
-  if (has_seat) AddBranch(begin, kSeat);
-  if (in.pay_now) AddBranch(begin, kPayment);
+  for (const std::string& branch : OrderBranches(in)) {
+    auto* spec = begin.add_branches();
+    spec->set_branch_id(branch);
+    spec->set_participant(branch);
+  }
   auto begun = Retry(
       policy_,
       std::min({client_deadline, Clock::now() + timeout, CoordinatorBudget()}),
@@ -323,72 +299,33 @@ absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
   };
 
   // 2. Stock and seats in parallel.
-  v1::ReserveStockRequest stock_req;
-  v1::HoldSeatsRequest seat_req;
-  v1::ReserveStockResponse stock;
-  v1::HoldSeatsResponse seats;
-  std::vector<TryTask> tasks;
-  if (has_stock) {
-    SetTxn(stock_req.mutable_txn(), gid, kInventory);
-    stock_req.set_user_id(in.user_id);
-    for (const auto& line : in.lines) {
-      if (line.is_seat()) continue;
-      auto* item = stock_req.add_items();
-      item->set_sku_id(line.sku_id);
-      item->set_quantity(line.quantity);
-    }
-    tasks.push_back(MakeTask(kInventory, stock_req, stock, [this](auto&&... a) {
-      peers_.ReserveStock(a...);
-    }));
-  }
-  if (has_seat) {
-    SetTxn(seat_req.mutable_txn(), gid, kSeat);
-    seat_req.set_user_id(in.user_id);
-    for (const auto& line : in.lines) {
-      if (!line.is_seat()) continue;
-      seat_req.set_event_id(line.event_id);
-      for (const auto& seat : line.seat_ids) seat_req.add_seat_ids(seat);
-    }
-    SetTryDeadline(seat_req, txn_deadline);
-    tasks.push_back(MakeTask(kSeat, seat_req, seats,
-                             [this](auto&&... a) { peers_.HoldSeats(a...); }));
-  }
-  auto results = RunTries(tasks, policy_, try_until, on_retry);
+  StockAndSeatTries first;
+  BuildStockAndSeatTries(peers_, in, gid, txn_deadline, first);
+  auto results = RunTries(first.tasks, policy_, try_until, on_retry);
   if (auto failed = FirstFailure(results)) {
-    return AbortAfter(gid, tasks[*failed].branch, results[*failed].status);
+    return AbortAfter(gid, first.tasks[*failed].branch,
+                      results[*failed].status);
   }
 
   // 3. Price, then the order row and (pay_now) the payment in parallel.
-  auto priced = PriceOrder(in, stock, seats);
+  auto priced = PriceOrder(in, first.stock, first.seats);
   if (!priced.ok()) return AbortAfter(gid, "pricing", priced.status());
-  OrderRecord order;
-  order.order_id = gid;
-  order.user_id = in.user_id;
-  order.request_id = in.request_id;
-  order.state = in.pay_now ? OrderState::kPending : OrderState::kPendingPayment;
-  order.pay_now = in.pay_now;
-  order.total_minor = priced->total_minor;
-  order.currency = priced->currency;
-  order.expires_at_us = in.pay_now ? 0 : MicrosOf(txn_deadline);
-  order.items = priced->items;
+  const OrderRecord order = NewOrderRecord(
+      gid, in, *priced,
+      in.pay_now ? OrderState::kPending : OrderState::kPendingPayment,
+      in.pay_now ? 0 : MicrosOf(txn_deadline));
   const std::string reason =
       in.pay_now ? std::string("placed (pay_now)")
                  : absl::StrCat("placed (payment window ", window_s, "s)");
 
   v1::AuthorizePaymentRequest pay_req;
   v1::AuthorizePaymentResponse paid;
-  tasks.clear();
+  std::vector<TryTask> tasks;
   // A free order has nothing to authorize; its payment branch confirms as
-  // a no-op.
+  // a no-op. Started first so that it is in flight while the local Try runs.
   if (in.pay_now && order.total_minor > 0) {
-    SetTxn(pay_req.mutable_txn(), gid, kPayment);
-    pay_req.set_user_id(in.user_id);
-    pay_req.mutable_amount()->set_currency(order.currency);
-    pay_req.mutable_amount()->set_minor_units(order.total_minor);
-    // Started first so that it is in flight while the local Try runs.
-    tasks.push_back(MakeTask(kPayment, pay_req, paid, [this](auto&&... a) {
-      peers_.AuthorizePayment(a...);
-    }));
+    tasks.push_back(PaymentTry(peers_, gid, in.user_id, order.currency,
+                               order.total_minor, pay_req, paid));
   }
   tasks.push_back(TryTask{
       kOrderBranch, [&](Deadline, std::function<void(absl::Status)> done) {
@@ -569,8 +506,8 @@ absl::StatusOr<OrderRecord> OrderFlow::PayOrder(const std::string& order_id,
   if (order->total_minor > 0) {
     v1::RegisterBranchRequest reg;
     reg.set_gid(gid);
-    reg.mutable_branch()->set_branch_id(kPayment);
-    reg.mutable_branch()->set_participant(kPayment);
+    reg.mutable_branch()->set_branch_id(kPaymentBranch);
+    reg.mutable_branch()->set_participant(kPaymentBranch);
     auto registered =
         Retry(policy_, std::min(until, CoordinatorBudget()),
               [&](Deadline d) { return peers_.RegisterBranch(reg, d); });
@@ -583,13 +520,9 @@ absl::StatusOr<OrderRecord> OrderFlow::PayOrder(const std::string& order_id,
     }
     v1::AuthorizePaymentRequest pay_req;
     v1::AuthorizePaymentResponse paid;
-    SetTxn(pay_req.mutable_txn(), gid, kPayment);
-    pay_req.set_user_id(order->user_id);
-    pay_req.mutable_amount()->set_currency(order->currency);
-    pay_req.mutable_amount()->set_minor_units(order->total_minor);
     const std::vector<TryTask> tasks = {
-        MakeTask(kPayment, pay_req, paid,
-                 [this](auto&&... a) { peers_.AuthorizePayment(a...); })};
+        PaymentTry(peers_, gid, order->user_id, order->currency,
+                   order->total_minor, pay_req, paid)};
     auto results =
         RunTries(tasks, policy_, until,
                  [&gid](const std::string& branch, const absl::Status& status,
@@ -608,7 +541,7 @@ absl::StatusOr<OrderRecord> OrderFlow::PayOrder(const std::string& order_id,
       if (s.code() == absl::StatusCode::kAborted) {
         if (auto why = ExplainClosed(*order)) return *why;
       }
-      return From(kPayment, s);
+      return From(kPaymentBranch, s);
     }
   }
   auto committed = CommitAndLoad(gid, txn_deadline, client_deadline);

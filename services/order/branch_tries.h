@@ -1,0 +1,55 @@
+// The Tries of an order's participant branches (inventory, seat, payment),
+// built the same way by the coordinated flow (order_flow.cc) and the
+// coordinator-bypass flow (bypass_flow.cc), and the order row both write.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "services/order/fanout.h"
+#include "services/order/flow_ports.h"
+#include "services/order/model.h"
+#include "services/order/order_flow.h"
+#include "services/order/validation.h"
+
+namespace turnstile::order {
+
+inline constexpr char kInventoryBranch[] = "inventory";
+inline constexpr char kSeatBranch[] = "seat";
+inline constexpr char kPaymentBranch[] = "payment";
+
+// The branches of an order's transaction: "order", then "inventory" and/or
+// "seat" as its lines need, then "payment" for pay_now.
+std::vector<std::string> OrderBranches(const PlaceOrderInput& in);
+
+// The first step of an order: its stock Try and/or seat Try (whichever its
+// lines need), as fan-out tasks that write the answers into this struct.
+// The tasks point into it: keep it in place until RunTries returns.
+struct StockAndSeatTries {
+  v1::ReserveStockRequest stock_req;
+  v1::HoldSeatsRequest seat_req;
+  v1::ReserveStockResponse stock;
+  v1::HoldSeatsResponse seats;
+  std::vector<TryTask> tasks;
+};
+
+// Fills `out` for transaction `gid`; the seat hold expires with
+// `txn_deadline`.
+void BuildStockAndSeatTries(Peers& peers, const PlaceOrderInput& in,
+                            const std::string& gid, Deadline txn_deadline,
+                            StockAndSeatTries& out);
+
+// The payment Try freezing `total_minor` of `currency` from `user_id`'s
+// wallet; `req` and `resp` must outlive RunTries.
+TryTask PaymentTry(Peers& peers, const std::string& gid,
+                   const std::string& user_id, const std::string& currency,
+                   int64_t total_minor, v1::AuthorizePaymentRequest& req,
+                   v1::AuthorizePaymentResponse& resp);
+
+// The order row of transaction `gid` as priced from the first step's
+// answers.
+OrderRecord NewOrderRecord(const std::string& gid, const PlaceOrderInput& in,
+                           const PricedOrder& priced, OrderState state,
+                           int64_t expires_at_us);
+
+}  // namespace turnstile::order
