@@ -1,7 +1,8 @@
-// Serving Participant.Confirm/Cancel the same way in every participant:
-// validate the branch reference, run the service's barrier-guarded change,
-// log the outcome and turn it into a gRPC status. Services pass only the
-// change and a name for their log lines.
+// Participant.Confirm/Cancel served the same way by every participant that
+// runs its second phases through a flow returning "applied or not": validate
+// the branch reference, run the barrier-guarded change, count it, log the
+// outcome and turn it into a gRPC status. Also the per-service counter of
+// TCC phases (Try included) that dashboards and alerts read.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -10,17 +11,48 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "turnstile/v1/common.pb.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "turnstile/v1/participant.grpc.pb.h"
 
 namespace turnstile {
 
-// Runs `change` (which returns whether it applied anything) for `txn` and
-// sets *applied. `event` names the success log line (e.g.
-// "stock_confirmed"), `phase` the failure one ("confirm"), `domain` the
-// error domain. `extra` is appended to the success line.
-grpc::Status ServeSecondPhase(
-    const char* phase, const char* event, const char* domain,
-    const v1::TxnRef& txn, const std::function<absl::StatusOr<bool>()>& change,
-    bool* applied, const std::string& extra = "");
+// turnstile_<service>_phase_total{phase, result}: result is `ok_result` on
+// success, else the reason (or the code when there is none).
+class PhaseCounter {
+ public:
+  PhaseCounter(const std::string& service, const std::string& help);
+  void Count(const char* phase, const absl::Status& status,
+             const char* ok_result);
+
+ private:
+  prometheus::Family<prometheus::Counter>& family_;
+};
+
+class SecondPhaseParticipant final : public v1::Participant::Service {
+ public:
+  // Whether the phase applied anything (false: a repeat or nothing to do).
+  using Phase = std::function<absl::StatusOr<bool>(const std::string& gid,
+                                                   const std::string& branch)>;
+  struct Spec {
+    const char* domain;           // error domain, e.g. "seat.turnstile"
+    const char* confirmed_event;  // success log events, e.g. "seats_confirmed"
+    const char* cancelled_event;
+    Phase confirm;
+    Phase cancel;
+    PhaseCounter* counter;  // not owned
+  };
+  explicit SecondPhaseParticipant(Spec spec) : spec_(std::move(spec)) {}
+
+  grpc::Status Confirm(grpc::ServerContext* context,
+                       const v1::ConfirmRequest* request,
+                       v1::ConfirmResponse* response) override;
+  grpc::Status Cancel(grpc::ServerContext* context,
+                      const v1::CancelRequest* request,
+                      v1::CancelResponse* response) override;
+
+ private:
+  const Spec spec_;
+};
 
 }  // namespace turnstile

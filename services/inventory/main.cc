@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
 
   inv::StockFlow flow(&store, *strategy, gate.get(), reconciler.get());
   inv::InventoryService inventory(&store, &flow, reconciler.get());
-  inv::InventoryParticipant participant(&flow);
+  turnstile::SecondPhaseParticipant participant(inv::ParticipantSpec(&flow));
   return turnstile::ServeGrpc(
       {absl::GetFlag(FLAGS_listen), pool_size + 4, "inventory"},
       {&inventory, &participant}, [&] {

@@ -16,13 +16,6 @@ constexpr char kDomain[] = "inventory.turnstile";
 
 // Outcomes of the TCC phases by result, for dashboards and alerts (a rising
 // BRANCH_NOT_TRIED or STOCK_INCONSISTENT count needs an operator).
-prometheus::Family<prometheus::Counter>& Phases() {
-  static auto& family = prometheus::BuildCounter()
-                            .Name("turnstile_inventory_phase_total")
-                            .Help("Inventory TCC phases by phase and result")
-                            .Register(Metrics());
-  return family;
-}
 
 prometheus::Counter& UnitsReserved() {
   static auto& counter = prometheus::BuildCounter()
@@ -33,14 +26,15 @@ prometheus::Counter& UnitsReserved() {
   return counter;
 }
 
+PhaseCounter& Phases() {
+  static auto* counter =
+      new PhaseCounter("inventory", "Inventory TCC phases by phase and result");
+  return *counter;
+}
+
 void Count(const char* phase, const absl::Status& status,
            const char* ok_result) {
-  std::string result = ok_result;
-  if (!status.ok()) {
-    result = ReasonOf(status);
-    if (result.empty()) result = absl::StatusCodeToString(status.code());
-  }
-  Phases().Add({{"phase", phase}, {"result", result}}).Increment();
+  Phases().Count(phase, status, ok_result);
 }
 
 void ToProto(const SkuRecord& sku, turnstile::v1::Sku* out) {
@@ -184,42 +178,17 @@ grpc::Status InventoryService::Reconcile(
   return grpc::Status::OK;
 }
 
-grpc::Status InventoryParticipant::Confirm(
-    grpc::ServerContext*, const turnstile::v1::ConfirmRequest* request,
-    turnstile::v1::ConfirmResponse* response) {
-  const auto& txn = request->txn();
-  bool applied = false;
-  auto status = ServeSecondPhase(
-      "confirm", "stock_confirmed", kDomain, txn,
-      [&]() -> absl::StatusOr<bool> {
-        auto result = flow_->Confirm(txn.gid(), txn.branch_id());
-        Count("confirm", result.status(),
-              result.ok() && *result ? "ok" : "duplicate");
-        return result;
-      },
-      &applied);
-  response->set_applied(applied);
-  return status;
-}
-
-grpc::Status InventoryParticipant::Cancel(
-    grpc::ServerContext*, const turnstile::v1::CancelRequest* request,
-    turnstile::v1::CancelResponse* response) {
-  const auto& txn = request->txn();
-  bool applied = false;
-  auto status = ServeSecondPhase(
-      "cancel", "stock_cancelled", kDomain, txn,
-      [&]() -> absl::StatusOr<bool> {
-        auto result = flow_->Cancel(txn.gid(), txn.branch_id());
-        Count("cancel", result.status(),
-              result.ok() && *result ? "ok" : "noop");
-        return result;
-      },
-      &applied,
-      std::string(" cause=") +
-          turnstile::v1::CancelReason_Name(request->reason()));
-  response->set_applied(applied);
-  return status;
+turnstile::SecondPhaseParticipant::Spec ParticipantSpec(StockFlow* flow) {
+  return {kDomain,
+          "stock_confirmed",
+          "stock_cancelled",
+          [flow](const std::string& gid, const std::string& branch) {
+            return flow->Confirm(gid, branch);
+          },
+          [flow](const std::string& gid, const std::string& branch) {
+            return flow->Cancel(gid, branch);
+          },
+          &Phases()};
 }
 
 }  // namespace turnstile::inventory

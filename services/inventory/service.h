@@ -5,6 +5,7 @@
 // store or the reconciler and map statuses; no SQL and no Redis here.
 #pragma once
 
+#include "services/common/second_phase.h"
 #include "services/inventory/reconciler.h"
 #include "services/inventory/stock_flow.h"
 #include "services/inventory/store.h"
@@ -43,19 +44,8 @@ class InventoryService final : public turnstile::v1::Inventory::Service {
   Reconciler* reconciler_;
 };
 
-class InventoryParticipant final : public turnstile::v1::Participant::Service {
- public:
-  explicit InventoryParticipant(StockFlow* flow) : flow_(flow) {}
-
-  grpc::Status Confirm(grpc::ServerContext* context,
-                       const turnstile::v1::ConfirmRequest* request,
-                       turnstile::v1::ConfirmResponse* response) override;
-  grpc::Status Cancel(grpc::ServerContext* context,
-                      const turnstile::v1::CancelRequest* request,
-                      turnstile::v1::CancelResponse* response) override;
-
- private:
-  StockFlow* flow_;
-};
+// Participant.Confirm/Cancel of the inventory branch (services/common/
+// second_phase.h over StockFlow).
+turnstile::SecondPhaseParticipant::Spec ParticipantSpec(StockFlow* flow);
 
 }  // namespace turnstile::inventory

@@ -127,7 +127,8 @@ int main(int argc, char** argv) {
   reconciler.StartPeriodic(std::chrono::seconds(interval_s));
 
   turnstile::seat::SeatService seat(&store, &catalog, &tcc, &reconciler);
-  turnstile::seat::SeatParticipant participant(&tcc);
+  turnstile::SecondPhaseParticipant participant(
+      turnstile::seat::ParticipantSpec(&tcc));
   return turnstile::ServeGrpc(
       {absl::GetFlag(FLAGS_listen), pool_size + 4, "seat"},
       {&seat, &participant}, [&reconciler] { reconciler.Stop(); });

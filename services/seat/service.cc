@@ -18,13 +18,6 @@ constexpr char kDomain[] = "seat.turnstile";
 
 // Outcomes of the TCC phases by result, for dashboards and alerts (a rising
 // BRANCH_NOT_TRIED count needs an operator).
-prometheus::Family<prometheus::Counter>& Phases() {
-  static auto& family = prometheus::BuildCounter()
-                            .Name("turnstile_seat_phase_total")
-                            .Help("Seat TCC phases by phase and result")
-                            .Register(Metrics());
-  return family;
-}
 
 prometheus::Counter& SeatsHeld() {
   static auto& counter = prometheus::BuildCounter()
@@ -35,14 +28,15 @@ prometheus::Counter& SeatsHeld() {
   return counter;
 }
 
+PhaseCounter& Phases() {
+  static auto* counter =
+      new PhaseCounter("seat", "Seat TCC phases by phase and result");
+  return *counter;
+}
+
 void Count(const char* phase, const absl::Status& status,
            const char* ok_result) {
-  std::string result = ok_result;
-  if (!status.ok()) {
-    result = ReasonOf(status);
-    if (result.empty()) result = absl::StatusCodeToString(status.code());
-  }
-  Phases().Add({{"phase", phase}, {"result", result}}).Increment();
+  Phases().Count(phase, status, ok_result);
 }
 
 turnstile::v1::SeatState ToProto(SeatState state) {
@@ -209,42 +203,17 @@ grpc::Status SeatService::Reconcile(
   return grpc::Status::OK;
 }
 
-grpc::Status SeatParticipant::Confirm(
-    grpc::ServerContext*, const turnstile::v1::ConfirmRequest* request,
-    turnstile::v1::ConfirmResponse* response) {
-  const auto& txn = request->txn();
-  bool applied = false;
-  auto status = ServeSecondPhase(
-      "confirm", "seats_confirmed", kDomain, txn,
-      [&]() -> absl::StatusOr<bool> {
-        auto result = tcc_->Confirm(txn.gid(), txn.branch_id());
-        Count("confirm", result.status(),
-              result.ok() && *result ? "ok" : "duplicate");
-        return result;
-      },
-      &applied);
-  response->set_applied(applied);
-  return status;
-}
-
-grpc::Status SeatParticipant::Cancel(
-    grpc::ServerContext*, const turnstile::v1::CancelRequest* request,
-    turnstile::v1::CancelResponse* response) {
-  const auto& txn = request->txn();
-  bool applied = false;
-  auto status = ServeSecondPhase(
-      "cancel", "seats_cancelled", kDomain, txn,
-      [&]() -> absl::StatusOr<bool> {
-        auto result = tcc_->Cancel(txn.gid(), txn.branch_id());
-        Count("cancel", result.status(),
-              result.ok() && *result ? "ok" : "noop");
-        return result;
-      },
-      &applied,
-      std::string(" cause=") +
-          turnstile::v1::CancelReason_Name(request->reason()));
-  response->set_applied(applied);
-  return status;
+turnstile::SecondPhaseParticipant::Spec ParticipantSpec(SeatTcc* tcc) {
+  return {kDomain,
+          "seats_confirmed",
+          "seats_cancelled",
+          [tcc](const std::string& gid, const std::string& branch) {
+            return tcc->Confirm(gid, branch);
+          },
+          [tcc](const std::string& gid, const std::string& branch) {
+            return tcc->Cancel(gid, branch);
+          },
+          &Phases()};
 }
 
 }  // namespace turnstile::seat

@@ -5,6 +5,7 @@
 // TCC steps (tcc.h) or the reconciler, and map statuses; no SQL here.
 #pragma once
 
+#include "services/common/second_phase.h"
 #include "services/seat/reconciler.h"
 #include "services/seat/seat_catalog.h"
 #include "services/seat/store.h"
@@ -41,19 +42,8 @@ class SeatService final : public turnstile::v1::Seat::Service {
   Reconciler* reconciler_;
 };
 
-class SeatParticipant final : public turnstile::v1::Participant::Service {
- public:
-  explicit SeatParticipant(SeatTcc* tcc) : tcc_(tcc) {}
-
-  grpc::Status Confirm(grpc::ServerContext* context,
-                       const turnstile::v1::ConfirmRequest* request,
-                       turnstile::v1::ConfirmResponse* response) override;
-  grpc::Status Cancel(grpc::ServerContext* context,
-                      const turnstile::v1::CancelRequest* request,
-                      turnstile::v1::CancelResponse* response) override;
-
- private:
-  SeatTcc* tcc_;
-};
+// Participant.Confirm/Cancel of the seat branch (services/common/
+// second_phase.h over SeatTcc).
+turnstile::SecondPhaseParticipant::Spec ParticipantSpec(SeatTcc* tcc);
 
 }  // namespace turnstile::seat
