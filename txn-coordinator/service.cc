@@ -59,6 +59,18 @@ class CoordinatorService::Reactor : public grpc::ServerUnaryReactor {
   std::function<void()> on_cancel_;
 };
 
+namespace {
+
+// A call answered at once (a refused request), on gRPC's own reactor.
+grpc::ServerUnaryReactor* Answered(grpc::CallbackServerContext* ctx,
+                                   const absl::Status& status) {
+  auto* reactor = ctx->DefaultReactor();
+  reactor->Finish(ToGrpc(status, kDomain));
+  return reactor;
+}
+
+}  // namespace
+
 v1::TxnState ToProto(TxnState state) {
   switch (state) {
     case TxnState::kTrying:
@@ -169,11 +181,9 @@ void CoordinatorService::Park(Reactor* reactor,
 grpc::ServerUnaryReactor* CoordinatorService::Begin(
     grpc::CallbackServerContext* ctx, const v1::BeginRequest* req,
     v1::BeginResponse* resp) {
+  if (auto s = ValidateBegin(*req, options_.participants); !s.ok())
+    return Answered(ctx, s);
   auto* reactor = new Reactor();
-  if (auto s = ValidateBegin(*req, options_.participants); !s.ok()) {
-    reactor->Reply(s);
-    return reactor;
-  }
   auto in = std::make_shared<BeginInput>();
   in->gid = NewUuidV7();
   in->request_id = req->request_id();
@@ -205,11 +215,9 @@ grpc::ServerUnaryReactor* CoordinatorService::Begin(
 grpc::ServerUnaryReactor* CoordinatorService::RegisterBranch(
     grpc::CallbackServerContext* ctx, const v1::RegisterBranchRequest* req,
     v1::RegisterBranchResponse* resp) {
+  if (auto s = ValidateRegisterBranch(*req, options_.participants); !s.ok())
+    return Answered(ctx, s);
   auto* reactor = new Reactor();
-  if (auto s = ValidateRegisterBranch(*req, options_.participants); !s.ok()) {
-    reactor->Reply(s);
-    return reactor;
-  }
   const std::string gid = req->gid();
   const BranchInput branch{req->branch().branch_id(),
                            req->branch().participant()};
@@ -224,11 +232,8 @@ grpc::ServerUnaryReactor* CoordinatorService::RegisterBranch(
 grpc::ServerUnaryReactor* CoordinatorService::Commit(
     grpc::CallbackServerContext* ctx, const v1::CommitRequest* req,
     v1::CommitResponse* resp) {
+  if (auto s = ValidateGid(req->gid()); !s.ok()) return Answered(ctx, s);
   auto* reactor = new Reactor();
-  if (auto s = ValidateGid(req->gid()); !s.ok()) {
-    reactor->Reply(s);
-    return reactor;
-  }
   const std::string gid = req->gid();
   const bool wait = req->wait();
   auto out = std::make_shared<Decision>();
@@ -265,11 +270,8 @@ grpc::ServerUnaryReactor* CoordinatorService::Commit(
 grpc::ServerUnaryReactor* CoordinatorService::Abort(
     grpc::CallbackServerContext* ctx, const v1::AbortRequest* req,
     v1::AbortResponse* resp) {
+  if (auto s = ValidateAbort(*req); !s.ok()) return Answered(ctx, s);
   auto* reactor = new Reactor();
-  if (auto s = ValidateAbort(*req); !s.ok()) {
-    reactor->Reply(s);
-    return reactor;
-  }
   const std::string gid = req->gid();
   const int reason = req->reason();
   const std::string detail = req->detail();
@@ -301,38 +303,34 @@ grpc::ServerUnaryReactor* CoordinatorService::Abort(
   return reactor;
 }
 
+void CoordinatorService::Offload(Reactor* reactor, std::function<void()> work) {
+  if (!executor_->Post(std::move(work))) reactor->Reply(Unavailable());
+}
+
 grpc::ServerUnaryReactor* CoordinatorService::GetTransaction(
     grpc::CallbackServerContext* ctx, const v1::GetTransactionRequest* req,
     v1::Transaction* resp) {
+  if (auto s = ValidateGid(req->gid()); !s.ok()) return Answered(ctx, s);
   auto* reactor = new Reactor();
-  if (auto s = ValidateGid(req->gid()); !s.ok()) {
-    reactor->Reply(s);
-    return reactor;
-  }
   const std::string gid = req->gid();
-  if (!executor_->Post([this, reactor, resp, gid] {
-        auto record = log_->Get(gid);
-        if (!record.ok()) return reactor->Reply(record.status());
-        if (!record->has_value()) {
-          return reactor->Reply(
-              NotFound(absl::StrCat("transaction ", gid, " not found")));
-        }
-        FillTransaction(**record, resp);
-        reactor->Reply(absl::OkStatus());
-      })) {
-    reactor->Reply(Unavailable());
-  }
+  Offload(reactor, [this, reactor, resp, gid] {
+    auto record = log_->Get(gid);
+    if (!record.ok()) return reactor->Reply(record.status());
+    if (!record->has_value()) {
+      return reactor->Reply(
+          NotFound(absl::StrCat("transaction ", gid, " not found")));
+    }
+    FillTransaction(**record, resp);
+    reactor->Reply(absl::OkStatus());
+  });
   return reactor;
 }
 
 grpc::ServerUnaryReactor* CoordinatorService::ListTransactions(
     grpc::CallbackServerContext* ctx, const v1::ListTransactionsRequest* req,
     v1::ListTransactionsResponse* resp) {
+  if (auto s = ValidateList(*req); !s.ok()) return Answered(ctx, s);
   auto* reactor = new Reactor();
-  if (auto s = ValidateList(*req); !s.ok()) {
-    reactor->Reply(s);
-    return reactor;
-  }
   const int page_size =
       req->page_size() == 0 ? kDefaultPageSize : req->page_size();
   ListFilter filter;
@@ -341,52 +339,44 @@ grpc::ServerUnaryReactor* CoordinatorService::ListTransactions(
   filter.min_age_seconds = req->min_age_seconds();
   filter.after_gid = req->page_token();
   filter.limit = page_size + 1;  // one more tells whether a next page exists
-  if (!executor_->Post([this, reactor, resp, filter, page_size] {
-        auto rows = log_->List(filter);
-        if (!rows.ok()) return reactor->Reply(rows.status());
-        const bool more = static_cast<int>(rows->size()) > page_size;
-        if (more) rows->resize(page_size);
-        for (const auto& t : *rows)
-          FillTransaction(t, resp->add_transactions());
-        if (more) resp->set_next_page_token(rows->back().gid);
-        reactor->Reply(absl::OkStatus());
-      })) {
-    reactor->Reply(Unavailable());
-  }
+  Offload(reactor, [this, reactor, resp, filter, page_size] {
+    auto rows = log_->List(filter);
+    if (!rows.ok()) return reactor->Reply(rows.status());
+    const bool more = static_cast<int>(rows->size()) > page_size;
+    if (more) rows->resize(page_size);
+    for (const auto& t : *rows) FillTransaction(t, resp->add_transactions());
+    if (more) resp->set_next_page_token(rows->back().gid);
+    reactor->Reply(absl::OkStatus());
+  });
   return reactor;
 }
 
 grpc::ServerUnaryReactor* CoordinatorService::RetryTransaction(
     grpc::CallbackServerContext* ctx, const v1::RetryTransactionRequest* req,
     v1::Transaction* resp) {
+  if (auto s = ValidateGid(req->gid()); !s.ok()) return Answered(ctx, s);
   auto* reactor = new Reactor();
-  if (auto s = ValidateGid(req->gid()); !s.ok()) {
-    reactor->Reply(s);
-    return reactor;
-  }
   const std::string gid = req->gid();
-  if (!executor_->Post([this, reactor, resp, gid] {
-        auto retry = log_->MakeDue(gid);
-        if (!retry.ok()) return reactor->Reply(retry.status());
-        if (!retry->state) {
-          return reactor->Reply(
-              NotFound(absl::StrCat("transaction ", gid, " not found")));
-        }
-        if (!retry->reset) {
-          return reactor->Reply(Refused(
-              "NOT_DELIVERING",
-              absl::StrCat("only CONFIRMING/CANCELLING transactions can be "
-                           "retried; this one is ",
-                           StateName(*retry->state))));
-        }
-        spdlog::info("event=txn_retry_requested gid={}", gid);
-        auto record = log_->Get(gid);
-        if (!record.ok()) return reactor->Reply(record.status());
-        if (record->has_value()) FillTransaction(**record, resp);
-        reactor->Reply(absl::OkStatus());
-      })) {
-    reactor->Reply(Unavailable());
-  }
+  Offload(reactor, [this, reactor, resp, gid] {
+    auto retry = log_->MakeDue(gid);
+    if (!retry.ok()) return reactor->Reply(retry.status());
+    if (!retry->state) {
+      return reactor->Reply(
+          NotFound(absl::StrCat("transaction ", gid, " not found")));
+    }
+    if (!retry->reset) {
+      return reactor->Reply(
+          Refused("NOT_DELIVERING",
+                  absl::StrCat("only CONFIRMING/CANCELLING transactions can be "
+                               "retried; this one is ",
+                               StateName(*retry->state))));
+    }
+    spdlog::info("event=txn_retry_requested gid={}", gid);
+    auto record = log_->Get(gid);
+    if (!record.ok()) return reactor->Reply(record.status());
+    if (record->has_value()) FillTransaction(**record, resp);
+    reactor->Reply(absl::OkStatus());
+  });
   return reactor;
 }
 

@@ -59,6 +59,9 @@ class CoordinatorService final : public v1::Coordinator::CallbackService {
   void Park(Reactor* reactor, grpc::CallbackServerContext* ctx,
             const std::string& gid, TxnState state,
             std::function<void(TxnState)> set_state);
+  // Runs `work` (which blocks on the database and replies) on the executor;
+  // answers UNAVAILABLE if it is shutting down.
+  void Offload(Reactor* reactor, std::function<void()> work);
 
   const ServiceOptions options_;
   LogStore* log_;
