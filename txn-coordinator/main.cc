@@ -99,24 +99,6 @@ bool CheckFlags() {
   return true;
 }
 
-// The database may still be starting: retry for a while before giving up.
-bool MigrateWithRetry(const std::string& conninfo) {
-  const auto until =
-      std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (true) {
-    auto applied = Migrate(conninfo, MigrationDir("coordinator"));
-    if (applied.ok()) return true;
-    if (std::chrono::steady_clock::now() > until) {
-      spdlog::critical("event=migrate_failed error=\"{}\"",
-                       std::string(applied.status().message()));
-      return false;
-    }
-    spdlog::warn("event=migrate_retry error=\"{}\"",
-                 std::string(applied.status().message()));
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -129,7 +111,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string conninfo = absl::GetFlag(FLAGS_pg);
-  if (!MigrateWithRetry(conninfo)) return 1;
+  if (!MigrateOnStart(conninfo, "coordinator").ok()) return 1;
 
   const int pool_size = absl::GetFlag(FLAGS_pg_pool_size);
   const milliseconds poll(absl::GetFlag(FLAGS_poll_interval_ms));

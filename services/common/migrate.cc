@@ -7,15 +7,20 @@
 #include <fstream>
 #include <pqxx/pqxx>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/backoff.h"
 #include "services/common/pg_pool.h"
 #include "services/common/status.h"
 
 ABSL_FLAG(std::string, sql_dir, TURNSTILE_SQL_DIR,
           "Directory holding sql/<service>/NNNN_*.sql migrations");
+ABSL_FLAG(int, migrate_wait_ms, 30000,
+          "At start-up, how long to retry migrations while PostgreSQL is "
+          "unreachable");
 
 namespace turnstile {
 
@@ -73,6 +78,29 @@ absl::StatusOr<int> Migrate(const std::string& conninfo,
     return StatusFromException(e);
   }
   return applied;
+}
+
+absl::StatusOr<int> MigrateOnStart(const std::string& conninfo,
+                                   const std::string& service) {
+  const auto until =
+      std::chrono::steady_clock::now() +
+      std::chrono::milliseconds(absl::GetFlag(FLAGS_migrate_wait_ms));
+  for (int attempt = 1;; ++attempt) {
+    auto applied = Migrate(conninfo, MigrationDir(service));
+    if (applied.ok()) {
+      spdlog::info("event=migrated applied={}", *applied);
+      return applied;
+    }
+    if (!IsTransient(applied.status()) ||
+        std::chrono::steady_clock::now() > until) {
+      spdlog::critical("event=migrate_failed error=\"{}\"",
+                       applied.status().ToString());
+      return applied;
+    }
+    spdlog::warn("event=migrate_retry attempt={} error=\"{}\"", attempt,
+                 std::string(applied.status().message()));
+    std::this_thread::sleep_for(BackoffDelay({}, attempt));
+  }
 }
 
 }  // namespace turnstile

@@ -13,6 +13,13 @@ namespace turnstile {
 absl::StatusOr<int> Migrate(const std::string& conninfo,
                             const std::string& dir);
 
+// What a service does at start-up: Migrate its database, retrying transient
+// failures (PostgreSQL still starting next to it, locally or in Kubernetes)
+// with backoff for up to --migrate_wait_ms, failing at once on anything
+// else. Logs each retry and the outcome.
+absl::StatusOr<int> MigrateOnStart(const std::string& conninfo,
+                                   const std::string& service);
+
 // The migration directory of `service` under --sql_dir.
 std::string MigrationDir(const std::string& service);
 

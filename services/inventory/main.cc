@@ -32,8 +32,6 @@ ABSL_FLAG(std::string, pg,
           "libpq connection string of the inventory database");
 ABSL_FLAG(int, pg_pool_size, 16,
           "PostgreSQL connections; the gRPC thread quota is this + 4");
-ABSL_FLAG(int, migrate_wait_ms, 30000,
-          "How long start-up retries migrations while PostgreSQL is down");
 ABSL_FLAG(std::string, reservation_strategy, "gate",
           "How a Try takes stock: gate (Redis gate, then a conditional "
           "update; the default), optimistic (version compare-and-set with "
@@ -74,27 +72,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // PostgreSQL may still be starting (local stack, Kubernetes): retry
-  // transient failures for a while, fail fast on anything else.
-  const auto until =
-      std::chrono::steady_clock::now() +
-      std::chrono::milliseconds(absl::GetFlag(FLAGS_migrate_wait_ms));
-  for (int attempt = 1;; ++attempt) {
-    auto applied = turnstile::Migrate(pg, turnstile::MigrationDir("inventory"));
-    if (applied.ok()) {
-      spdlog::info("event=migrated applied={}", *applied);
-      break;
-    }
-    if (!turnstile::IsTransient(applied.status()) ||
-        std::chrono::steady_clock::now() > until) {
-      spdlog::critical("event=migrate_failed error=\"{}\"",
-                       std::string(applied.status().message()));
-      return 1;
-    }
-    spdlog::warn("event=migrate_retry attempt={} error=\"{}\"", attempt,
-                 std::string(applied.status().message()));
-    std::this_thread::sleep_for(turnstile::BackoffDelay({}, attempt));
-  }
+  if (!turnstile::MigrateOnStart(pg, "inventory").ok()) return 1;
 
   namespace inv = turnstile::inventory;
   inv::StoreOptions store_options;

@@ -25,21 +25,7 @@ int main(int argc, char** argv) {
   const std::string pg = absl::GetFlag(FLAGS_pg);
   const int pool_size = std::max(1, absl::GetFlag(FLAGS_pg_pool_size));
 
-  // PostgreSQL may still be starting next to us: retry briefly.
-  absl::StatusOr<int> migrated;
-  for (int attempt = 0; attempt < 60; ++attempt) {
-    migrated = turnstile::Migrate(pg, turnstile::MigrationDir("payment"));
-    if (migrated.ok() ||
-        migrated.status().code() != absl::StatusCode::kUnavailable) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
-  if (!migrated.ok()) {
-    spdlog::critical("event=migrate_failed error=\"{}\"",
-                     migrated.status().ToString());
-    return 1;
-  }
+  if (!turnstile::MigrateOnStart(pg, "payment").ok()) return 1;
 
   turnstile::PgPool pool(pg, pool_size,
                          &turnstile::payment::PaymentStore::Prepare);

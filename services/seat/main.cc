@@ -28,8 +28,6 @@ ABSL_FLAG(std::string, pg,
           "libpq connection string of the seat database");
 ABSL_FLAG(int, pg_pool_size, 16,
           "PostgreSQL connections; the gRPC thread quota is this + 4");
-ABSL_FLAG(int, migrate_wait_ms, 30000,
-          "How long start-up retries migrations while PostgreSQL is down");
 ABSL_FLAG(int, reconcile_interval_s, 30,
           "Seconds between reconciler passes over every event's Redis gate "
           "(0 = only at start-up and on demand)");
@@ -49,27 +47,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // PostgreSQL may still be starting (local stack, Kubernetes): retry
-  // transient failures for a while, fail fast on anything else.
-  const auto until =
-      std::chrono::steady_clock::now() +
-      std::chrono::milliseconds(absl::GetFlag(FLAGS_migrate_wait_ms));
-  for (int attempt = 1;; ++attempt) {
-    auto applied = turnstile::Migrate(pg, turnstile::MigrationDir("seat"));
-    if (applied.ok()) {
-      spdlog::info("event=migrated applied={}", *applied);
-      break;
-    }
-    if (!turnstile::IsTransient(applied.status()) ||
-        std::chrono::steady_clock::now() > until) {
-      spdlog::critical("event=migrate_failed error=\"{}\"",
-                       std::string(applied.status().message()));
-      return 1;
-    }
-    spdlog::warn("event=migrate_retry attempt={} error=\"{}\"", attempt,
-                 std::string(applied.status().message()));
-    std::this_thread::sleep_for(turnstile::BackoffDelay({}, attempt));
-  }
+  if (!turnstile::MigrateOnStart(pg, "seat").ok()) return 1;
 
   const int margin_s = absl::GetFlag(FLAGS_gate_hold_margin_s);
   const int interval_s = absl::GetFlag(FLAGS_reconcile_interval_s);
