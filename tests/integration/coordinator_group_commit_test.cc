@@ -11,6 +11,7 @@
 
 #include "services/common/status.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/service_process.h"
 #include "txn-coordinator/group_commit.h"
 #include "txn-coordinator/metrics.h"
 
@@ -19,40 +20,19 @@ namespace {
 
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
-using testing::PgCluster;
-
-PgCluster* pg = nullptr;
-
-class PgEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    cluster_ = PgCluster::Start();
-    pg = cluster_.get();
-  }
-  void TearDown() override {
-    cluster_.reset();
-    pg = nullptr;
-  }
-
- private:
-  std::unique_ptr<PgCluster> cluster_;
-};
-const auto* const kEnv =
-    ::testing::AddGlobalTestEnvironment(new PgEnvironment());
+using testing::SharedPg;
 
 class GroupCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::string("gc_") +
-          ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (auto& c : db_) c = static_cast<char>(std::tolower(c));
-    pg->CreateDatabase(db_);
-    pqxx::connection conn(pg->Conninfo(db_));
+    db_ = testing::TestDatabaseName("gc");
+    SharedPg().CreateDatabase(db_);
+    pqxx::connection conn(SharedPg().Conninfo(db_));
     pqxx::nontransaction(conn).exec(
         "CREATE TABLE item (id int PRIMARY KEY, batch_txid bigint NOT NULL)");
   }
   std::string Count() const {
-    return pg->Query(db_, "SELECT count(*) FROM item");
+    return SharedPg().Query(db_, "SELECT count(*) FROM item");
   }
 
   static GroupCommit::Op Insert(int id) {
@@ -69,7 +49,7 @@ class GroupCommitTest : public ::testing::Test {
 };
 
 TEST_F(GroupCommitTest, ConcurrentOpsShareTransactionsUpToMaxBatch) {
-  GroupCommit gc(pg->Conninfo(db_), nullptr,
+  GroupCommit gc(SharedPg().Conninfo(db_), nullptr,
                  GroupCommitOptions{16, microseconds(20000)});
   constexpr int kOps = 96;
   auto& m = M();
@@ -84,12 +64,12 @@ TEST_F(GroupCommitTest, ConcurrentOpsShareTransactionsUpToMaxBatch) {
   for (auto& r : results) EXPECT_TRUE(r.get().ok());
   EXPECT_EQ(Count(), std::to_string(kOps));
   // Fewer transactions than ops, none larger than the batch limit.
-  const int txids =
-      std::stoi(pg->Query(db_, "SELECT count(DISTINCT batch_txid) FROM item"));
-  const int largest = std::stoi(
-      pg->Query(db_,
-                "SELECT max(n) FROM (SELECT count(*) AS n FROM item GROUP BY "
-                "batch_txid) t"));
+  const int txids = std::stoi(
+      SharedPg().Query(db_, "SELECT count(DISTINCT batch_txid) FROM item"));
+  const int largest = std::stoi(SharedPg().Query(
+      db_,
+      "SELECT max(n) FROM (SELECT count(*) AS n FROM item GROUP BY "
+      "batch_txid) t"));
   EXPECT_LT(txids, kOps);
   EXPECT_GT(largest, 1);
   EXPECT_LE(largest, 16);
@@ -103,7 +83,7 @@ TEST_F(GroupCommitTest, ConcurrentOpsShareTransactionsUpToMaxBatch) {
 }
 
 TEST_F(GroupCommitTest, FlushesAfterMaxWaitWhenTheBatchIsNotFull) {
-  GroupCommit gc(pg->Conninfo(db_), nullptr,
+  GroupCommit gc(SharedPg().Conninfo(db_), nullptr,
                  GroupCommitOptions{128, microseconds(2000)});
   const auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(gc.Run(Insert(1)).ok());
@@ -112,7 +92,7 @@ TEST_F(GroupCommitTest, FlushesAfterMaxWaitWhenTheBatchIsNotFull) {
 }
 
 TEST_F(GroupCommitTest, RefusalOfOneOpDoesNotUndoTheOthers) {
-  GroupCommit gc(pg->Conninfo(db_), nullptr,
+  GroupCommit gc(SharedPg().Conninfo(db_), nullptr,
                  GroupCommitOptions{3, microseconds(2000000)});
   std::promise<absl::Status> a, b, c;
   gc.Submit(Insert(1), [&](absl::Status s) { a.set_value(s); });
@@ -127,7 +107,7 @@ TEST_F(GroupCommitTest, RefusalOfOneOpDoesNotUndoTheOthers) {
 }
 
 TEST_F(GroupCommitTest, FailedBatchAnswersEveryOpUnavailableAndWritesNothing) {
-  GroupCommit gc(pg->Conninfo(db_), nullptr,
+  GroupCommit gc(SharedPg().Conninfo(db_), nullptr,
                  GroupCommitOptions{3, microseconds(2000000)});
   std::promise<absl::Status> a, b, c;
   gc.Submit(Insert(1), [&](absl::Status s) { a.set_value(s); });
@@ -151,7 +131,7 @@ TEST_F(GroupCommitTest, FailedBatchAnswersEveryOpUnavailableAndWritesNothing) {
 
 TEST_F(GroupCommitTest, StopFlushesQueuedOpsThenRefusesNewOnes) {
   auto gc = std::make_unique<GroupCommit>(
-      pg->Conninfo(db_), nullptr,
+      SharedPg().Conninfo(db_), nullptr,
       GroupCommitOptions{128, microseconds(5000000)});
   std::atomic<int> ok{0};
   for (int i = 0; i < 10; ++i) {

@@ -15,6 +15,7 @@
 #include "services/common/migrate.h"
 #include "services/common/uuid.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/service_process.h"
 #include "txn-coordinator/group_commit.h"
 #include "txn-coordinator/log_store.h"
 #include "txn-coordinator/retention.h"
@@ -26,47 +27,30 @@ namespace {
 using std::chrono::hours;
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
-using testing::PgCluster;
-
-PgCluster* pg = nullptr;
-
-class PgEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    cluster_ = PgCluster::Start();
-    pg = cluster_.get();
-  }
-  void TearDown() override {
-    cluster_.reset();
-    pg = nullptr;
-  }
-
- private:
-  std::unique_ptr<PgCluster> cluster_;
-};
-const auto* const kEnv =
-    ::testing::AddGlobalTestEnvironment(new PgEnvironment());
+using testing::SharedPg;
 
 class LogStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::string("log_") +
-          ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (auto& c : db_) c = static_cast<char>(std::tolower(c));
-    pg->CreateDatabase(db_);
-    auto applied = Migrate(pg->Conninfo(db_), MigrationDir("coordinator"));
+    db_ = testing::TestDatabaseName("log");
+    SharedPg().CreateDatabase(db_);
+    auto applied =
+        Migrate(SharedPg().Conninfo(db_), MigrationDir("coordinator"));
     ASSERT_TRUE(applied.ok()) << applied.status();
-    pool_ = std::make_unique<PgPool>(pg->Conninfo(db_), 8, LogStore::Prepare);
+    pool_ = std::make_unique<PgPool>(SharedPg().Conninfo(db_), 8,
+                                     LogStore::Prepare);
     log_ = std::make_unique<LogStore>(pool_.get(), "replica-a",
                                       milliseconds(5000));
     writer_ = std::make_unique<GroupCommit>(
-        pg->Conninfo(db_), LogStore::Prepare,
+        SharedPg().Conninfo(db_), LogStore::Prepare,
         GroupCommitOptions{64, microseconds(500)});
   }
 
-  std::string Sql(const std::string& sql) const { return pg->Query(db_, sql); }
+  std::string Sql(const std::string& sql) const {
+    return SharedPg().Query(db_, sql);
+  }
   void Exec(const std::string& sql) const {
-    pqxx::connection conn(pg->Conninfo(db_));
+    pqxx::connection conn(SharedPg().Conninfo(db_));
     pqxx::nontransaction(conn).exec(sql);
   }
   // Inserts a transaction in `state` with `branches` REGISTERED branches.

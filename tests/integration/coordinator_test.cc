@@ -27,6 +27,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/mesh.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/service_process.h"
 #include "turnstile/v1/coordinator.grpc.pb.h"
 #include "turnstile/v1/participant.grpc.pb.h"
 
@@ -38,26 +39,7 @@ using std::chrono::seconds;
 using std::chrono::steady_clock;
 using std::chrono::system_clock;
 using testing::ChildProcess;
-using testing::PgCluster;
-
-PgCluster* pg = nullptr;
-
-class PgEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    cluster_ = PgCluster::Start();
-    pg = cluster_.get();
-  }
-  void TearDown() override {
-    cluster_.reset();
-    pg = nullptr;
-  }
-
- private:
-  std::unique_ptr<PgCluster> cluster_;
-};
-const auto* const kEnv =
-    ::testing::AddGlobalTestEnvironment(new PgEnvironment());
+using testing::SharedPg;
 
 // ---- fake participant
 // --------------------------------------------------------
@@ -180,10 +162,8 @@ system_clock::time_point ToTimePoint(const google::protobuf::Timestamp& ts) {
 class CoordinatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = std::string("coord_") +
-          ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    for (auto& c : db_) c = static_cast<char>(std::tolower(c));
-    pg->CreateDatabase(db_);
+    db_ = testing::TestDatabaseName("coord");
+    SharedPg().CreateDatabase(db_);
     port_ = testing::FreePort();
   }
   void TearDown() override {
@@ -195,13 +175,13 @@ class CoordinatorTest : public ::testing::Test {
   }
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  std::string log_path() const { return pg->dir() + "/" + db_ + ".log"; }
+  std::string log_path() const { return SharedPg().dir() + "/" + db_ + ".log"; }
 
   // Starts the real binary; fast loop/backoff unless `extra` overrides.
   void StartCoordinator(const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args = {
         "--listen=" + address(),
-        "--pg=" + pg->Conninfo(db_),
+        "--pg=" + SharedPg().Conninfo(db_),
         "--metrics_listen=",
         "--participants=inventory=" + inventory_.address() +
             ",payment=" + payment_.address(),
@@ -239,7 +219,9 @@ class CoordinatorTest : public ::testing::Test {
     return ctx;
   }
 
-  std::string Sql(const std::string& sql) const { return pg->Query(db_, sql); }
+  std::string Sql(const std::string& sql) const {
+    return SharedPg().Query(db_, sql);
+  }
   // "<global rows>/<branch rows>"
   std::string Footprint() const {
     return Sql(
@@ -697,7 +679,7 @@ TEST_F(CoordinatorTest, AnotherReplicaTakesOverLeasedWork) {
   const int port_b = testing::FreePort();
   replica_b.Start(testing::Binary("turnstile-coordinator"),
                   {"--listen=127.0.0.1:" + std::to_string(port_b),
-                   "--pg=" + pg->Conninfo(db_), "--metrics_listen=",
+                   "--pg=" + SharedPg().Conninfo(db_), "--metrics_listen=",
                    "--participants=inventory=" + inventory_.address() +
                        ",payment=" + payment_.address(),
                    "--poll_interval_ms=50", "--lease_ms=1000",

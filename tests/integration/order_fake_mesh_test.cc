@@ -21,6 +21,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/mesh.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/service_process.h"
 #include "turnstile/v1/common.pb.h"
 #include "turnstile/v1/coordinator.grpc.pb.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
@@ -35,27 +36,7 @@ namespace {
 using Clock = std::chrono::system_clock;
 using std::chrono::milliseconds;
 using testing::ChildProcess;
-using testing::PgCluster;
-
-PgCluster* g_pg = nullptr;
-
-class PgEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    pg_ = PgCluster::Start();
-    g_pg = pg_.get();
-  }
-  void TearDown() override {
-    g_pg = nullptr;
-    pg_.reset();
-  }
-
- private:
-  std::unique_ptr<PgCluster> pg_;
-};
-
-const auto* const kEnv =
-    ::testing::AddGlobalTestEnvironment(new PgEnvironment());
+using testing::SharedPg;
 
 std::string ReasonOf(const grpc::Status& status) {
   v1::ErrorInfo info;
@@ -417,11 +398,9 @@ std::unique_ptr<grpc::Server> Serve(const std::vector<grpc::Service*>& services,
 class OrderFakeMeshTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    prefix_ = std::string("ofm_") + info->name();
-    for (auto& c : prefix_) c = static_cast<char>(std::tolower(c));
-    g_pg->CreateDatabase(prefix_ + "_order");
-    g_pg->CreateDatabase(prefix_ + "_payment");
+    prefix_ = testing::TestDatabaseName("ofm");
+    SharedPg().CreateDatabase(prefix_ + "_order");
+    SharedPg().CreateDatabase(prefix_ + "_payment");
 
     std::string inventory_addr, seat_addr, coordinator_addr;
     inventory_server_ =
@@ -438,10 +417,11 @@ class OrderFakeMeshTest : public ::testing::Test {
         "127.0.0.1:" + std::to_string(testing::FreePort());
     const std::string order_addr =
         "127.0.0.1:" + std::to_string(testing::FreePort());
-    payment_proc_ = Start("turnstile-payment", payment_addr,
-                          {"--pg=" + g_pg->Conninfo(prefix_ + "_payment")});
+    payment_proc_ =
+        Start("turnstile-payment", payment_addr,
+              {"--pg=" + SharedPg().Conninfo(prefix_ + "_payment")});
     order_proc_ = Start("turnstile-order", order_addr,
-                        {"--pg=" + g_pg->Conninfo(prefix_ + "_order"),
+                        {"--pg=" + SharedPg().Conninfo(prefix_ + "_order"),
                          "--coordinator=" + coordinator_addr,
                          "--inventory=" + inventory_addr, "--seat=" + seat_addr,
                          "--payment=" + payment_addr, "--rpc_timeout_ms=3000",
@@ -481,7 +461,7 @@ class OrderFakeMeshTest : public ::testing::Test {
     args.push_back("--metrics_listen=");
     auto proc = std::make_unique<ChildProcess>();
     proc->Start(testing::Binary(binary), args,
-                g_pg->dir() + "/" + prefix_ + "_" + binary + ".log");
+                SharedPg().dir() + "/" + prefix_ + "_" + binary + ".log");
     auto probe = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
     const auto until = Clock::now() + std::chrono::seconds(30);
     while (!probe->WaitForConnected(Clock::now() + milliseconds(100))) {
@@ -494,10 +474,10 @@ class OrderFakeMeshTest : public ::testing::Test {
   }
 
   std::string QO(const std::string& sql) {
-    return g_pg->Query(prefix_ + "_order", sql);
+    return SharedPg().Query(prefix_ + "_order", sql);
   }
   std::string QP(const std::string& sql) {
-    return g_pg->Query(prefix_ + "_payment", sql);
+    return SharedPg().Query(prefix_ + "_payment", sql);
   }
 
   void Deposit(const std::string& user, int64_t amount) {

@@ -14,9 +14,9 @@
 #include "services/common/uuid.h"
 #include "tests/support/child_process.h"
 #include "tests/support/mesh.h"
-#include "tests/support/mesh_test.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/service_harness.h"
+#include "tests/support/service_process.h"
 #include "tests/support/shop.h"
 #include "turnstile/v1/common.pb.h"
 #include "turnstile/v1/order.grpc.pb.h"
@@ -38,9 +38,7 @@ std::string ReasonOf(const grpc::Status& status) {
 class OrderParticipantTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    db_ = std::string("ordp_") + info->name();
-    for (auto& c : db_) c = static_cast<char>(std::tolower(c));
+    db_ = testing::TestDatabaseName("ordp");
     SharedPg().CreateDatabase(db_);
     const std::string addr = "127.0.0.1:" + std::to_string(testing::FreePort());
     // Free ports nobody listens on: every peer is unreachable.

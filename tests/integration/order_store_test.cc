@@ -16,48 +16,27 @@
 #include "services/common/uuid.h"
 #include "services/order/store.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/service_process.h"
 
 namespace turnstile::order {
 namespace {
 
-using turnstile::testing::PgCluster;
-
-PgCluster* g_pg = nullptr;
-
-class PgEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    pg_ = PgCluster::Start();
-    g_pg = pg_.get();
-  }
-  void TearDown() override {
-    g_pg = nullptr;
-    pg_.reset();
-  }
-
- private:
-  std::unique_ptr<PgCluster> pg_;
-};
-
-const auto* const kEnv =
-    ::testing::AddGlobalTestEnvironment(new PgEnvironment());
+using turnstile::testing::SharedPg;
 
 class OrderStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    db_ = std::string("ostore_") + info->name();
-    for (auto& c : db_) c = static_cast<char>(std::tolower(c));
-    g_pg->CreateDatabase(db_);
-    auto migrated = Migrate(g_pg->Conninfo(db_), MigrationDir("order"));
+    db_ = testing::TestDatabaseName("ostore");
+    SharedPg().CreateDatabase(db_);
+    auto migrated = Migrate(SharedPg().Conninfo(db_), MigrationDir("order"));
     ASSERT_TRUE(migrated.ok()) << migrated.status();
     ASSERT_EQ(*migrated, testing::MigrationCount("order"));
-    pool_ =
-        std::make_unique<PgPool>(g_pg->Conninfo(db_), 8, &OrderStore::Prepare);
+    pool_ = std::make_unique<PgPool>(SharedPg().Conninfo(db_), 8,
+                                     &OrderStore::Prepare);
     store_ = std::make_unique<OrderStore>(*pool_);
   }
 
-  std::string Q(const std::string& sql) { return g_pg->Query(db_, sql); }
+  std::string Q(const std::string& sql) { return SharedPg().Query(db_, sql); }
   int64_t N(const std::string& sql) { return std::stoll(Q(sql)); }
 
   static OrderRecord Order(const std::string& user, const std::string& req,
@@ -237,7 +216,7 @@ TEST_F(OrderStoreTest, ListPagesNewestFirstThroughTies) {
   Q("UPDATE orders SET created_at = '2030-01-02 00:00:00.000001+00' WHERE "
     "request_id IN ('r3', 'r4') AND user_id = 'u1'");
   const std::vector<std::string> expected = [&] {
-    pqxx::connection conn(g_pg->Conninfo(db_));
+    pqxx::connection conn(SharedPg().Conninfo(db_));
     pqxx::nontransaction tx(conn);
     std::vector<std::string> out;
     for (const auto& r :

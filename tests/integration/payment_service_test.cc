@@ -16,9 +16,9 @@
 #include "services/common/uuid.h"
 #include "tests/support/child_process.h"
 #include "tests/support/mesh.h"
-#include "tests/support/mesh_test.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/service_harness.h"
+#include "tests/support/service_process.h"
 #include "tests/support/shop.h"
 #include "turnstile/v1/common.pb.h"
 #include "turnstile/v1/participant.grpc.pb.h"
@@ -40,9 +40,7 @@ std::string ReasonOf(const grpc::Status& status) {
 class PaymentServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    db_ = std::string("pay_") + info->name();
-    for (auto& c : db_) c = static_cast<char>(std::tolower(c));
+    db_ = testing::TestDatabaseName("pay");
     SharedPg().CreateDatabase(db_);
     Start();
   }

@@ -4,11 +4,6 @@
 
 namespace turnstile::testing {
 
-PgCluster& SharedPg() {
-  static std::unique_ptr<PgCluster> pg = PgCluster::Start();
-  return *pg;
-}
-
 void MeshTest::SetUp() {
   static int counter = 0;
   mesh_ = std::make_unique<Mesh>(SharedPg(), "t" + std::to_string(++counter));

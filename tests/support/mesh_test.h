@@ -13,9 +13,6 @@
 
 namespace turnstile::testing {
 
-// The cluster shared by every test of this binary (stopped at exit).
-PgCluster& SharedPg();
-
 class MeshTest : public ::testing::Test {
  protected:
   // Override to pass extra flags (mesh().SetArgs) before the mesh starts.

@@ -119,6 +119,11 @@ std::string PgCluster::Query(const std::string& db,
   return result[0][0].c_str();
 }
 
+PgCluster& SharedPg() {
+  static std::unique_ptr<PgCluster> pg = PgCluster::Start();
+  return *pg;
+}
+
 int MigrationCount(const std::string& service) {
   int n = 0;
   for (const auto& entry :

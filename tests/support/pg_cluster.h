@@ -39,6 +39,10 @@ int FreePort();
 // exit code.
 int RunCommand(const std::string& command, bool as_postgres = false);
 
+// The cluster shared by every test of this binary (started on first use,
+// stopped at exit).
+PgCluster& SharedPg();
+
 // How many migrations sql/<service>/ holds (what a fresh database gets).
 int MigrationCount(const std::string& service);
 
