@@ -19,27 +19,7 @@
 namespace turnstile {
 namespace {
 
-using testing::RedisServer;
-
-RedisServer* server = nullptr;
-
-class RedisEnv : public ::testing::Environment {
- public:
-  void SetUp() override {
-    server_ = RedisServer::Start();
-    server = server_.get();
-  }
-  void TearDown() override {
-    server_.reset();
-    server = nullptr;
-  }
-
- private:
-  std::unique_ptr<RedisServer> server_;
-};
-
-[[maybe_unused]] auto* const env =
-    ::testing::AddGlobalTestEnvironment(new RedisEnv);
+using testing::SharedRedis;
 
 std::string Key(const std::string& sku, const std::string& suffix) {
   return "ts:{sku:" + sku + "}:" + suffix;
@@ -54,9 +34,9 @@ std::string Gid(int i) {
 class GateClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!server->running()) server->StartAgain();
-    server->FlushAll();
-    ASSERT_EQ(server->Run({"SCRIPT", "FLUSH"}), "OK");
+    if (!SharedRedis().running()) SharedRedis().StartAgain();
+    SharedRedis().FlushAll();
+    ASSERT_EQ(SharedRedis().Run({"SCRIPT", "FLUSH"}), "OK");
   }
 
   static void InitSku(StockGate& gate, const std::string& sku,
@@ -72,18 +52,18 @@ class GateClientTest : public ::testing::Test {
 
 TEST_F(GateClientTest, LoadScriptsLoadsEveryEmbeddedScript) {
   ASSERT_EQ(EmbeddedLuaScripts().size(), 10u);
-  RedisClient client(server->Options());
+  RedisClient client(SharedRedis().Options());
   ASSERT_TRUE(client.LoadScripts(EmbeddedLuaScripts()).ok());
   std::vector<std::string> argv = {"SCRIPT", "EXISTS"};
   for (const LuaScript& s : EmbeddedLuaScripts()) {
     argv.emplace_back(s.sha1);
   }
-  EXPECT_EQ(server->Run(argv), "1,1,1,1,1,1,1,1,1,1");
+  EXPECT_EQ(SharedRedis().Run(argv), "1,1,1,1,1,1,1,1,1,1");
   EXPECT_EQ(client.script_reloads(), 0);
 }
 
 TEST_F(GateClientTest, NoscriptReloadsAndRetriesOnce) {
-  RedisClient client(server->Options(2));
+  RedisClient client(SharedRedis().Options(2));
   StockGate gate(&client);
   // Nothing loaded yet: the first call loads on demand.
   InitSku(gate, "sku-1", 5, 0);
@@ -94,15 +74,16 @@ TEST_F(GateClientTest, NoscriptReloadsAndRetriesOnce) {
   EXPECT_EQ(r->status, GateStatus::kOk);
   EXPECT_EQ(client.script_reloads(), 2);
 
-  ASSERT_EQ(server->Run({"SCRIPT", "FLUSH"}), "OK");
+  ASSERT_EQ(SharedRedis().Run({"SCRIPT", "FLUSH"}), "OK");
   r = gate.Reserve("sku-1", {Gid(2), "inventory"}, "bob", 2);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->status, GateStatus::kOk);
   EXPECT_EQ(r->remaining, 2);
   EXPECT_EQ(client.script_reloads(), 3);
   // Applied exactly once despite the NOSCRIPT round trip.
-  EXPECT_EQ(server->Run({"HGET", Key("sku-1", "stock"), "remaining"}), "2");
-  EXPECT_EQ(server->Run({"HLEN", Key("sku-1", "res")}), "2");
+  EXPECT_EQ(SharedRedis().Run({"HGET", Key("sku-1", "stock"), "remaining"}),
+            "2");
+  EXPECT_EQ(SharedRedis().Run({"HLEN", Key("sku-1", "res")}), "2");
 
   // Loaded now: no more reloads.
   r = gate.Reserve("sku-1", {Gid(3), "inventory"}, "carol", 1);
@@ -111,7 +92,7 @@ TEST_F(GateClientTest, NoscriptReloadsAndRetriesOnce) {
 }
 
 TEST_F(GateClientTest, ReconnectsAfterRedisRestart) {
-  RedisClient client(server->Options(4));
+  RedisClient client(SharedRedis().Options(4));
   StockGate gate(&client);
   InitSku(gate, "sku-1", 1000, 0);
   // Open several pooled connections.
@@ -128,8 +109,8 @@ TEST_F(GateClientTest, ReconnectsAfterRedisRestart) {
   for (auto& th : threads) th.join();
   ASSERT_EQ(ok.load(), 80);
 
-  server->Restart();  // comes back empty, script cache empty
-  EXPECT_TRUE(server->Snapshot().empty());
+  SharedRedis().Restart();  // comes back empty, script cache empty
+  EXPECT_TRUE(SharedRedis().Snapshot().empty());
   // Every pooled connection is dead; the very next call still succeeds.
   auto r = gate.Reserve("sku-1", {Gid(999), "inventory"}, "u", 1);
   ASSERT_TRUE(r.ok()) << r.status();
@@ -143,14 +124,15 @@ TEST_F(GateClientTest, ReconnectsAfterRedisRestart) {
   r = gate.Reserve("sku-1", {Gid(999), "inventory"}, "u", 1);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->status, GateStatus::kOk);
-  EXPECT_EQ(server->Run({"HGET", Key("sku-1", "stock"), "remaining"}), "2");
+  EXPECT_EQ(SharedRedis().Run({"HGET", Key("sku-1", "stock"), "remaining"}),
+            "2");
 }
 
 TEST_F(GateClientTest, UnavailableWhileRedisIsDown) {
-  RedisClient client(server->Options(2));
+  RedisClient client(SharedRedis().Options(2));
   StockGate gate(&client);
   InitSku(gate, "sku-1", 10, 0);
-  server->Stop();
+  SharedRedis().Stop();
   const auto start = std::chrono::steady_clock::now();
   auto r = gate.Reserve("sku-1", {Gid(1), "inventory"}, "alice", 1);
   const auto elapsed = std::chrono::steady_clock::now() - start;
@@ -164,7 +146,7 @@ TEST_F(GateClientTest, UnavailableWhileRedisIsDown) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(ReasonOf(r.status()), "REDIS_UNAVAILABLE");
 
-  server->StartAgain();
+  SharedRedis().StartAgain();
   InitSku(gate, "sku-1", 10, 0);
   r = gate.Reserve("sku-1", {Gid(1), "inventory"}, "alice", 1);
   ASSERT_TRUE(r.ok()) << r.status();
@@ -172,14 +154,14 @@ TEST_F(GateClientTest, UnavailableWhileRedisIsDown) {
 }
 
 TEST_F(GateClientTest, CommandTimeoutIsUnavailableAndTheRetryIsIdempotent) {
-  RedisOptions options = server->Options(2);
+  RedisOptions options = SharedRedis().Options(2);
   options.command_timeout = std::chrono::milliseconds(200);
   RedisClient client(options);
   StockGate gate(&client);
   InitSku(gate, "sku-1", 10, 0);
   ASSERT_TRUE(client.LoadScripts(EmbeddedLuaScripts()).ok());
 
-  ASSERT_EQ(server->Run({"CLIENT", "PAUSE", "1000", "ALL"}), "OK");
+  ASSERT_EQ(SharedRedis().Run({"CLIENT", "PAUSE", "1000", "ALL"}), "OK");
   const auto start = std::chrono::steady_clock::now();
   auto r = gate.Reserve("sku-1", {Gid(1), "inventory"}, "alice", 2);
   const auto elapsed = std::chrono::steady_clock::now() - start;
@@ -198,24 +180,26 @@ TEST_F(GateClientTest, CommandTimeoutIsUnavailableAndTheRetryIsIdempotent) {
   r = gate.Reserve("sku-1", {Gid(1), "inventory"}, "alice", 2);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->status, GateStatus::kDuplicate);
-  EXPECT_EQ(server->Run({"HGET", Key("sku-1", "stock"), "remaining"}), "8");
+  EXPECT_EQ(SharedRedis().Run({"HGET", Key("sku-1", "stock"), "remaining"}),
+            "8");
 }
 
 TEST_F(GateClientTest, ScriptErrorsAreInternal) {
-  RedisClient client(server->Options(1));
+  RedisClient client(SharedRedis().Options(1));
   StockGate gate(&client);
-  ASSERT_EQ(server->Run({"SET", Key("sku-1", "stock"), "not a hash"}), "OK");
+  ASSERT_EQ(SharedRedis().Run({"SET", Key("sku-1", "stock"), "not a hash"}),
+            "OK");
   auto r = gate.Reserve("sku-1", {Gid(1), "inventory"}, "alice", 1);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInternal);
   EXPECT_EQ(ReasonOf(r.status()), "REDIS_ERROR");
   EXPECT_NE(r.status().message().find("WRONGTYPE"), std::string::npos)
       << r.status();
-  EXPECT_EQ(server->Run({"GET", Key("sku-1", "stock")}), "not a hash");
+  EXPECT_EQ(SharedRedis().Run({"GET", Key("sku-1", "stock")}), "not a hash");
 }
 
 TEST_F(GateClientTest, TwoHundredBuyersOfFiftyUnits) {
-  RedisClient client(server->Options(16));
+  RedisClient client(SharedRedis().Options(16));
   StockGate gate(&client);
   InitSku(gate, "hot", 50, 0);
   std::atomic<int> ok{0}, sold_out{0}, other{0};
@@ -239,15 +223,15 @@ TEST_F(GateClientTest, TwoHundredBuyersOfFiftyUnits) {
   EXPECT_EQ(ok.load(), 50);
   EXPECT_EQ(sold_out.load(), 150);
   EXPECT_EQ(other.load(), 0);
-  EXPECT_EQ(server->Run({"HGET", Key("hot", "stock"), "remaining"}), "0");
-  EXPECT_EQ(server->Run({"HLEN", Key("hot", "res")}), "50");
-  const auto users = server->HGetAll(Key("hot", "users"));
+  EXPECT_EQ(SharedRedis().Run({"HGET", Key("hot", "stock"), "remaining"}), "0");
+  EXPECT_EQ(SharedRedis().Run({"HLEN", Key("hot", "res")}), "50");
+  const auto users = SharedRedis().HGetAll(Key("hot", "users"));
   EXPECT_EQ(users.size(), 50u);
   for (const auto& [user, units] : users) EXPECT_EQ(units, "1") << user;
 }
 
 TEST_F(GateClientTest, ConcurrentBuyersNeverPassTheirLimit) {
-  RedisClient client(server->Options(16));
+  RedisClient client(SharedRedis().Options(16));
   StockGate gate(&client);
   InitSku(gate, "hot", 1000, 3);
   std::atomic<int> ok{0}, limited{0};
@@ -263,14 +247,15 @@ TEST_F(GateClientTest, ConcurrentBuyersNeverPassTheirLimit) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(ok.load(), 60);
   EXPECT_EQ(limited.load(), 140);
-  EXPECT_EQ(server->Run({"HGET", Key("hot", "stock"), "remaining"}), "940");
-  const auto users = server->HGetAll(Key("hot", "users"));
+  EXPECT_EQ(SharedRedis().Run({"HGET", Key("hot", "stock"), "remaining"}),
+            "940");
+  const auto users = SharedRedis().HGetAll(Key("hot", "users"));
   EXPECT_EQ(users.size(), 20u);
   for (const auto& [user, units] : users) EXPECT_EQ(units, "3") << user;
 }
 
 TEST_F(GateClientTest, ConcurrentRepeatsOfOneBranchApplyOnce) {
-  RedisClient client(server->Options(16));
+  RedisClient client(SharedRedis().Options(16));
   StockGate gate(&client);
   InitSku(gate, "hot", 100, 0);
   std::atomic<int> ok{0}, dup{0}, released{0};
@@ -285,7 +270,8 @@ TEST_F(GateClientTest, ConcurrentRepeatsOfOneBranchApplyOnce) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(ok.load(), 1);
   EXPECT_EQ(dup.load(), 49);
-  EXPECT_EQ(server->Run({"HGET", Key("hot", "stock"), "remaining"}), "95");
+  EXPECT_EQ(SharedRedis().Run({"HGET", Key("hot", "stock"), "remaining"}),
+            "95");
   threads.clear();
   for (int t = 0; t < 50; ++t) {
     threads.emplace_back([&] {
@@ -295,7 +281,8 @@ TEST_F(GateClientTest, ConcurrentRepeatsOfOneBranchApplyOnce) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(released.load(), 1);
-  EXPECT_EQ(server->Run({"HGET", Key("hot", "stock"), "remaining"}), "100");
+  EXPECT_EQ(SharedRedis().Run({"HGET", Key("hot", "stock"), "remaining"}),
+            "100");
 }
 
 }  // namespace

@@ -17,27 +17,7 @@
 namespace turnstile {
 namespace {
 
-using testing::RedisServer;
-
-RedisServer* server = nullptr;
-
-class RedisEnv : public ::testing::Environment {
- public:
-  void SetUp() override {
-    server_ = RedisServer::Start();
-    server = server_.get();
-  }
-  void TearDown() override {
-    server_.reset();
-    server = nullptr;
-  }
-
- private:
-  std::unique_ptr<RedisServer> server_;
-};
-
-[[maybe_unused]] auto* const env =
-    ::testing::AddGlobalTestEnvironment(new RedisEnv);
+using testing::SharedRedis;
 
 std::string Key(const std::string& event, const std::string& suffix) {
   return "ts:{evt:" + event + "}:" + suffix;
@@ -52,8 +32,8 @@ using Seats = std::vector<std::string>;
 class SeatGateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server->FlushAll();
-    client_ = std::make_unique<RedisClient>(server->Options());
+    SharedRedis().FlushAll();
+    client_ = std::make_unique<RedisClient>(SharedRedis().Options());
     GateOptions options;
     options.record_ttl = std::chrono::minutes(10);
     gate_ = std::make_unique<SeatGate>(client_.get(), options);
@@ -67,7 +47,7 @@ class SeatGateTest : public ::testing::Test {
 
   // Redis time in ms since the epoch (the clock the scripts use).
   int64_t RedisNowMs() {
-    const auto t = server->RunList({"TIME"});
+    const auto t = SharedRedis().RunList({"TIME"});
     return std::stoll(t[0]) * 1000 + std::stoll(t[1]) / 1000;
   }
 
@@ -95,14 +75,14 @@ class SeatGateTest : public ::testing::Test {
   }
 
   std::string SeatValue(const std::string& event, const std::string& seat) {
-    return server->Run({"HGET", Key(event, "seats"), seat});
+    return SharedRedis().Run({"HGET", Key(event, "seats"), seat});
   }
   std::string Own(const std::string& event, const GateOwner& owner) {
-    return server->Run({"GET", Key(event, "own:" + OwnerString(owner))});
+    return SharedRedis().Run({"GET", Key(event, "own:" + OwnerString(owner))});
   }
   int64_t OwnTtl(const std::string& event, const GateOwner& owner) {
     return std::stoll(
-        server->Run({"PTTL", Key(event, "own:" + OwnerString(owner))}));
+        SharedRedis().Run({"PTTL", Key(event, "own:" + OwnerString(owner))}));
   }
 
   std::string Eval(const std::string& script,
@@ -113,7 +93,7 @@ class SeatGateTest : public ::testing::Test {
                                      std::to_string(keys.size())};
     argv.insert(argv.end(), keys.begin(), keys.end());
     argv.insert(argv.end(), args.begin(), args.end());
-    return server->Run(argv);
+    return SharedRedis().Run(argv);
   }
 
   std::unique_ptr<RedisClient> client_;
@@ -129,22 +109,22 @@ TEST_F(SeatGateTest, HoldTakesEverySeatAndRecordsTheOwner) {
   EXPECT_EQ(r.expiry_ms, expiry);
   const std::string held =
       "H " + std::to_string(expiry) + " " + OwnerString(kA);
-  EXPECT_EQ(server->HGetAll(Key("ev-1", "seats")),
+  EXPECT_EQ(SharedRedis().HGetAll(Key("ev-1", "seats")),
             (std::map<std::string, std::string>{
                 {"A-1-1", held}, {"A-1-2", held}, {"A-1-3", held}}));
   EXPECT_EQ(Own("ev-1", kA), "H " + std::to_string(expiry) + " 3");
   // The record outlives the hold by the record ttl (10 min).
   EXPECT_GT(OwnTtl("ev-1", kA), 60'000 + 9 * 60'000);
   EXPECT_LE(OwnTtl("ev-1", kA), 60'000 + 10 * 60'000 + 1000);
-  EXPECT_EQ(server->Run({"HGET", Key("ev-1", "meta"), "ver"}), "2");
+  EXPECT_EQ(SharedRedis().Run({"HGET", Key("ev-1", "meta"), "ver"}), "2");
 
   // A repeat (even with other arguments) changes nothing.
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   r = Hold("ev-1", kA, {"A-1-1", "A-1-2", "A-1-3"}, expiry + 5000);
   EXPECT_EQ(r.status, GateStatus::kDuplicate);
   EXPECT_EQ(r.seats, 3);
   EXPECT_EQ(r.expiry_ms, expiry);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
 
   auto snap = gate_->Read("ev-1");
   ASSERT_TRUE(snap.ok());
@@ -164,11 +144,11 @@ TEST_F(SeatGateTest, HoldIsAllOrNothing) {
   ASSERT_EQ(Hold("ev-1", kA, {"s2"}).status, GateStatus::kOk);
   ASSERT_EQ(Hold("ev-1", kC, {"s4"}).status, GateStatus::kOk);
   ASSERT_EQ(Commit("ev-1", kC, {"s4"}).status, GateStatus::kOk);
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   auto r = Hold("ev-1", kB, {"s1", "s2", "s3", "s4"});
   EXPECT_EQ(r.status, GateStatus::kSeatTaken);
   EXPECT_EQ(r.conflicts, (Seats{"s2", "s4"}));
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
   EXPECT_EQ(SeatValue("ev-1", "s1"), "(nil)");
   EXPECT_EQ(SeatValue("ev-1", "s3"), "(nil)");
   EXPECT_EQ(Own("ev-1", kB), "(nil)");
@@ -212,34 +192,34 @@ TEST_F(SeatGateTest, ReleaseFreesOnlyTheOwnersSeatsOnce) {
   EXPECT_EQ(r.status, GateStatus::kNotOwner);
   EXPECT_EQ(r.seats, 2);
   EXPECT_EQ(r.conflicts, (Seats{"s3"}));
-  EXPECT_EQ(server->HGetAll(Key("ev-1", "seats")).size(), 1u);
+  EXPECT_EQ(SharedRedis().HGetAll(Key("ev-1", "seats")).size(), 1u);
   EXPECT_NE(SeatValue("ev-1", "s3"), "(nil)");
   EXPECT_EQ(Own("ev-1", kA), "X 2");
   EXPECT_GT(OwnTtl("ev-1", kA), 9 * 60'000);
 
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   r = Release("ev-1", kA, {"s1", "s2"});
   EXPECT_EQ(r.status, GateStatus::kDuplicate);
   EXPECT_EQ(Hold("ev-1", kA, {"s1"}).status, GateStatus::kCancelled);
   EXPECT_EQ(Commit("ev-1", kA, {"s1", "s2"}).status, GateStatus::kCancelled);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
 
   r = Release("ev-1", kB, {"s3"});
   EXPECT_EQ(r.status, GateStatus::kOk);
   EXPECT_EQ(r.seats, 1);
   EXPECT_TRUE(r.conflicts.empty());
-  EXPECT_EQ(server->Run({"EXISTS", Key("ev-1", "seats")}), "0");
+  EXPECT_EQ(SharedRedis().Run({"EXISTS", Key("ev-1", "seats")}), "0");
 }
 
 TEST_F(SeatGateTest, ReleaseByANonOwnerChangesNoSeat) {
   InitEvent("ev-1");
   ASSERT_EQ(Hold("ev-1", kA, {"s1"}).status, GateStatus::kOk);
-  const auto seats_before = server->HGetAll(Key("ev-1", "seats"));
+  const auto seats_before = SharedRedis().HGetAll(Key("ev-1", "seats"));
   auto r = Release("ev-1", kB, {"s1"});
   EXPECT_EQ(r.status, GateStatus::kNotOwner);
   EXPECT_EQ(r.seats, 0);
   EXPECT_EQ(r.conflicts, (Seats{"s1"}));
-  EXPECT_EQ(server->HGetAll(Key("ev-1", "seats")), seats_before);
+  EXPECT_EQ(SharedRedis().HGetAll(Key("ev-1", "seats")), seats_before);
   // B never held anything: its record is a tombstone, a late hold is refused.
   EXPECT_EQ(Own("ev-1", kB), "T");
   EXPECT_EQ(Hold("ev-1", kB, {"s2"}).status, GateStatus::kCancelled);
@@ -254,11 +234,11 @@ TEST_F(SeatGateTest, ReleaseBeforeHoldLeavesATombstone) {
   EXPECT_EQ(Own("ev-1", kA), "T");
   EXPECT_GT(OwnTtl("ev-1", kA), 0);
 
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   EXPECT_EQ(Hold("ev-1", kA, {"s1", "s2"}).status, GateStatus::kCancelled);
   EXPECT_EQ(Release("ev-1", kA, {"s1", "s2"}).status, GateStatus::kDuplicate);
-  EXPECT_EQ(server->Snapshot(), before);
-  EXPECT_EQ(server->Run({"EXISTS", Key("ev-1", "seats")}), "0");
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Run({"EXISTS", Key("ev-1", "seats")}), "0");
 }
 
 TEST_F(SeatGateTest, CommitSellsForGood) {
@@ -270,12 +250,12 @@ TEST_F(SeatGateTest, CommitSellsForGood) {
   EXPECT_EQ(r.seats, 2);
   EXPECT_EQ(r.reclaimed, 0);
   const std::string sold = "S 0 " + OwnerString(kA);
-  EXPECT_EQ(server->HGetAll(Key("ev-1", "seats")),
+  EXPECT_EQ(SharedRedis().HGetAll(Key("ev-1", "seats")),
             (std::map<std::string, std::string>{{"s1", sold}, {"s2", sold}}));
   EXPECT_EQ(Own("ev-1", kA), "C 2");
   EXPECT_GT(OwnTtl("ev-1", kA), 9 * 60'000);
 
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   r = Commit("ev-1", kA, {"s1", "s2"});
   EXPECT_EQ(r.status, GateStatus::kDuplicate);
   EXPECT_EQ(r.seats, 2);
@@ -283,26 +263,26 @@ TEST_F(SeatGateTest, CommitSellsForGood) {
   r = Hold("ev-1", kA, {"s1", "s2"});
   EXPECT_EQ(r.status, GateStatus::kDuplicate);
   EXPECT_EQ(r.expiry_ms, 0);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
   // Long after the hold's expiry, sold seats are still taken.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   r = Hold("ev-1", kB, {"s2"});
   EXPECT_EQ(r.status, GateStatus::kSeatTaken);
   r = Release("ev-1", kB, {"s1"});
   EXPECT_EQ(r.status, GateStatus::kNotOwner);
-  EXPECT_EQ(server->HGetAll(Key("ev-1", "seats")),
+  EXPECT_EQ(SharedRedis().HGetAll(Key("ev-1", "seats")),
             (std::map<std::string, std::string>{{"s1", sold}, {"s2", sold}}));
-  EXPECT_EQ(server->Run({"PTTL", Key("ev-1", "seats")}), "-1");
+  EXPECT_EQ(SharedRedis().Run({"PTTL", Key("ev-1", "seats")}), "-1");
 }
 
 TEST_F(SeatGateTest, CommitAfterReleaseChangesNothing) {
   InitEvent("ev-1");
   ASSERT_EQ(Hold("ev-1", kA, {"s1"}).status, GateStatus::kOk);
   ASSERT_EQ(Release("ev-1", kA, {"s1"}).status, GateStatus::kOk);
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   auto r = Commit("ev-1", kA, {"s1"});
   EXPECT_EQ(r.status, GateStatus::kCancelled);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
   EXPECT_EQ(SeatValue("ev-1", "s1"), "(nil)");
 }
 
@@ -336,17 +316,17 @@ TEST_F(SeatGateTest, CommitFollowsTheDecisionWhenTheHoldLapsed) {
 TEST_F(SeatGateTest, HoldWithAPastExpiryIsTooLate) {
   InitEvent("ev-1");
   ASSERT_EQ(Hold("ev-1", kA, {"s1"}).status, GateStatus::kOk);
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   const int64_t now = RedisNowMs();
   auto r = Hold("ev-1", kB, {"s2"}, now - 1000);
   EXPECT_EQ(r.status, GateStatus::kExpired);
   EXPECT_GE(r.expiry_ms, now);  // the Redis time
   EXPECT_EQ(TryStatus(r.status).code(), absl::StatusCode::kAborted);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
   // A repeat of a successful hold is still DUPLICATE, whatever the expiry.
   r = Hold("ev-1", kA, {"s1"}, now - 1000);
   EXPECT_EQ(r.status, GateStatus::kDuplicate);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
 }
 
 TEST_F(SeatGateTest, NotInitializedChangesNothing) {
@@ -358,7 +338,7 @@ TEST_F(SeatGateTest, NotInitializedChangesNothing) {
   auto snap = gate_->Read("ev-x");
   ASSERT_TRUE(snap.ok());
   EXPECT_EQ(snap->status, GateStatus::kNotInitialized);
-  EXPECT_TRUE(server->Snapshot().empty());
+  EXPECT_TRUE(SharedRedis().Snapshot().empty());
 }
 
 TEST_F(SeatGateTest, InitModesAndRead) {
@@ -375,12 +355,12 @@ TEST_F(SeatGateTest, InitModesAndRead) {
   EXPECT_EQ(SeatValue("ev-1", "s2"),
             "H " + std::to_string(expiry) + " " + OwnerString(kB));
 
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   r = gate_->Init("ev-1", SeatInitSpec{});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, GateStatus::kExists);
   EXPECT_EQ(r->seats, 2);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
 
   // Restored holds behave like holds: B can release, A's sale stays.
   EXPECT_EQ(Hold("ev-1", kC, {"s1"}).status, GateStatus::kSeatTaken);
@@ -414,7 +394,7 @@ TEST_F(SeatGateTest, InitModesAndRead) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, GateStatus::kOk);
   EXPECT_EQ(r->ver, 4);
-  EXPECT_EQ(server->Run({"EXISTS", Key("ev-1", "seats")}), "0");
+  EXPECT_EQ(SharedRedis().Run({"EXISTS", Key("ev-1", "seats")}), "0");
   // Owner records survive: B's release is still known.
   EXPECT_EQ(Own("ev-1", kB), "X 1");
 }
@@ -422,7 +402,7 @@ TEST_F(SeatGateTest, InitModesAndRead) {
 TEST_F(SeatGateTest, InvalidArgumentsChangeNothing) {
   InitEvent("ev-1");
   ASSERT_EQ(Hold("ev-1", kA, {"s1"}).status, GateStatus::kOk);
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   const int64_t now = RedisNowMs();
   const std::string future = std::to_string(now + 60'000);
   const std::string far = std::to_string(now + 31LL * 24 * 3600 * 1000);
@@ -517,7 +497,7 @@ TEST_F(SeatGateTest, InvalidArgumentsChangeNothing) {
     for (const auto& a : c.args) args += "[" + a + "]";
     EXPECT_EQ(reply.rfind("INVALID_ARGUMENT,", 0), 0u)
         << c.script << " " << args.substr(0, 200) << " -> " << reply;
-    EXPECT_EQ(server->Snapshot(), before) << c.script << " " << args;
+    EXPECT_EQ(SharedRedis().Snapshot(), before) << c.script << " " << args;
   }
   // Valid forms of the same calls are accepted.
   EXPECT_EQ(Eval("seat_hold", keys, {ob, future, "60000", "2", "s2", "s3"})

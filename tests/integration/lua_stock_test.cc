@@ -14,27 +14,7 @@
 namespace turnstile {
 namespace {
 
-using testing::RedisServer;
-
-RedisServer* server = nullptr;
-
-class RedisEnv : public ::testing::Environment {
- public:
-  void SetUp() override {
-    server_ = RedisServer::Start();
-    server = server_.get();
-  }
-  void TearDown() override {
-    server_.reset();
-    server = nullptr;
-  }
-
- private:
-  std::unique_ptr<RedisServer> server_;
-};
-
-[[maybe_unused]] auto* const env =
-    ::testing::AddGlobalTestEnvironment(new RedisEnv);
+using testing::SharedRedis;
 
 std::string Key(const std::string& sku, const std::string& suffix) {
   return "ts:{sku:" + sku + "}:" + suffix;
@@ -47,8 +27,8 @@ const GateOwner kG3{"0190a0b0-0000-7000-8000-000000000003", "inventory"};
 class StockGateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server->FlushAll();
-    client_ = std::make_unique<RedisClient>(server->Options());
+    SharedRedis().FlushAll();
+    client_ = std::make_unique<RedisClient>(SharedRedis().Options());
     ASSERT_TRUE(client_->LoadScripts(EmbeddedLuaScripts()).ok());
     GateOptions options;
     options.record_ttl = std::chrono::minutes(10);
@@ -82,13 +62,13 @@ class StockGateTest : public ::testing::Test {
   }
 
   std::string Remaining(const std::string& sku) {
-    return server->Run({"HGET", Key(sku, "stock"), "remaining"});
+    return SharedRedis().Run({"HGET", Key(sku, "stock"), "remaining"});
   }
   std::string Units(const std::string& sku, const std::string& user) {
-    return server->Run({"HGET", Key(sku, "users"), user});
+    return SharedRedis().Run({"HGET", Key(sku, "users"), user});
   }
   std::string Done(const std::string& sku, const GateOwner& owner) {
-    return server->Run({"GET", Key(sku, "done:" + OwnerString(owner))});
+    return SharedRedis().Run({"GET", Key(sku, "done:" + OwnerString(owner))});
   }
 
   // Runs a script by its source (EVAL), bypassing the typed wrappers, and
@@ -101,7 +81,7 @@ class StockGateTest : public ::testing::Test {
                                      std::to_string(keys.size())};
     argv.insert(argv.end(), keys.begin(), keys.end());
     argv.insert(argv.end(), args.begin(), args.end());
-    return server->Run(argv);
+    return SharedRedis().Run(argv);
   }
 
   std::unique_ptr<RedisClient> client_;
@@ -118,22 +98,23 @@ TEST_F(StockGateTest, InitCreatesTheGateOnce) {
   EXPECT_EQ(r->remaining, 10);
   EXPECT_EQ(r->per_user_limit, 2);
   EXPECT_EQ(r->ver, 1);
-  EXPECT_EQ(server->HGetAll(Key("sku-1", "stock")),
+  EXPECT_EQ(SharedRedis().HGetAll(Key("sku-1", "stock")),
             (std::map<std::string, std::string>{
                 {"remaining", "10"}, {"limit", "2"}, {"ver", "1"}}));
-  EXPECT_EQ(server->Run({"EXISTS", Key("sku-1", "users"), Key("sku-1", "res")}),
-            "0");
-  EXPECT_EQ(server->Run({"PTTL", Key("sku-1", "stock")}), "-1");
+  EXPECT_EQ(
+      SharedRedis().Run({"EXISTS", Key("sku-1", "users"), Key("sku-1", "res")}),
+      "0");
+  EXPECT_EQ(SharedRedis().Run({"PTTL", Key("sku-1", "stock")}), "-1");
 
   // A second plain init leaves the gate alone and reports what is there.
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   spec.remaining = 99;
   r = gate_->Init("sku-1", spec);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, GateStatus::kExists);
   EXPECT_EQ(r->remaining, 10);
   EXPECT_EQ(r->ver, 1);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
 }
 
 TEST_F(StockGateTest, ForceAndRepairReplaceTheState) {
@@ -154,13 +135,13 @@ TEST_F(StockGateTest, ForceAndRepairReplaceTheState) {
   spec.per_user_limit = 3;
   spec.user_units = {{"alice", 2}, {"bob", 3}};
   spec.reservations = {{OwnerString(kG1), 2, "alice", 0}};
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   auto r = gate_->Init("sku-1", spec);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, GateStatus::kConflict);
   EXPECT_EQ(r->remaining, 8);
   EXPECT_EQ(r->ver, ver);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
 
   spec.expected_ver = ver;
   r = gate_->Init("sku-1", spec);
@@ -168,9 +149,9 @@ TEST_F(StockGateTest, ForceAndRepairReplaceTheState) {
   EXPECT_EQ(r->status, GateStatus::kOk);
   EXPECT_EQ(r->ver, ver + 1);
   EXPECT_EQ(Remaining("sku-1"), "5");
-  EXPECT_EQ(server->HGetAll(Key("sku-1", "users")),
+  EXPECT_EQ(SharedRedis().HGetAll(Key("sku-1", "users")),
             (std::map<std::string, std::string>{{"alice", "2"}, {"bob", "3"}}));
-  auto res = server->HGetAll(Key("sku-1", "res"));
+  auto res = SharedRedis().HGetAll(Key("sku-1", "res"));
   ASSERT_EQ(res.size(), 1u);
   EXPECT_EQ(res.begin()->first, OwnerString(kG1));
   EXPECT_EQ(res.begin()->second.substr(0, 2), "2 ");
@@ -195,12 +176,13 @@ TEST_F(StockGateTest, ForceAndRepairReplaceTheState) {
   EXPECT_EQ(r->status, GateStatus::kOk);
   EXPECT_EQ(r->ver, ver + 3);
   EXPECT_EQ(
-      server->HGetAll(Key("sku-1", "stock")),
+      SharedRedis().HGetAll(Key("sku-1", "stock")),
       (std::map<std::string, std::string>{{"remaining", "1"},
                                           {"limit", "0"},
                                           {"ver", std::to_string(ver + 3)}}));
-  EXPECT_EQ(server->Run({"EXISTS", Key("sku-1", "users"), Key("sku-1", "res")}),
-            "0");
+  EXPECT_EQ(
+      SharedRedis().Run({"EXISTS", Key("sku-1", "users"), Key("sku-1", "res")}),
+      "0");
 
   // Repair with expected ver 0 builds an absent gate.
   spec = {};
@@ -221,22 +203,22 @@ TEST_F(StockGateTest, ReserveTakesUnitsAndRecordsTheReservation) {
   EXPECT_EQ(r.quantity, 3);
   EXPECT_EQ(Remaining("sku-1"), "7");
   EXPECT_EQ(Units("sku-1", "alice"), "3");
-  EXPECT_EQ(server->Run({"HGET", Key("sku-1", "stock"), "ver"}), "2");
+  EXPECT_EQ(SharedRedis().Run({"HGET", Key("sku-1", "stock"), "ver"}), "2");
   const std::string rec =
-      server->Run({"HGET", Key("sku-1", "res"), OwnerString(kG1)});
+      SharedRedis().Run({"HGET", Key("sku-1", "res"), OwnerString(kG1)});
   EXPECT_TRUE(rec.rfind("3 ", 0) == 0 && rec.size() > 8 &&
               rec.substr(rec.size() - 6) == " alice")
       << rec;
   EXPECT_EQ(Done("sku-1", kG1), "(nil)");
 
   // The repeat changes nothing and answers with the recorded quantity.
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   r = Reserve("sku-1", kG1, "alice", 5);
   EXPECT_EQ(r.status, GateStatus::kDuplicate);
   EXPECT_EQ(r.quantity, 3);
   EXPECT_EQ(r.remaining, 7);
   EXPECT_EQ(r.user_units, 3);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
 
   auto snap = gate_->Read("sku-1");
   ASSERT_TRUE(snap.ok());
@@ -262,17 +244,17 @@ TEST_F(StockGateTest, NotInitializedChangesNothing) {
   auto snap = gate_->Read("nope");
   ASSERT_TRUE(snap.ok());
   EXPECT_EQ(snap->status, GateStatus::kNotInitialized);
-  EXPECT_TRUE(server->Snapshot().empty());
+  EXPECT_TRUE(SharedRedis().Snapshot().empty());
 }
 
 TEST_F(StockGateTest, SoldOutRefusesWithoutChanges) {
   InitSku("sku-1", 3, 0);
   ASSERT_EQ(Reserve("sku-1", kG1, "alice", 2).status, GateStatus::kOk);
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   auto r = Reserve("sku-1", kG2, "bob", 2);
   EXPECT_EQ(r.status, GateStatus::kSoldOut);
   EXPECT_EQ(r.remaining, 1);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
   EXPECT_EQ(Reserve("sku-1", kG2, "bob", 1).status, GateStatus::kOk);
   EXPECT_EQ(Remaining("sku-1"), "0");
   EXPECT_EQ(Reserve("sku-1", kG3, "carol", 1).status, GateStatus::kSoldOut);
@@ -289,8 +271,9 @@ TEST_F(StockGateTest, PerUserLimitCountsReservedAndBoughtAcrossBranches) {
   EXPECT_EQ(r.status, GateStatus::kUserLimit);
   EXPECT_EQ(r.user_units, 2);
   EXPECT_EQ(Units("sku-1", "alice"), "2");
-  EXPECT_EQ(server->Run({"HEXISTS", Key("sku-1", "res"), OwnerString(kG2)}),
-            "0");
+  EXPECT_EQ(
+      SharedRedis().Run({"HEXISTS", Key("sku-1", "res"), OwnerString(kG2)}),
+      "0");
   ASSERT_EQ(Reserve("sku-1", kG2, "alice", 1).status, GateStatus::kOk);
   EXPECT_EQ(Units("sku-1", "alice"), "3");
   EXPECT_EQ(Reserve("sku-1", kG3, "alice", 1).status, GateStatus::kUserLimit);
@@ -315,22 +298,23 @@ TEST_F(StockGateTest, ReleaseReturnsUnitsExactlyOnce) {
   EXPECT_EQ(r.quantity, 4);
   EXPECT_EQ(Remaining("sku-1"), "9");
   EXPECT_EQ(Units("sku-1", "alice"), "1");
-  EXPECT_EQ(server->Run({"HEXISTS", Key("sku-1", "res"), OwnerString(kG1)}),
-            "0");
+  EXPECT_EQ(
+      SharedRedis().Run({"HEXISTS", Key("sku-1", "res"), OwnerString(kG1)}),
+      "0");
   EXPECT_EQ(Done("sku-1", kG1), "X 4 alice");
   const int64_t pttl = std::stoll(
-      server->Run({"PTTL", Key("sku-1", "done:" + OwnerString(kG1))}));
+      SharedRedis().Run({"PTTL", Key("sku-1", "done:" + OwnerString(kG1))}));
   EXPECT_GT(pttl, 9 * 60 * 1000);
   EXPECT_LE(pttl, 10 * 60 * 1000);
 
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   r = Release("sku-1", kG1);
   EXPECT_EQ(r.status, GateStatus::kDuplicate);
   EXPECT_EQ(r.quantity, 4);
   // Neither a repeated release, a late commit nor a late reserve changes it.
   EXPECT_EQ(Commit("sku-1", kG1).status, GateStatus::kCancelled);
   EXPECT_EQ(Reserve("sku-1", kG1, "alice", 4).status, GateStatus::kCancelled);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
 
   // The last unit of a user removes the user's field.
   ASSERT_EQ(Release("sku-1", kG2).status, GateStatus::kOk);
@@ -344,18 +328,18 @@ TEST_F(StockGateTest, ReleaseBeforeReserveLeavesATombstone) {
   EXPECT_EQ(r.status, GateStatus::kNotFound);
   EXPECT_EQ(r.quantity, 0);
   EXPECT_EQ(Done("sku-1", kG1), "T");
-  EXPECT_GT(std::stoll(server->Run(
+  EXPECT_GT(std::stoll(SharedRedis().Run(
                 {"PTTL", Key("sku-1", "done:" + OwnerString(kG1))})),
             0);
   EXPECT_EQ(Remaining("sku-1"), "10");
 
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   // The hanging Try is refused; repeats of the release are duplicates.
   r = Reserve("sku-1", kG1, "alice", 1);
   EXPECT_EQ(r.status, GateStatus::kCancelled);
   EXPECT_EQ(Release("sku-1", kG1).status, GateStatus::kDuplicate);
   EXPECT_EQ(Commit("sku-1", kG1).status, GateStatus::kCancelled);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
   EXPECT_EQ(Remaining("sku-1"), "10");
 }
 
@@ -369,10 +353,10 @@ TEST_F(StockGateTest, CommitKeepsTheDecrementExactlyOnce) {
   EXPECT_EQ(r.quantity, 2);
   EXPECT_EQ(Remaining("sku-1"), "8");
   EXPECT_EQ(Units("sku-1", "alice"), "2");
-  EXPECT_EQ(server->Run({"EXISTS", Key("sku-1", "res")}), "0");
+  EXPECT_EQ(SharedRedis().Run({"EXISTS", Key("sku-1", "res")}), "0");
   EXPECT_EQ(Done("sku-1", kG1), "C 2 alice");
 
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   r = Commit("sku-1", kG1);
   EXPECT_EQ(r.status, GateStatus::kDuplicate);
   EXPECT_EQ(r.quantity, 2);
@@ -382,15 +366,15 @@ TEST_F(StockGateTest, CommitKeepsTheDecrementExactlyOnce) {
   r = Reserve("sku-1", kG1, "alice", 2);
   EXPECT_EQ(r.status, GateStatus::kDuplicate);
   EXPECT_EQ(r.user_units, 2);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
 }
 
 TEST_F(StockGateTest, CommitOfAnUnknownReservationChangesNothing) {
   InitSku("sku-1", 10, 0);
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   auto r = Commit("sku-1", kG1);
   EXPECT_EQ(r.status, GateStatus::kNotFound);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
   // Not a tombstone: the branch can still be tried.
   EXPECT_EQ(Reserve("sku-1", kG1, "alice", 1).status, GateStatus::kOk);
 }
@@ -400,7 +384,7 @@ TEST_F(StockGateTest, InvalidArgumentsChangeNothing) {
   InitSku("sku-1", 10, 2);
   ASSERT_EQ(Reserve("sku-1", kG1, "alice", 1).status, GateStatus::kOk);
   ASSERT_EQ(Release("sku-1", kG2).status, GateStatus::kNotFound);
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
 
   const std::string o1 = OwnerString(kG3);
   const std::vector<std::string> keys = {
@@ -513,7 +497,7 @@ TEST_F(StockGateTest, InvalidArgumentsChangeNothing) {
     for (const auto& a : c.args) args += "[" + a + "]";
     EXPECT_EQ(reply.rfind("INVALID_ARGUMENT,", 0), 0u)
         << c.script << " " << args << " -> " << reply;
-    EXPECT_EQ(server->Snapshot(), before) << c.script << " " << args;
+    EXPECT_EQ(SharedRedis().Snapshot(), before) << c.script << " " << args;
   }
   // The same arguments made valid are accepted (the cases fail for the
   // reason they test, not for something else).
@@ -527,7 +511,7 @@ TEST_F(StockGateTest, InvalidArgumentsChangeNothing) {
 
 TEST_F(StockGateTest, WrapperReportsInvalidArguments) {
   InitSku("sku-1", 10, 0);
-  const auto before = server->Snapshot();
+  const auto before = SharedRedis().Snapshot();
   auto r = gate_->Reserve("sku-1", kG1, "alice", 0);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, GateStatus::kInvalidArgument);
@@ -543,7 +527,7 @@ TEST_F(StockGateTest, WrapperReportsInvalidArguments) {
   r = gate_->Reserve("sku-1", GateOwner{"", "inventory"}, "alice", 1);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, GateStatus::kInvalidArgument);
-  EXPECT_EQ(server->Snapshot(), before);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
 }
 
 }  // namespace

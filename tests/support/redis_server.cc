@@ -170,4 +170,9 @@ std::map<std::string, std::string> RedisServer::Snapshot() {
   return out;
 }
 
+RedisServer& SharedRedis() {
+  static std::unique_ptr<RedisServer> redis = RedisServer::Start();
+  return *redis;
+}
+
 }  // namespace turnstile::testing

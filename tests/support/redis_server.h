@@ -62,4 +62,8 @@ class RedisServer {
   ChildProcess process_;
 };
 
+// The Redis server shared by every test of this binary (started on first
+// use, stopped at exit), as SharedPg() is the PostgreSQL cluster.
+RedisServer& SharedRedis();
+
 }  // namespace turnstile::testing

@@ -19,11 +19,6 @@ std::ostream& operator<<(std::ostream& os, const Outcome& o) {
             << " message=" << o.message;
 }
 
-RedisServer& SharedRedis() {
-  static std::unique_ptr<RedisServer> redis = RedisServer::Start();
-  return *redis;
-}
-
 ServiceHarness::ServiceHarness(std::string service, std::string db_prefix,
                                int log_tail_lines)
     : service_(service),

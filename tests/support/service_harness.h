@@ -37,10 +37,6 @@ struct Outcome {
 Outcome OutcomeOf(const grpc::Status& status);
 std::ostream& operator<<(std::ostream& os, const Outcome& o);
 
-// The Redis server shared by every test of this binary (stopped at exit),
-// as SharedPg() is the PostgreSQL cluster.
-RedisServer& SharedRedis();
-
 // Runs fn(i) for i in [0, n) on n threads at once (a start barrier lines them
 // up) and waits for all.
 template <typename F>
