@@ -10,6 +10,7 @@
 #include <mutex>
 #include <pqxx/pqxx>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -58,16 +59,7 @@ class PgPool {
   // otherwise. Exceptions become statuses.
   template <typename F>
   auto Transact(F&& fn) -> decltype(fn(std::declval<pqxx::work&>())) {
-    auto lease = Acquire();
-    if (!lease.ok()) return lease.status();
-    try {
-      pqxx::work tx(**lease);
-      auto result = fn(tx);
-      if (result.ok()) tx.commit();
-      return result;
-    } catch (const std::exception& e) {
-      return StatusFromException(e);
-    }
+    return Run<pqxx::work>(std::forward<F>(fn));
   }
 
   // Runs `fn(pqxx::nontransaction&)`: every statement commits on its own.
@@ -76,20 +68,28 @@ class PgPool {
   template <typename F>
   auto Autocommit(F&& fn)
       -> decltype(fn(std::declval<pqxx::nontransaction&>())) {
-    auto lease = Acquire();
-    if (!lease.ok()) return lease.status();
-    try {
-      pqxx::nontransaction tx(**lease);
-      return fn(tx);
-    } catch (const std::exception& e) {
-      return StatusFromException(e);
-    }
+    return Run<pqxx::nontransaction>(std::forward<F>(fn));
   }
 
   int size() const { return size_; }
   const std::string& conninfo() const { return conninfo_; }
 
  private:
+  // `fn` on a pooled connection inside a Tx, committed if fn returned OK.
+  template <typename Tx, typename F>
+  auto Run(F&& fn) -> decltype(fn(std::declval<Tx&>())) {
+    auto lease = Acquire();
+    if (!lease.ok()) return lease.status();
+    try {
+      Tx tx(**lease);
+      auto result = fn(tx);
+      if (result.ok()) tx.commit();
+      return result;
+    } catch (const std::exception& e) {
+      return StatusFromException(e);
+    }
+  }
+
   void Release(std::unique_ptr<pqxx::connection> conn);
 
   const std::string conninfo_;
