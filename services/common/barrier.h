@@ -1,8 +1,10 @@
-// The TCC barrier (DESIGN.md §3.6), one library for every participant. Each
-// function runs inside the caller's local transaction, so the barrier row and
-// the business change commit or roll back together. Services pass only their
-// business change; the barrier handles repeats, empty rollback and hanging
-// Try. Call PrepareBarrier on every pooled connection.
+// The TCC barrier (DESIGN.md §3.6) for C++ callers. The logic itself is one
+// SQL function, tcc_barrier_enter (sql/common/tcc_barrier_functions.sql, in
+// every participant database's migrations): participants whose phases are
+// single SQL functions call it there; BarrierTry/Confirm/Cancel call it
+// inside the caller's local transaction and then run the business change, so
+// the barrier row and the change commit or roll back together. Call
+// PrepareBarrier on every pooled connection that uses them.
 #pragma once
 
 #include <functional>

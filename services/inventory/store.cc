@@ -184,7 +184,9 @@ absl::StatusOr<int64_t> TakeUnits(pqxx::work& tx, Strategy strategy,
                                   int64_t buckets, int64_t first) {
   switch (strategy) {
     case Strategy::kGate:
-      break;  // the whole Try is inv_try_gate (ReserveInOneStatement)
+      // The gate's Try is one statement (ReserveInOneStatement).
+      return Error(absl::StatusCode::kInternal, "WRONG_STRATEGY",
+                   "the gate strategy does not take units here");
     case Strategy::kOptimistic: {
       for (const auto& row :
            tx.exec_prepared("inv_stock_versions", sku_id, first, buckets)) {

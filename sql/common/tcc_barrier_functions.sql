@@ -2,7 +2,8 @@
 -- participant can run barrier + business change as a single statement: one
 -- round trip and one commit per Try/Confirm/Cancel. Shared by every service
 -- database that has a tcc_barrier table (symlinked into sql/<service>/);
--- services/common/barrier.cc is the same logic for multi-statement callers.
+-- services/common/barrier.cc calls it for the phases written in C++ (seat,
+-- the pessimistic/optimistic inventory strategies).
 --
 -- tcc_barrier_enter(gid, branch, phase) records the phase and says what the
 -- caller must do, inside the same statement:
