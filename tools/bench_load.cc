@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/status.h"
+#include "services/common/tls.h"
 
 namespace turnstile::bench {
 namespace {
@@ -142,7 +143,7 @@ std::string ReasonOfGrpc(const grpc::Status& status) {
 }
 
 std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(
-    const std::string& target, int n) {
+    const std::string& target, const std::string& peer, int n) {
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int i = 0; i < std::max(1, n); ++i) {
     grpc::ChannelArguments args;
@@ -151,8 +152,9 @@ std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(
     args.SetInt("turnstile.bench_channel", i);
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-    channels.push_back(grpc::CreateCustomChannel(
-        target, grpc::InsecureChannelCredentials(), args));
+    SetPeerName(args, peer);
+    channels.push_back(
+        grpc::CreateCustomChannel(target, MeshChannelCredentials(), args));
   }
   return channels;
 }

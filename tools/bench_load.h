@@ -47,9 +47,10 @@ bool IsRefusalStatus(const grpc::Status& status);
 // The machine reason of a gRPC status ("" if none).
 std::string ReasonOfGrpc(const grpc::Status& status);
 
-// `n` channels to `target`, each on its own TCP connection, so that a high
-// concurrency is not funnelled through one HTTP/2 connection.
+// `n` channels to `target` (whose certificate must name `peer`), each on
+// its own TCP connection, so that a high concurrency is not funnelled
+// through one HTTP/2 connection.
 std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(
-    const std::string& target, int n);
+    const std::string& target, const std::string& peer, int n);
 
 }  // namespace turnstile::bench

@@ -29,6 +29,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "services/common/caller.h"
 #include "services/common/clients.h"
 #include "services/common/gate_scripts.h"
 #include "services/common/lua_scripts.h"
@@ -140,11 +141,18 @@ struct Call {
   Resp resp;
 };
 
+// The bench's operator: an admin acting through the loadgen identity.
+constexpr char kOperator[] = "bench-operator";
+constexpr char kAdmin[] = "admin";
+
+// Sends one call acting for `user` (with `roles`).
 template <typename Req, typename Resp, typename Start, typename Then>
-void Send(Start start, Req req, Then then) {
+void Send(Start start, Req req, Then then, const std::string& user,
+          const std::string& roles = "") {
   auto call = std::make_shared<Call<Req, Resp>>();
   call->req = std::move(req);
   call->ctx.set_deadline(std::chrono::system_clock::now() + Timeout());
+  ActAs(call->ctx, user, roles);
   start(&call->ctx, &call->req, &call->resp,
         [call, then](grpc::Status status) { then(status, call->resp); });
 }
@@ -155,8 +163,8 @@ class StubPool {
  public:
   // Connects every channel first (up to 5 s), so that connection set-up is
   // not counted in the first requests' latency.
-  StubPool(const std::string& target, int channels) {
-    for (auto& ch : MakeChannels(target, channels)) {
+  StubPool(const std::string& target, const std::string& peer, int channels) {
+    for (auto& ch : MakeChannels(target, peer, channels)) {
       ch->WaitForConnected(std::chrono::system_clock::now() +
                            std::chrono::seconds(5));
       stubs_.push_back(Service::NewStub(ch));
@@ -195,8 +203,8 @@ bool SetBuckets(v1::CreateSkuRequest& req, int buckets) {
 // Creates the SKU; returns the number of buckets asked for that the proto
 // could carry (1 if it has no buckets field).
 int CreateSku(const std::string& sku, int64_t stock, int limit, int buckets) {
-  auto stub =
-      v1::Inventory::NewStub(MakeChannel(absl::GetFlag(FLAGS_inventory)));
+  auto stub = v1::Inventory::NewStub(
+      MakeChannel(absl::GetFlag(FLAGS_inventory), "inventory"));
   v1::CreateSkuRequest req;
   req.set_sku_id(sku);
   req.set_name("turnstile-bench " + sku);
@@ -214,7 +222,7 @@ int CreateSku(const std::string& sku, int64_t stock, int limit, int buckets) {
     }
   }
   v1::Sku out;
-  auto ctx = CallContext(seconds(30));
+  auto ctx = CallContextFor(seconds(30), kOperator, kAdmin);
   if (auto s = stub->CreateSku(ctx.get(), req, &out); !s.ok()) {
     Die("CreateSku " + sku + ": " + s.error_message());
   }
@@ -222,8 +230,8 @@ int CreateSku(const std::string& sku, int64_t stock, int limit, int buckets) {
 }
 
 v1::Sku GetSku(const std::string& sku) {
-  auto stub =
-      v1::Inventory::NewStub(MakeChannel(absl::GetFlag(FLAGS_inventory)));
+  auto stub = v1::Inventory::NewStub(
+      MakeChannel(absl::GetFlag(FLAGS_inventory), "inventory"));
   v1::GetSkuRequest req;
   req.set_sku_id(sku);
   v1::Sku out;
@@ -236,7 +244,7 @@ v1::Sku GetSku(const std::string& sku) {
 
 // Deposits into `buyers` wallets, --fund_concurrency at a time.
 Tally Fund(int64_t buyers) {
-  StubPool<v1::Payment> payment(absl::GetFlag(FLAGS_payment), 2);
+  StubPool<v1::Payment> payment(absl::GetFlag(FLAGS_payment), "payment", 2);
   const int64_t amount = absl::GetFlag(FLAGS_deposit);
   LoadOptions options;
   options.label = "funding wallets";
@@ -251,7 +259,8 @@ Tally Fund(int64_t buyers) {
     auto& stub = payment[i];
     Send<v1::DepositRequest, v1::Wallet>(
         [&stub](auto... a) { stub.async()->Deposit(a...); }, std::move(req),
-        [done](const grpc::Status& s, const v1::Wallet&) { done(s); });
+        [done](const grpc::Status& s, const v1::Wallet&) { done(s); },
+        kOperator, kAdmin);
   });
 }
 
@@ -267,7 +276,6 @@ void PlaceOne(v1::Order::Stub& stub, const std::string& user,
               const std::string& request_id, const std::string& sku,
               bool pay_now, OpDone done) {
   v1::PlaceOrderRequest req;
-  req.set_user_id(user);
   req.set_request_id(request_id);
   req.set_pay_now(pay_now);
   auto* line = req.add_lines();
@@ -285,11 +293,10 @@ void PlaceOne(v1::Order::Stub& stub, const std::string& user,
         }
         v1::PayOrderRequest pay;
         pay.set_order_id(resp.order().order_id());
-        pay.set_user_id(user);
         Send<v1::PayOrderRequest, v1::OrderInfo>(
             [&stub](auto... a) { stub.async()->PayOrder(a...); }, pay,
-            [&stub, pay, done](const grpc::Status& s2,
-                               const v1::OrderInfo& order) {
+            [&stub, pay, user, done](const grpc::Status& s2,
+                                     const v1::OrderInfo& order) {
               if (s2.ok()) {
                 return done(order.state() == v1::ORDER_STATE_PAID
                                 ? grpc::Status::OK
@@ -297,13 +304,15 @@ void PlaceOne(v1::Order::Stub& stub, const std::string& user,
               }
               v1::CancelOrderRequest cancel;
               cancel.set_order_id(pay.order_id());
-              cancel.set_user_id(pay.user_id());
               Send<v1::CancelOrderRequest, v1::OrderInfo>(
                   [&stub](auto... a) { stub.async()->CancelOrder(a...); },
-                  cancel, [](const grpc::Status&, const v1::OrderInfo&) {});
+                  cancel, [](const grpc::Status&, const v1::OrderInfo&) {},
+                  user);
               done(s2);
-            });
-      });
+            },
+            user);
+      },
+      user);
 }
 
 // --- checks -------------------------------------------------------------
@@ -384,7 +393,7 @@ Tally PayNowThroughput(const std::string& order, const std::string& label,
                        int buckets) {
   const std::string sku = absl::StrCat("bench-tp-", Tag());
   CreateSku(sku, 100'000'000, 0, buckets);
-  StubPool<v1::Order> stubs(order, absl::GetFlag(FLAGS_channels));
+  StubPool<v1::Order> stubs(order, "order", absl::GetFlag(FLAGS_channels));
   const int64_t buyers = std::max<int64_t>(1, absl::GetFlag(FLAGS_buyers));
   LoadOptions options;
   options.label = label;
@@ -474,8 +483,7 @@ double LoadAverage() {
 
 int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
-  turnstile::DisableMutexDeadlockDetection();
-  absl::ParseCommandLine(argc, argv);
+  if (!InitTool(argc, argv, "loadgen")) return 2;
   if (absl::GetFlag(FLAGS_scenario) != "flash-sale") {
     Die("unknown --scenario " + absl::GetFlag(FLAGS_scenario));
   }
@@ -528,7 +536,7 @@ int Main(int argc, char** argv) {
 
   const double load_before = LoadAverage();
   // 2. The sale.
-  StubPool<v1::Order> orders(absl::GetFlag(FLAGS_order),
+  StubPool<v1::Order> orders(absl::GetFlag(FLAGS_order), "order",
                              absl::GetFlag(FLAGS_channels));
   LoadOptions options;
   options.label = label;

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/clients.h"
 #include "services/common/migrate.h"
+#include "services/common/process.h"
 #include "services/common/status.h"
 #include "tools/format.h"
 #include "tools/invariants.h"
@@ -119,8 +120,8 @@ int Reconcile(const std::vector<std::string>& cmd) {
   }
   bool ok = true;
   if (!only_event) {
-    auto stub =
-        v1::Inventory::NewStub(MakeChannel(absl::GetFlag(FLAGS_inventory)));
+    auto stub = v1::Inventory::NewStub(
+        MakeChannel(absl::GetFlag(FLAGS_inventory), "inventory"));
     v1::ReconcileRequest req;
     if (only_sku) req.set_sku_id(cmd[2]);
     v1::ReconcileResponse resp;
@@ -129,7 +130,8 @@ int Reconcile(const std::vector<std::string>& cmd) {
     ok &= PrintReconcile("stock gates", s, resp, resp.skus_checked());
   }
   if (!only_sku) {
-    auto stub = v1::Seat::NewStub(MakeChannel(absl::GetFlag(FLAGS_seat)));
+    auto stub =
+        v1::Seat::NewStub(MakeChannel(absl::GetFlag(FLAGS_seat), "seat"));
     v1::ReconcileSeatsRequest req;
     if (only_event) req.set_event_id(cmd[2]);
     v1::ReconcileSeatsResponse resp;
@@ -142,7 +144,8 @@ int Reconcile(const std::vector<std::string>& cmd) {
 
 int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
-  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  std::vector<char*> args;
+  if (!InitTool(argc, argv, "turnstilectl", &args)) return 2;
   std::vector<std::string> cmd(args.begin() + 1, args.end());
   if (cmd.empty()) {
     std::fputs(kUsage, stderr);
@@ -151,7 +154,7 @@ int Main(int argc, char** argv) {
   const std::string& verb = cmd[0];
   auto coordinator = [] {
     return v1::Coordinator::NewStub(
-        MakeChannel(absl::GetFlag(FLAGS_coordinator)));
+        MakeChannel(absl::GetFlag(FLAGS_coordinator), "coordinator"));
   };
   if (verb == "txn" && cmd.size() == 2 && cmd[1] == "list") {
     return TxnList(*coordinator());
@@ -175,8 +178,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (verb == "stock" && cmd.size() == 2) {
-    auto stub =
-        v1::Inventory::NewStub(MakeChannel(absl::GetFlag(FLAGS_inventory)));
+    auto stub = v1::Inventory::NewStub(
+        MakeChannel(absl::GetFlag(FLAGS_inventory), "inventory"));
     v1::GetSkuRequest req;
     req.set_sku_id(cmd[1]);
     v1::Sku sku;
@@ -186,7 +189,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (verb == "order" && cmd.size() == 2) {
-    auto stub = v1::Order::NewStub(MakeChannel(absl::GetFlag(FLAGS_order)));
+    auto stub =
+        v1::Order::NewStub(MakeChannel(absl::GetFlag(FLAGS_order), "order"));
     v1::GetOrderRequest req;
     req.set_order_id(cmd[1]);
     v1::OrderInfo order;

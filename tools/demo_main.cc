@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "services/common/clients.h"
+#include "services/common/process.h"
 #include "tools/format.h"
 #include "tools/invariants.h"
 #include "tools/load.h"
@@ -44,15 +45,23 @@ namespace {
 using std::chrono::milliseconds;
 
 struct Stubs {
-  std::unique_ptr<v1::Inventory::Stub> inventory =
-      v1::Inventory::NewStub(MakeChannel(absl::GetFlag(FLAGS_inventory)));
+  std::unique_ptr<v1::Inventory::Stub> inventory = v1::Inventory::NewStub(
+      MakeChannel(absl::GetFlag(FLAGS_inventory), "inventory"));
   std::unique_ptr<v1::Seat::Stub> seat =
-      v1::Seat::NewStub(MakeChannel(absl::GetFlag(FLAGS_seat)));
-  std::unique_ptr<v1::Payment::Stub> payment =
-      v1::Payment::NewStub(MakeChannel(absl::GetFlag(FLAGS_payment)));
+      v1::Seat::NewStub(MakeChannel(absl::GetFlag(FLAGS_seat), "seat"));
+  std::unique_ptr<v1::Payment::Stub> payment = v1::Payment::NewStub(
+      MakeChannel(absl::GetFlag(FLAGS_payment), "payment"));
   std::unique_ptr<v1::Order::Stub> order =
-      v1::Order::NewStub(MakeChannel(absl::GetFlag(FLAGS_order)));
+      v1::Order::NewStub(MakeChannel(absl::GetFlag(FLAGS_order), "order"));
 };
+
+// The demo's operator: an admin acting through the loadgen identity, as an
+// admin token through the gateway would.
+constexpr char kOperator[] = "demo-operator";
+
+std::unique_ptr<grpc::ClientContext> AdminContext(milliseconds timeout) {
+  return CallContextFor(timeout, kOperator, "admin");
+}
 
 void Must(const grpc::Status& s, const std::string& what) {
   if (!s.ok()) {
@@ -71,7 +80,7 @@ void CreateSku(Stubs& stubs, const std::string& id, const std::string& name,
   req.set_stock(stock);
   req.set_per_user_limit(limit);
   v1::Sku sku;
-  auto ctx = CallContext(milliseconds(10000));
+  auto ctx = AdminContext(milliseconds(10000));
   Must(stubs.inventory->CreateSku(ctx.get(), req, &sku), "CreateSku " + id);
 }
 
@@ -83,7 +92,7 @@ void Fund(Stubs& stubs, const std::string& prefix, int n, int64_t amount) {
     req.mutable_amount()->set_minor_units(amount);
     req.set_request_id(absl::StrCat("fund-", prefix, i));
     v1::Wallet wallet;
-    auto ctx = CallContext(milliseconds(10000));
+    auto ctx = AdminContext(milliseconds(10000));
     return stubs.payment->Deposit(ctx.get(), req, &wallet);
   });
   if (tally.ok != n) {
@@ -92,17 +101,16 @@ void Fund(Stubs& stubs, const std::string& prefix, int n, int64_t amount) {
   }
 }
 
-grpc::Status Place(Stubs& stubs, const v1::PlaceOrderRequest& req,
+grpc::Status Place(Stubs& stubs, const std::string& user,
+                   const v1::PlaceOrderRequest& req,
                    v1::PlaceOrderResponse* resp) {
-  auto ctx = CallContext(milliseconds(30000));
+  auto ctx = CallContextFor(milliseconds(30000), user);
   return stubs.order->PlaceOrder(ctx.get(), req, resp);
 }
 
-v1::PlaceOrderRequest StockOrder(const std::string& user,
-                                 const std::string& request_id,
+v1::PlaceOrderRequest StockOrder(const std::string& request_id,
                                  const std::string& sku, bool pay_now) {
   v1::PlaceOrderRequest req;
-  req.set_user_id(user);
   req.set_request_id(request_id);
   req.set_pay_now(pay_now);
   auto* line = req.add_lines();
@@ -115,7 +123,7 @@ v1::OrderInfo GetOrder(Stubs& stubs, const std::string& id) {
   v1::GetOrderRequest req;
   req.set_order_id(id);
   v1::OrderInfo order;
-  auto ctx = CallContext(milliseconds(5000));
+  auto ctx = AdminContext(milliseconds(5000));
   Must(stubs.order->GetOrder(ctx.get(), req, &order), "GetOrder");
   return order;
 }
@@ -127,30 +135,28 @@ void ReserveThenPay(Stubs& stubs, const std::string& tag) {
   Fund(stubs, user, 3, 10000);
   std::cout << "\n== reserve then pay (SKU " << sku << ", 10 units) ==\n";
   v1::PlaceOrderResponse a, b, c;
-  auto req = StockOrder(user + "0", "r1", sku, false);
-  Must(Place(stubs, req, &a), "reserve order A");
+  auto req = StockOrder("r1", sku, false);
+  Must(Place(stubs, user + "0", req, &a), "reserve order A");
   {
     v1::PayOrderRequest pay;
     pay.set_order_id(a.order().order_id());
-    pay.set_user_id(user + "0");
     v1::OrderInfo paid;
-    auto ctx = CallContext(milliseconds(30000));
+    auto ctx = CallContextFor(milliseconds(30000), user + "0");
     Must(stubs.order->PayOrder(ctx.get(), pay, &paid), "PayOrder A");
   }
-  req = StockOrder(user + "1", "r1", sku, false);
-  Must(Place(stubs, req, &b), "reserve order B");
+  req = StockOrder("r1", sku, false);
+  Must(Place(stubs, user + "1", req, &b), "reserve order B");
   {
     v1::CancelOrderRequest cancel;
     cancel.set_order_id(b.order().order_id());
-    cancel.set_user_id(user + "1");
     v1::OrderInfo cancelled;
-    auto ctx = CallContext(milliseconds(30000));
+    auto ctx = CallContextFor(milliseconds(30000), user + "1");
     Must(stubs.order->CancelOrder(ctx.get(), cancel, &cancelled),
          "CancelOrder B");
   }
-  req = StockOrder(user + "2", "r1", sku, false);
+  req = StockOrder("r1", sku, false);
   req.set_payment_window_seconds(2);
-  Must(Place(stubs, req, &c), "reserve order C");
+  Must(Place(stubs, user + "2", req, &c), "reserve order C");
   std::cout << "order C reserved with a 2 s payment window, not paying...\n";
   for (int i = 0; i < 100; ++i) {
     if (GetOrder(stubs, c.order().order_id()).state() ==
@@ -182,9 +188,8 @@ void Contended(Stubs& stubs, const std::string& tag) {
             << " T-shirts, pay now (limit 1 per user) ==\n";
   auto tally = tools::RunLoad(buyers, buyers, [&](int i) {
     v1::PlaceOrderResponse resp;
-    return Place(stubs,
-                 StockOrder(prefix + std::to_string(i), "tshirt", sku, true),
-                 &resp);
+    return Place(stubs, prefix + std::to_string(i),
+                 StockOrder("tshirt", sku, true), &resp);
   });
   std::cout << tally.Summary("T-shirt orders");
 
@@ -202,21 +207,21 @@ void Contended(Stubs& stubs, const std::string& tag) {
     section->set_seats_per_row(10);
     section->set_price_minor_units(4000);
     v1::Event out;
-    auto ctx = CallContext(milliseconds(10000));
+    auto ctx = AdminContext(milliseconds(10000));
     Must(stubs.seat->CreateEvent(ctx.get(), req, &out), "CreateEvent");
   }
   std::cout << "\n== " << buyers << " buyers, " << rows * 10
             << " seats, each picks one at random, pay now ==\n";
   tally = tools::RunLoad(buyers, buyers, [&](int i) {
     std::mt19937 rng(i * 7919 + 1);
-    auto req = StockOrder(prefix + std::to_string(i), "seat", "", true);
+    auto req = StockOrder("seat", "", true);
     req.clear_lines();
     auto* line = req.add_lines();
     line->set_event_id(event);
     line->add_seat_ids(
         absl::StrCat("A-", rng() % rows + 1, "-", rng() % 10 + 1));
     v1::PlaceOrderResponse resp;
-    return Place(stubs, req, &resp);
+    return Place(stubs, prefix + std::to_string(i), req, &resp);
   });
   std::cout << tally.Summary("seat orders");
   v1::GetSkuRequest get;
@@ -248,10 +253,8 @@ void Throughput(Stubs& stubs, const std::string& tag) {
             << " client threads, uncontended SKU ==\n";
   auto tally = tools::RunLoad(n, c, [&](int i) {
     v1::PlaceOrderResponse resp;
-    return Place(stubs,
-                 StockOrder(prefix + std::to_string(i % c),
-                            absl::StrCat("bulk-", i), sku, true),
-                 &resp);
+    return Place(stubs, prefix + std::to_string(i % c),
+                 StockOrder(absl::StrCat("bulk-", i), sku, true), &resp);
   });
   std::cout << tally.Summary("pay_now orders");
   std::cout << absl::StrFormat("THROUGHPUT pay_now_orders_per_s=%.1f\n",
@@ -259,7 +262,7 @@ void Throughput(Stubs& stubs, const std::string& tag) {
 }
 
 int Main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
+  if (!InitTool(argc, argv, "loadgen")) return 2;
   Stubs stubs;
   const std::string tag = std::to_string(std::time(nullptr));
   if (absl::GetFlag(FLAGS_contended)) Contended(stubs, tag);

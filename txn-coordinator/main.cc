@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
 
   Driver::Stubs stubs;
   for (const auto& [name, target] : *participants) {
-    stubs[name] = v1::Participant::NewStub(MakeChannel(target));
+    stubs[name] = v1::Participant::NewStub(MakeChannel(target, name));
   }
   DriverOptions driver_options;
   driver_options.rpc_timeout = rpc_timeout;

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/caller.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
 #include "services/common/uuid.h"
@@ -313,14 +314,33 @@ grpc::ServerUnaryReactor* CoordinatorService::GetTransaction(
   if (auto s = ValidateGid(req->gid()); !s.ok()) return Answered(ctx, s);
   auto* reactor = new Reactor();
   const std::string gid = req->gid();
-  Offload(reactor, [this, reactor, resp, gid] {
+  // Operators and the initiator see every branch; another participant
+  // (checking a hold it still has, DESIGN.md §8) sees only its own.
+  const Caller caller = CallerOf(*ctx);
+  std::string only;
+  if (!caller.is_operator && !caller.peer.empty() && caller.peer != "order") {
+    only = caller.peer;
+  }
+  Offload(reactor, [this, reactor, resp, gid, only] {
     auto record = log_->Get(gid);
     if (!record.ok()) return reactor->Reply(record.status());
-    if (!record->has_value()) {
-      return reactor->Reply(
-          NotFound(absl::StrCat("transaction ", gid, " not found")));
-    }
+    const auto not_found = [&] {
+      reactor->Reply(NotFound(absl::StrCat("transaction ", gid, " not found")));
+    };
+    if (!record->has_value()) return not_found();
     FillTransaction(**record, resp);
+    if (!only.empty()) {
+      auto* branches = resp->mutable_branches();
+      for (int i = branches->size() - 1; i >= 0; --i) {
+        if (branches->Get(i).participant() != only) {
+          branches->DeleteSubrange(i, 1);
+        }
+      }
+      if (branches->empty()) {
+        resp->Clear();
+        return not_found();
+      }
+    }
     reactor->Reply(absl::OkStatus());
   });
   return reactor;

@@ -1,8 +1,12 @@
 #include "services/common/clients.h"
 
+#include "services/common/caller.h"
+#include "services/common/tls.h"
+
 namespace turnstile {
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
+                                           const std::string& peer) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
@@ -10,8 +14,16 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
-                                   args);
+  SetPeerName(args, peer);
+  return grpc::CreateCustomChannel(target, MeshChannelCredentials(), args);
+}
+
+std::unique_ptr<grpc::ClientContext> CallContextFor(
+    std::chrono::milliseconds timeout, const std::string& user,
+    const std::string& roles) {
+  auto ctx = CallContext(timeout);
+  ActAs(*ctx, user, roles);
+  return ctx;
 }
 
 }  // namespace turnstile

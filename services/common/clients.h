@@ -1,4 +1,5 @@
-// Outgoing gRPC channels and per-call contexts with the configured timeout.
+// Outgoing gRPC channels (mTLS, tls.h) and per-call contexts with the
+// configured timeout.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -9,9 +10,12 @@
 
 namespace turnstile {
 
-// An insecure channel to `target` (host:port or dns:///host:port) with
-// keepalive, shared by all stubs to that peer.
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target);
+// A channel to `target` (host:port or dns:///host:port) with keepalive,
+// shared by all stubs to that peer: mTLS presenting this process's
+// certificate and requiring the server's to name `peer` (e.g. "inventory"),
+// plaintext under --insecure_plaintext (tls.h).
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
+                                           const std::string& peer);
 
 // A client context whose deadline is `timeout` from now.
 inline std::unique_ptr<grpc::ClientContext> CallContext(
@@ -20,5 +24,11 @@ inline std::unique_ptr<grpc::ClientContext> CallContext(
   ctx->set_deadline(std::chrono::system_clock::now() + timeout);
   return ctx;
 }
+
+// The same, acting for end user `user` (with `roles`, e.g. "admin"): for
+// peers allowed to act for users (loadgen, gateway; caller.h).
+std::unique_ptr<grpc::ClientContext> CallContextFor(
+    std::chrono::milliseconds timeout, const std::string& user,
+    const std::string& roles = "");
 
 }  // namespace turnstile

@@ -20,6 +20,8 @@
 #include "prometheus/counter.h"
 #include "prometheus/exposer.h"
 #include "prometheus/histogram.h"
+#include "services/common/authz_processor.h"
+#include "services/common/tls.h"
 
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port of the Prometheus metrics endpoint (empty = off)");
@@ -38,6 +40,10 @@ ABSL_FLAG(int, grpc_max_pollers, 64,
           "Idle gRPC server threads kept waiting for calls. gRPC's default "
           "(2) makes a busy server start and end a thread for almost every "
           "call; threads beyond this many end when idle.");
+ABSL_FLAG(std::string, health_listen, "",
+          "host:port of a plaintext port serving grpc.health.v1 and nothing "
+          "else, for probes that cannot present a client certificate "
+          "(Kubernetes gRPC probes); empty = off");
 ABSL_FLAG(int, shutdown_grace_ms, 5000,
           "How long in-flight calls may run after SIGTERM");
 
@@ -132,6 +138,7 @@ void DisableMutexDeadlockDetection() {
 
 std::vector<char*> InitProcess(int argc, char** argv, const char* service) {
   DisableMutexDeadlockDetection();
+  SetDefaultTlsIdentity(service);
   ApplyEnvironment();
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   auto logger = spdlog::stderr_logger_mt(service);
@@ -140,6 +147,11 @@ std::vector<char*> InitProcess(int argc, char** argv, const char* service) {
   logger->set_level(spdlog::level::from_str(absl::GetFlag(FLAGS_log_level)));
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
+  if (auto s = CheckTransportSecurity(); !s.ok()) {
+    spdlog::critical("event=tls_config_error error=\"{}\"",
+                     std::string(s.message()));
+    std::exit(2);
+  }
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
@@ -147,6 +159,18 @@ std::vector<char*> InitProcess(int argc, char** argv, const char* service) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
   return rest;
+}
+
+bool InitTool(int argc, char** argv, const char* identity,
+              std::vector<char*>* rest) {
+  DisableMutexDeadlockDetection();
+  SetDefaultTlsIdentity(identity);
+  ApplyEnvironment();
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  if (rest != nullptr) *rest = std::move(args);
+  // TLS files are checked when the first channel is made (tls.h): commands
+  // that only read the databases (turnstilectl check, migrate) need none.
+  return true;
 }
 
 int ServeGrpc(const ServerConfig& config,
@@ -158,11 +182,32 @@ int ServeGrpc(const ServerConfig& config,
     exposer->RegisterCollectable(MetricsRegistry());
   }
   grpc::EnableDefaultHealthCheckService(true);
+  // Built before the reflection plugin is registered: a ServerBuilder takes
+  // the plugins registered when it is constructed, and the health port must
+  // serve nothing but health.
+  std::unique_ptr<grpc::Server> health_server;
+  if (const auto where = absl::GetFlag(FLAGS_health_listen); !where.empty()) {
+    grpc::ServerBuilder health_builder;
+    int health_port = 0;
+    health_builder.AddListeningPort(where, grpc::InsecureServerCredentials(),
+                                    &health_port);
+    health_server = health_builder.BuildAndStart();
+    if (!health_server || health_port == 0) {
+      spdlog::critical("event=listen_failed health_listen={}", where);
+      return 1;
+    }
+    spdlog::info("event=serving_health listen={} (plaintext, health only)",
+                 where);
+  }
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(),
-                           &port);
+  auto credentials = MeshServerCredentials();
+  if (!InsecurePlaintext()) {
+    credentials->SetAuthMetadataProcessor(
+        std::make_shared<authz::Processor>(authz::PolicyFromFlags()));
+  }
+  builder.AddListeningPort(config.listen, credentials, &port);
   grpc::ResourceQuota quota(config.service);
   // gRPC's sync server refuses calls with RESOURCE_EXHAUSTED as soon as its
   // thread quota is reached (and somewhat before: grpc/grpc#32680), so the
@@ -186,7 +231,8 @@ int ServeGrpc(const ServerConfig& config,
     spdlog::critical("event=listen_failed listen={}", config.listen);
     return 1;
   }
-  spdlog::info("event=serving listen={} threads={}", config.listen, threads);
+  spdlog::info("event=serving listen={} threads={} tls={}", config.listen,
+               threads, InsecurePlaintext() ? "off (INSECURE)" : "mtls");
 
   sigset_t set;
   sigemptyset(&set);
@@ -196,10 +242,15 @@ int ServeGrpc(const ServerConfig& config,
   sigwait(&set, &sig);
   spdlog::info("event=shutdown_begin signal={}", sig);
   server->GetHealthCheckService()->Shutdown();
+  if (health_server) health_server->GetHealthCheckService()->Shutdown();
   server->Shutdown(
       std::chrono::system_clock::now() +
       std::chrono::milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms)));
   server->Wait();
+  if (health_server) {
+    health_server->Shutdown(std::chrono::system_clock::now());
+    health_server->Wait();
+  }
   if (on_stop) on_stop();
   spdlog::info("event=shutdown_done");
   spdlog::default_logger()->flush();

@@ -15,9 +15,17 @@
 namespace turnstile {
 
 // Parses flags (environment first, then the command line), sets up logging
-// with the service name, and blocks SIGTERM/SIGINT so that
-// WaitForShutdownSignal can receive them. Call first in main.
+// with the service name, checks the TLS files (the service name is the
+// default identity, tls.h; exits if they are unusable), and blocks
+// SIGTERM/SIGINT so that WaitForShutdownSignal can receive them. Call first
+// in main.
 std::vector<char*> InitProcess(int argc, char** argv, const char* service);
+
+// For tools (turnstilectl, the demo, the bench): parses flags (environment
+// fallbacks included) with `identity` as the default TLS identity. The TLS
+// files are checked when the tool makes its first channel (tls.h).
+bool InitTool(int argc, char** argv, const char* identity,
+              std::vector<char*>* rest = nullptr);
 
 // Turns off Abseil's Mutex deadlock detector (on in Debian's build, and
 // paid on every lock gRPC takes). InitProcess calls it; tools that parse
@@ -33,9 +41,11 @@ struct ServerConfig {
   std::string service;   // name for logs and metrics
 };
 
-// Builds and starts the server with the given services, health checking,
-// reflection, request metrics and the metrics HTTP endpoint
-// (--metrics_listen). Blocks until SIGTERM/SIGINT, then stops accepting,
+// Builds and starts the server with the given services over mTLS
+// (tls.h), the authorization table enforced before every handler
+// (authz_processor.h), health checking, reflection, request metrics, the
+// metrics HTTP endpoint (--metrics_listen) and the plaintext health-only
+// port (--health_listen). Blocks until SIGTERM/SIGINT, then stops accepting,
 // lets in-flight calls finish (up to --shutdown_grace_ms), runs `on_stop`
 // and returns.
 int ServeGrpc(const ServerConfig& config,

@@ -1,6 +1,8 @@
 #include "services/common/validate.h"
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/unknown_field_set.h"
 #include "services/common/status.h"
 #include "services/common/uuid.h"
 
@@ -81,6 +83,16 @@ absl::Status CheckBranchId(absl::string_view field, absl::string_view value) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status RejectUnknownFields(const google::protobuf::Message& request) {
+  const auto& unknown = request.GetReflection()->GetUnknownFields(request);
+  if (unknown.empty()) return absl::OkStatus();
+  return InvalidArgument(absl::StrCat(
+      "field ", unknown.field(0).number(), " of ",
+      request.GetDescriptor()->full_name(),
+      " is not part of this API (removed, e.g. user_id: the acting user comes "
+      "from the call's credentials, never from the request)"));
 }
 
 }  // namespace turnstile

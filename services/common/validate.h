@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
 
 namespace turnstile {
 
@@ -22,6 +23,9 @@ absl::Status CheckRange(absl::string_view field, int64_t value, int64_t lo,
                         int64_t hi);
 // A canonical UUID.
 absl::Status CheckUuid(absl::string_view field, absl::string_view value);
+// No fields this build does not know: a client still sending a removed field
+// (e.g. the old user_id of the order API) is refused, not silently ignored.
+absl::Status RejectUnknownFields(const google::protobuf::Message& request);
 // branch_id: 1..64 chars of [a-z0-9_-].
 absl::Status CheckBranchId(absl::string_view field, absl::string_view value);
 

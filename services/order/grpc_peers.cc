@@ -47,10 +47,11 @@ void CallAsync(const Req& req, Deadline deadline, Done<Resp> done,
 }  // namespace
 
 GrpcPeers::GrpcPeers(const PeerTargets& targets)
-    : coordinator_(v1::Coordinator::NewStub(MakeChannel(targets.coordinator))) {
-  auto inventory = MakeChannel(targets.inventory);
-  auto seat = MakeChannel(targets.seat);
-  auto payment = MakeChannel(targets.payment);
+    : coordinator_(v1::Coordinator::NewStub(
+          MakeChannel(targets.coordinator, "coordinator"))) {
+  auto inventory = MakeChannel(targets.inventory, "inventory");
+  auto seat = MakeChannel(targets.seat, "seat");
+  auto payment = MakeChannel(targets.payment, "payment");
   inventory_ = v1::Inventory::NewStub(inventory);
   seat_ = v1::Seat::NewStub(seat);
   payment_ = v1::Payment::NewStub(payment);

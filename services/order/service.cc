@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "prometheus/counter.h"
+#include "services/common/caller.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
@@ -81,7 +82,9 @@ void ToProto(const OrderRecord& order, v1::OrderInfo* info) {
 grpc::Status OrderService::PlaceOrder(grpc::ServerContext* context,
                                       const v1::PlaceOrderRequest* request,
                                       v1::PlaceOrderResponse* response) {
-  auto input = ParsePlaceOrder(*request);
+  auto user = ActingUser(*context);
+  if (!user.ok()) return Reply("PlaceOrder", user.status());
+  auto input = ParsePlaceOrder(*request, *user);
   if (!input.ok()) return Reply("PlaceOrder", input.status());
   auto order = bypass_ != nullptr && input->pay_now
                    ? bypass_->PlaceOrder(*input, ClientDeadline(context))
@@ -94,12 +97,13 @@ grpc::Status OrderService::PlaceOrder(grpc::ServerContext* context,
 grpc::Status OrderService::PayOrder(grpc::ServerContext* context,
                                     const v1::PayOrderRequest* request,
                                     v1::OrderInfo* response) {
-  if (auto s = ValidateOrderRef(request->order_id(), request->user_id());
-      !s.ok()) {
+  auto user = ActingUser(*context);
+  if (!user.ok()) return Reply("PayOrder", user.status());
+  if (auto s = ValidateOrderRef(*request, request->order_id()); !s.ok()) {
     return Reply("PayOrder", s);
   }
-  auto order = flow_.PayOrder(request->order_id(), request->user_id(),
-                              ClientDeadline(context));
+  auto order =
+      flow_.PayOrder(request->order_id(), *user, ClientDeadline(context));
   if (!order.ok()) return Reply("PayOrder", order.status());
   ToProto(*order, response);
   return Reply("PayOrder", absl::OkStatus());
@@ -108,26 +112,31 @@ grpc::Status OrderService::PayOrder(grpc::ServerContext* context,
 grpc::Status OrderService::CancelOrder(grpc::ServerContext* context,
                                        const v1::CancelOrderRequest* request,
                                        v1::OrderInfo* response) {
-  if (auto s = ValidateOrderRef(request->order_id(), request->user_id());
-      !s.ok()) {
+  auto user = ActingUser(*context);
+  if (!user.ok()) return Reply("CancelOrder", user.status());
+  if (auto s = ValidateOrderRef(*request, request->order_id()); !s.ok()) {
     return Reply("CancelOrder", s);
   }
-  auto order = flow_.CancelOrder(request->order_id(), request->user_id(),
-                                 ClientDeadline(context));
+  auto order =
+      flow_.CancelOrder(request->order_id(), *user, ClientDeadline(context));
   if (!order.ok()) return Reply("CancelOrder", order.status());
   ToProto(*order, response);
   return Reply("CancelOrder", absl::OkStatus());
 }
 
-grpc::Status OrderService::GetOrder(grpc::ServerContext*,
+grpc::Status OrderService::GetOrder(grpc::ServerContext* context,
                                     const v1::GetOrderRequest* request,
                                     v1::OrderInfo* response) {
-  if (auto s = CheckUuid("order_id", request->order_id()); !s.ok()) {
+  const Caller caller = CallerOf(*context);
+  if (auto s = ValidateOrderRef(*request, request->order_id()); !s.ok()) {
     return Reply("GetOrder", s);
   }
   auto order = store_.Get(request->order_id());
   if (!order.ok()) return Reply("GetOrder", order.status());
-  if (!order->has_value()) {
+  // A buyer sees only their own orders; another's is NOT_FOUND, never
+  // "exists but forbidden". Operators (without a user, or admin) see all.
+  const bool owner_only = !caller.user.empty() && !caller.is_operator;
+  if (!order->has_value() || (owner_only && (**order).user_id != caller.user)) {
     return Reply("GetOrder",
                  NotFound("order " + request->order_id() + " not found"));
   }
@@ -135,10 +144,12 @@ grpc::Status OrderService::GetOrder(grpc::ServerContext*,
   return Reply("GetOrder", absl::OkStatus());
 }
 
-grpc::Status OrderService::ListOrders(grpc::ServerContext*,
+grpc::Status OrderService::ListOrders(grpc::ServerContext* context,
                                       const v1::ListOrdersRequest* request,
                                       v1::ListOrdersResponse* response) {
-  auto input = ParseListOrders(*request);
+  auto user = ActingUser(*context);
+  if (!user.ok()) return Reply("ListOrders", user.status());
+  auto input = ParseListOrders(*request, *user);
   if (!input.ok()) return Reply("ListOrders", input.status());
   // One more than asked tells whether another page exists.
   auto orders = store_.List(input->user_id, input->page_size + 1, input->after);

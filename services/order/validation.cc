@@ -15,9 +15,9 @@ constexpr char kTokenPrefix[] = "o1:";
 }
 
 absl::StatusOr<PlaceOrderInput> ParsePlaceOrder(
-    const v1::PlaceOrderRequest& request) {
+    const v1::PlaceOrderRequest& request, const std::string& user_id) {
   PlaceOrderInput in;
-  if (auto s = CheckId("user_id", request.user_id()); !s.ok()) return s;
+  if (auto s = RejectUnknownFields(request); !s.ok()) return s;
   if (auto s = CheckText("request_id", request.request_id(), 128); !s.ok()) {
     return s;
   }
@@ -31,7 +31,7 @@ absl::StatusOr<PlaceOrderInput> ParsePlaceOrder(
       !s.ok()) {
     return s;
   }
-  in.user_id = request.user_id();
+  in.user_id = user_id;
   in.request_id = request.request_id();
   in.pay_now = request.pay_now();
   in.payment_window_s = request.payment_window_seconds();
@@ -103,17 +103,17 @@ absl::StatusOr<PlaceOrderInput> ParsePlaceOrder(
   return in;
 }
 
-absl::Status ValidateOrderRef(const std::string& order_id,
-                              const std::string& user_id) {
-  if (auto s = CheckUuid("order_id", order_id); !s.ok()) return s;
-  return CheckId("user_id", user_id);
+absl::Status ValidateOrderRef(const google::protobuf::Message& request,
+                              const std::string& order_id) {
+  if (auto s = RejectUnknownFields(request); !s.ok()) return s;
+  return CheckUuid("order_id", order_id);
 }
 
-absl::StatusOr<ListInput> ParseListOrders(
-    const v1::ListOrdersRequest& request) {
+absl::StatusOr<ListInput> ParseListOrders(const v1::ListOrdersRequest& request,
+                                          const std::string& user_id) {
   ListInput in;
-  if (auto s = CheckId("user_id", request.user_id()); !s.ok()) return s;
-  in.user_id = request.user_id();
+  if (auto s = RejectUnknownFields(request); !s.ok()) return s;
+  in.user_id = user_id;
   if (request.page_size() != 0) {
     if (auto s = CheckRange("page_size", request.page_size(), 1, kMaxPageSize);
         !s.ok()) {

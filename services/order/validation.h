@@ -43,16 +43,18 @@ struct PlaceOrderInput {
   int payment_window_s = 0;  // 0 = service default
 };
 
-// user_id per CheckId; request_id 1..128 printable; 1..20 lines, each
-// exactly one of sku_id / event_id; quantity 1..10^6 on stock lines (0 or the
-// seat count on the seat line); distinct SKUs; at most one seat line with
-// 1..20 distinct seat ids; payment_window_seconds 0..86400.
+// For the acting `user_id` (caller.h, already checked); no unknown fields
+// (an old client's user_id field fails loudly); request_id 1..128
+// printable; 1..20 lines, each exactly one of sku_id / event_id;
+// quantity 1..10^6 on stock lines (0 or the seat count on the seat line);
+// distinct SKUs; at most one seat line with 1..20 distinct seat ids;
+// payment_window_seconds 0..86400.
 absl::StatusOr<PlaceOrderInput> ParsePlaceOrder(
-    const v1::PlaceOrderRequest& request);
+    const v1::PlaceOrderRequest& request, const std::string& user_id);
 
-// order_id a UUID, user_id per CheckId (PayOrder and CancelOrder).
-absl::Status ValidateOrderRef(const std::string& order_id,
-                              const std::string& user_id);
+// No unknown fields, order_id a UUID (PayOrder and CancelOrder).
+absl::Status ValidateOrderRef(const google::protobuf::Message& request,
+                              const std::string& order_id);
 
 // Keyset position of ListOrders: the last order of the previous page.
 struct PageCursor {
@@ -66,7 +68,9 @@ struct ListInput {
   std::optional<PageCursor> after;
 };
 
-absl::StatusOr<ListInput> ParseListOrders(const v1::ListOrdersRequest& request);
+// For the acting `user_id`; no unknown fields; page_size and page_token.
+absl::StatusOr<ListInput> ParseListOrders(const v1::ListOrdersRequest& request,
+                                          const std::string& user_id);
 std::string EncodePageToken(const PageCursor& cursor);
 
 // Participant requests to the order branch: gid a UUID, branch "order".

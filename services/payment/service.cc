@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "prometheus/counter.h"
+#include "services/common/caller.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
 #include "services/payment/validation.h"
@@ -55,11 +56,13 @@ grpc::Status PaymentService::Deposit(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status PaymentService::GetWallet(grpc::ServerContext*,
+grpc::Status PaymentService::GetWallet(grpc::ServerContext* context,
                                        const v1::GetWalletRequest* request,
                                        v1::Wallet* response) {
+  auto user = ActingUser(*context);
+  if (!user.ok()) return ToGrpc(user.status(), kDomain);
   if (auto s = ValidateGetWallet(*request); !s.ok()) return ToGrpc(s, kDomain);
-  auto wallet = store_.GetWallet(request->user_id(), request->currency());
+  auto wallet = store_.GetWallet(*user, request->currency());
   if (!wallet.ok()) return ToGrpc(wallet.status(), kDomain);
   SetWallet(*wallet, response);
   return grpc::Status::OK;

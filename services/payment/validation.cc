@@ -26,7 +26,7 @@ absl::Status ValidateDeposit(const v1::DepositRequest& request) {
 }
 
 absl::Status ValidateGetWallet(const v1::GetWalletRequest& request) {
-  if (auto s = CheckId("user_id", request.user_id()); !s.ok()) return s;
+  if (auto s = RejectUnknownFields(request); !s.ok()) return s;
   return CheckCurrency("currency", request.currency());
 }
 

@@ -70,7 +70,6 @@ TEST_F(CrashRecoveryTest, CoordinatorKilledWhileTryingDeadlineCancels) {
   shop().CreateEvent("gig", 1, 2, 1000);
   shop().Deposit("ben", 10000);
   v1::PlaceOrderRequest req;
-  req.set_user_id("ben");
   req.set_request_id("r1");
   req.set_payment_window_seconds(2);
   auto* line = req.add_lines();
@@ -80,7 +79,7 @@ TEST_F(CrashRecoveryTest, CoordinatorKilledWhileTryingDeadlineCancels) {
   line->set_event_id("gig");
   line->add_seat_ids("A-1-1");
   v1::OrderInfo order;
-  ASSERT_TRUE(shop().Place(req, &order).ok());
+  ASSERT_TRUE(shop().Place("ben", req, &order).ok());
   EXPECT_EQ(
       mesh().Query("coordinator", "SELECT state FROM global_txn WHERE gid = '" +
                                       order.order_id() + "'"),

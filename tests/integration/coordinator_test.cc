@@ -28,6 +28,7 @@
 #include "tests/support/mesh.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/service_process.h"
+#include "tests/support/test_pki.h"
 #include "turnstile/v1/coordinator.grpc.pb.h"
 #include "turnstile/v1/participant.grpc.pb.h"
 
@@ -120,15 +121,19 @@ class FakeParticipant final : public v1::Participant::Service {
   ParticipantState* state_;
 };
 
-// A fake participant server on a fixed loopback port.
+// A fake participant server on a fixed loopback port, presenting the
+// certificate of participant `name`.
 class ParticipantServer {
  public:
-  ParticipantServer() : port_(testing::FreePort()) { Start(); }
+  explicit ParticipantServer(std::string name)
+      : name_(std::move(name)), port_(testing::FreePort()) {
+    Start();
+  }
   ~ParticipantServer() { Stop(); }
   void Start() {
     service_ = std::make_unique<FakeParticipant>(&state_);
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(address(), grpc::InsecureServerCredentials());
+    builder.AddListeningPort(address(), testing::TestServerCredentials(name_));
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
     ASSERT_TRUE(server_ != nullptr) << "cannot listen on " << address();
@@ -143,6 +148,7 @@ class ParticipantServer {
   ParticipantState& state() { return state_; }
 
  private:
+  std::string name_;
   int port_;
   ParticipantState state_;
   std::unique_ptr<FakeParticipant> service_;
@@ -191,16 +197,14 @@ class CoordinatorTest : public ::testing::Test {
         "--backoff_initial_ms=20",
         "--backoff_max_ms=200",
         "--shutdown_grace_ms=2000",
+        "--tls_dir=" + testing::TestPkiDir(),
+        "--tls_refresh_s=1",
     };
     args.insert(args.end(), extra.begin(), extra.end());
     coordinator_.Start(testing::Binary("turnstile-coordinator"), args,
                        log_path());
-    grpc::ChannelArguments ch_args;
-    ch_args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
-    ch_args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
-    ch_args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
-    channel_ = grpc::CreateCustomChannel(
-        address(), grpc::InsecureChannelCredentials(), ch_args);
+    // The initiator's calls as order, the operator's as turnstilectl.
+    channel_ = testing::TestChannel(address(), "coordinator", "order");
     const auto until = system_clock::now() + seconds(30);
     while (
         !channel_->WaitForConnected(system_clock::now() + milliseconds(100))) {
@@ -210,6 +214,8 @@ class CoordinatorTest : public ::testing::Test {
       }
     }
     stub_ = v1::Coordinator::NewStub(channel_);
+    admin_ = v1::Coordinator::NewStub(
+        testing::TestChannel(address(), "coordinator", "turnstilectl"));
   }
 
   static std::unique_ptr<grpc::ClientContext> Ctx(
@@ -285,7 +291,7 @@ class CoordinatorTest : public ::testing::Test {
     v1::GetTransactionRequest req;
     req.set_gid(gid);
     v1::Transaction txn;
-    const grpc::Status s = stub_->GetTransaction(Ctx().get(), req, &txn);
+    const grpc::Status s = admin_->GetTransaction(Ctx().get(), req, &txn);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return txn;
   }
@@ -300,7 +306,7 @@ class CoordinatorTest : public ::testing::Test {
       v1::GetTransactionRequest req;
       req.set_gid(gid);
       txn.Clear();
-      if (stub_->GetTransaction(Ctx(milliseconds(1000)).get(), req, &txn)
+      if (admin_->GetTransaction(Ctx(milliseconds(1000)).get(), req, &txn)
               .ok() &&
           pred(txn)) {
         if (last) *last = txn;
@@ -343,11 +349,12 @@ class CoordinatorTest : public ::testing::Test {
 
   std::string db_;
   int port_ = 0;
-  ParticipantServer inventory_;
-  ParticipantServer payment_;
+  ParticipantServer inventory_{"inventory"};
+  ParticipantServer payment_{"payment"};
   ChildProcess coordinator_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Coordinator::Stub> stub_;
+  std::unique_ptr<v1::Coordinator::Stub> stub_;   // as order
+  std::unique_ptr<v1::Coordinator::Stub> admin_;  // as turnstilectl
 };
 
 // ---- tests
@@ -448,7 +455,7 @@ TEST_F(CoordinatorTest, CommitConfirmsEveryBranchInParallel) {
   v1::RetryTransactionRequest rreq;
   rreq.set_gid(gid);
   v1::Transaction rtxn;
-  EXPECT_EQ(stub_->RetryTransaction(Ctx().get(), rreq, &rtxn).error_code(),
+  EXPECT_EQ(admin_->RetryTransaction(Ctx().get(), rreq, &rtxn).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
   // Graceful stop.
   EXPECT_EQ(coordinator_.Terminate(10000), 0);
@@ -620,7 +627,7 @@ TEST_F(CoordinatorTest, ParticipantDownDuringConfirmIsRetriedUntilBack) {
   v1::RetryTransactionRequest rreq;
   rreq.set_gid(gid);
   v1::Transaction rtxn;
-  ASSERT_TRUE(stub_->RetryTransaction(Ctx().get(), rreq, &rtxn).ok());
+  ASSERT_TRUE(admin_->RetryTransaction(Ctx().get(), rreq, &rtxn).ok());
   EXPECT_EQ(rtxn.gid(), gid);
   EXPECT_EQ(rtxn.state(), v1::TXN_STATE_CONFIRMING);
 
@@ -677,18 +684,21 @@ TEST_F(CoordinatorTest, AnotherReplicaTakesOverLeasedWork) {
   StartCoordinator({"--test_pause_after_decision_ms=60000"});
   ChildProcess replica_b;
   const int port_b = testing::FreePort();
-  replica_b.Start(testing::Binary("turnstile-coordinator"),
-                  {"--listen=127.0.0.1:" + std::to_string(port_b),
-                   "--pg=" + SharedPg().Conninfo(db_), "--metrics_listen=",
-                   "--participants=inventory=" + inventory_.address() +
-                       ",payment=" + payment_.address(),
-                   "--poll_interval_ms=50", "--lease_ms=1000",
-                   "--backoff_initial_ms=20", "--backoff_max_ms=200"},
-                  log_path() + ".b");
-  auto b_channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_b),
-                                       grpc::InsecureChannelCredentials());
+  replica_b.Start(
+      testing::Binary("turnstile-coordinator"),
+      {"--listen=127.0.0.1:" + std::to_string(port_b),
+       "--pg=" + SharedPg().Conninfo(db_), "--metrics_listen=",
+       "--participants=inventory=" + inventory_.address() +
+           ",payment=" + payment_.address(),
+       "--poll_interval_ms=50", "--lease_ms=1000", "--backoff_initial_ms=20",
+       "--backoff_max_ms=200", "--tls_dir=" + testing::TestPkiDir()},
+      log_path() + ".b");
+  auto b_channel = testing::TestChannel("127.0.0.1:" + std::to_string(port_b),
+                                        "coordinator", "order");
   ASSERT_TRUE(b_channel->WaitForConnected(system_clock::now() + seconds(30)));
   auto stub_b = v1::Coordinator::NewStub(b_channel);
+  auto admin_b = v1::Coordinator::NewStub(testing::TestChannel(
+      "127.0.0.1:" + std::to_string(port_b), "coordinator", "turnstilectl"));
 
   std::vector<std::string> gids;
   for (int i = 0; i < 5; ++i) {
@@ -713,7 +723,7 @@ TEST_F(CoordinatorTest, AnotherReplicaTakesOverLeasedWork) {
     const auto until = steady_clock::now() + seconds(10);
     while (steady_clock::now() < until) {
       txn.Clear();
-      if (stub_b->GetTransaction(Ctx().get(), req, &txn).ok() &&
+      if (admin_b->GetTransaction(Ctx().get(), req, &txn).ok() &&
           txn.state() == v1::TXN_STATE_CONFIRMED) {
         break;
       }
@@ -843,7 +853,7 @@ TEST_F(CoordinatorTest, ListTransactionsFiltersAndPages) {
     req.set_page_size(2);
     req.set_page_token(token);
     v1::ListTransactionsResponse resp;
-    ASSERT_TRUE(stub_->ListTransactions(Ctx().get(), req, &resp).ok());
+    ASSERT_TRUE(admin_->ListTransactions(Ctx().get(), req, &resp).ok());
     ASSERT_LE(resp.transactions_size(), 2);
     for (const auto& t : resp.transactions()) listed.push_back(t.gid());
     token = resp.next_page_token();
@@ -856,7 +866,7 @@ TEST_F(CoordinatorTest, ListTransactionsFiltersAndPages) {
   v1::ListTransactionsRequest by_state;
   by_state.set_state(v1::TXN_STATE_CANCELLED);
   v1::ListTransactionsResponse resp;
-  ASSERT_TRUE(stub_->ListTransactions(Ctx().get(), by_state, &resp).ok());
+  ASSERT_TRUE(admin_->ListTransactions(Ctx().get(), by_state, &resp).ok());
   ASSERT_EQ(resp.transactions_size(), 1);
   EXPECT_EQ(resp.transactions(0).gid(), gids[1]);
   EXPECT_EQ(resp.transactions(0).branches_size(), 1);
@@ -865,14 +875,15 @@ TEST_F(CoordinatorTest, ListTransactionsFiltersAndPages) {
   v1::ListTransactionsRequest by_participant;
   by_participant.set_participant("payment");
   resp.Clear();
-  ASSERT_TRUE(stub_->ListTransactions(Ctx().get(), by_participant, &resp).ok());
+  ASSERT_TRUE(
+      admin_->ListTransactions(Ctx().get(), by_participant, &resp).ok());
   ASSERT_EQ(resp.transactions_size(), 1);
   EXPECT_EQ(resp.transactions(0).gid(), with_payment);
 
   v1::ListTransactionsRequest old;
   old.set_min_age_seconds(3600);
   resp.Clear();
-  ASSERT_TRUE(stub_->ListTransactions(Ctx().get(), old, &resp).ok());
+  ASSERT_TRUE(admin_->ListTransactions(Ctx().get(), old, &resp).ok());
   EXPECT_EQ(resp.transactions_size(), 0);
 }
 
@@ -1021,11 +1032,11 @@ TEST_F(CoordinatorTest, BadInputIsRefusedAndNothingIsWritten) {
     v1::GetTransactionRequest greq;
     greq.set_gid(gid);
     v1::Transaction txn;
-    expect_code(stub_->GetTransaction(Ctx().get(), greq, &txn), code,
+    expect_code(admin_->GetTransaction(Ctx().get(), greq, &txn), code,
                 "GetTransaction " + what);
     v1::RetryTransactionRequest rreq;
     rreq.set_gid(gid);
-    expect_code(stub_->RetryTransaction(Ctx().get(), rreq, &txn), code,
+    expect_code(admin_->RetryTransaction(Ctx().get(), rreq, &txn), code,
                 "RetryTransaction " + what);
   }
   expect_code(Register(unknown, "Bad Id", "payment"), invalid,
@@ -1047,7 +1058,7 @@ TEST_F(CoordinatorTest, BadInputIsRefusedAndNothingIsWritten) {
     req.set_page_token(token);
     req.set_min_age_seconds(age);
     v1::ListTransactionsResponse resp;
-    expect_code(stub_->ListTransactions(Ctx().get(), req, &resp), invalid,
+    expect_code(admin_->ListTransactions(Ctx().get(), req, &resp), invalid,
                 "ListTransactions " + std::to_string(size) + "/" + token + "/" +
                     std::to_string(age));
   }

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "google/protobuf/unknown_field_set.h"
 #include "services/common/status.h"
 #include "tests/support/mesh_test.h"
 
@@ -119,7 +120,6 @@ TEST_F(MeshFlowsTest, RefusedTryCancelsEveryBranchAndHoldsNothing) {
   // Eve wants a stock unit and two seats, one of which is taken: nothing of
   // it may stay held.
   v1::PlaceOrderRequest req;
-  req.set_user_id("eve");
   req.set_request_id("e");
   req.set_pay_now(true);
   auto* line = req.add_lines();
@@ -129,7 +129,7 @@ TEST_F(MeshFlowsTest, RefusedTryCancelsEveryBranchAndHoldsNothing) {
   line->set_event_id("gig");
   line->add_seat_ids("A-1-2");
   line->add_seat_ids("A-1-1");
-  s = shop().Place(req);
+  s = shop().Place("eve", req);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Reason(s), "SEAT_TAKEN");
 
@@ -163,7 +163,6 @@ TEST_F(MeshFlowsTest, UnpaidOrderExpiresAndReleasesEverything) {
   shop().CreateEvent("gig", 1, 3, 2000);
   shop().Deposit("fay", 10000);
   v1::PlaceOrderRequest req;
-  req.set_user_id("fay");
   req.set_request_id("r1");
   req.set_payment_window_seconds(2);
   auto* line = req.add_lines();
@@ -173,7 +172,7 @@ TEST_F(MeshFlowsTest, UnpaidOrderExpiresAndReleasesEverything) {
   line->set_event_id("gig");
   line->add_seat_ids("A-1-3");
   v1::OrderInfo order;
-  ASSERT_TRUE(shop().Place(req, &order).ok());
+  ASSERT_TRUE(shop().Place("fay", req, &order).ok());
   EXPECT_EQ(shop().GetSku("tee").locked(), 2);
   ASSERT_TRUE(
       shop().WaitOrder(order.order_id(), v1::ORDER_STATE_EXPIRED, seconds(10)));
@@ -404,16 +403,22 @@ TEST_F(MeshFlowsTest, BadOrderInputIsRefusedWithNothingChanged) {
 
   auto base = [] {
     v1::PlaceOrderRequest req;
-    req.set_user_id("jo");
     req.set_request_id("bad");
     req.set_pay_now(true);
     return req;
   };
-  std::vector<std::pair<std::string, v1::PlaceOrderRequest>> cases;
+  struct Case {
+    std::string name;
+    std::string user;  // sent as x-turnstile-user
+    v1::PlaceOrderRequest req;
+  };
+  std::vector<Case> cases;
+  std::string user = "jo";
   auto add = [&](std::string name, auto mutate) {
     auto req = base();
+    user = "jo";
     mutate(req);
-    cases.emplace_back(std::move(name), std::move(req));
+    cases.push_back({std::move(name), user, std::move(req)});
   };
   auto stock_line = [](v1::PlaceOrderRequest& r, std::string sku, int64_t q) {
     auto* l = r.add_lines();
@@ -422,15 +427,19 @@ TEST_F(MeshFlowsTest, BadOrderInputIsRefusedWithNothingChanged) {
   };
   add("no lines", [](auto&) {});
   add("empty user", [&](auto& r) {
-    r.set_user_id("");
+    user = "";
     stock_line(r, "tee", 1);
   });
   add("oversized user", [&](auto& r) {
-    r.set_user_id(std::string(65, 'u'));
+    user = std::string(65, 'u');
     stock_line(r, "tee", 1);
   });
   add("bad user chars", [&](auto& r) {
-    r.set_user_id("jo'; drop table orders;--");
+    user = "jo'; drop table orders;--";
+    stock_line(r, "tee", 1);
+  });
+  add("old client sending user_id in the body", [&](auto& r) {
+    r.GetReflection()->MutableUnknownFields(&r)->AddLengthDelimited(1, "bob");
     stock_line(r, "tee", 1);
   });
   add("empty request id", [&](auto& r) {
@@ -482,23 +491,25 @@ TEST_F(MeshFlowsTest, BadOrderInputIsRefusedWithNothingChanged) {
     r.set_payment_window_seconds(-1);
     stock_line(r, "tee", 1);
   });
-  for (const auto& [name, req] : cases) {
-    auto s = shop().Place(req);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << name;
+  for (const auto& c : cases) {
+    auto s = shop().Place(c.user, c.req);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.name;
   }
   EXPECT_EQ(Footprint(mesh()), before) << "bad input changed a database";
   // Unknown SKU: a refusal, not a crash; nothing stays held.
   v1::PlaceOrderRequest unknown = base();
   unknown.set_request_id("unknown-sku");
   stock_line(unknown, "no-such-sku", 1);
-  EXPECT_EQ(shop().Place(unknown).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(shop().Place("jo", unknown).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 
   for (const auto& id : {std::string("not-a-uuid"), std::string("")}) {
     v1::GetOrderRequest req;
     req.set_order_id(id);
     v1::OrderInfo out;
-    EXPECT_EQ(shop().order().GetOrder(Ctx().get(), req, &out).error_code(),
-              grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(
+        shop().order().GetOrder(BuyerCtx("jo").get(), req, &out).error_code(),
+        grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_EQ(shop().Pay(id, "jo").error_code(),
               grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_EQ(shop().Cancel(id, "jo").error_code(),

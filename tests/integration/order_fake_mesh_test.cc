@@ -22,6 +22,8 @@
 #include "tests/support/mesh.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/service_process.h"
+#include "tests/support/shop.h"
+#include "tests/support/test_pki.h"
 #include "turnstile/v1/common.pb.h"
 #include "turnstile/v1/coordinator.grpc.pb.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
@@ -207,7 +209,7 @@ class FakeCoordinator final : public v1::Coordinator::Service {
   void SetParticipants(const std::map<std::string, std::string>& addresses) {
     for (const auto& [name, addr] : addresses) {
       participants_[name] = v1::Participant::NewStub(
-          grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+          testing::TestChannel(addr, name, "coordinator"));
     }
   }
 
@@ -383,12 +385,14 @@ class FakeCoordinator final : public v1::Coordinator::Service {
 };
 
 // One in-process gRPC server on a free loopback port.
+// It presents `identity`'s certificate, as the real service would.
 std::unique_ptr<grpc::Server> Serve(const std::vector<grpc::Service*>& services,
+                                    const std::string& identity,
                                     std::string* address) {
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                           &port);
+  builder.AddListeningPort("127.0.0.1:0",
+                           testing::TestServerCredentials(identity), &port);
   for (auto* s : services) builder.RegisterService(s);
   auto server = builder.BuildAndStart();
   *address = "127.0.0.1:" + std::to_string(port);
@@ -406,12 +410,13 @@ class OrderFakeMeshTest : public ::testing::Test {
     inventory_server_ =
         Serve({static_cast<v1::Inventory::Service*>(&inventory_),
                static_cast<v1::Participant::Service*>(&inventory_)},
-              &inventory_addr);
+              "inventory", &inventory_addr);
     seat_server_ = Serve({static_cast<v1::Seat::Service*>(&seat_),
                           static_cast<v1::Participant::Service*>(&seat_)},
-                         &seat_addr);
+                         "seat", &seat_addr);
     coordinator_ = std::make_unique<FakeCoordinator>();
-    coordinator_server_ = Serve({coordinator_.get()}, &coordinator_addr);
+    coordinator_server_ =
+        Serve({coordinator_.get()}, "coordinator", &coordinator_addr);
 
     const std::string payment_addr =
         "127.0.0.1:" + std::to_string(testing::FreePort());
@@ -432,10 +437,9 @@ class OrderFakeMeshTest : public ::testing::Test {
                                    {"payment", payment_addr},
                                    {"inventory", inventory_addr},
                                    {"seat", seat_addr}});
-    order_channel_ =
-        grpc::CreateChannel(order_addr, grpc::InsecureChannelCredentials());
+    order_channel_ = testing::TestChannel(order_addr, "order", "loadgen");
     payment_channel_ =
-        grpc::CreateChannel(payment_addr, grpc::InsecureChannelCredentials());
+        testing::TestChannel(payment_addr, "payment", "turnstilectl");
     order_ = v1::Order::NewStub(order_channel_);
     payment_ = v1::Payment::NewStub(payment_channel_);
     inventory_.stock = {{"sku-a", 1000}, {"sku-b", 1000}};
@@ -459,10 +463,12 @@ class OrderFakeMeshTest : public ::testing::Test {
                                       std::vector<std::string> args) {
     args.push_back("--listen=" + addr);
     args.push_back("--metrics_listen=");
+    for (auto& flag : testing::TlsFlags()) args.push_back(flag);
     auto proc = std::make_unique<ChildProcess>();
     proc->Start(testing::Binary(binary), args,
                 SharedPg().dir() + "/" + prefix_ + "_" + binary + ".log");
-    auto probe = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+    const std::string peer = binary.substr(std::string("turnstile-").size());
+    auto probe = testing::TestChannel(addr, peer, "turnstilectl");
     const auto until = Clock::now() + std::chrono::seconds(30);
     while (!probe->WaitForConnected(Clock::now() + milliseconds(100))) {
       if (proc->Exited() || Clock::now() > until) {
@@ -500,7 +506,6 @@ class OrderFakeMeshTest : public ::testing::Test {
                                        const std::string& request_id,
                                        bool pay_now) {
     v1::PlaceOrderRequest req;
-    req.set_user_id(user);
     req.set_request_id(request_id);
     req.set_pay_now(pay_now);
     auto* stock = req.add_lines();
@@ -536,7 +541,8 @@ class OrderFakeMeshTest : public ::testing::Test {
 TEST_F(OrderFakeMeshTest, PayNowChargesTheWalletAndConfirmsEverywhere) {
   Deposit("u1", 10000);
   v1::PlaceOrderResponse resp;
-  auto s = order_->PlaceOrder(Ctx().get(), Request("u1", "r1", true), &resp);
+  auto s = order_->PlaceOrder(testing::BuyerCtx("u1").get(),
+                              Request("u1", "r1", true), &resp);
   ASSERT_TRUE(s.ok()) << s.error_message();
   const auto& o = resp.order();
   const std::string gid = o.order_id();
@@ -568,8 +574,10 @@ TEST_F(OrderFakeMeshTest, PayNowChargesTheWalletAndConfirmsEverywhere) {
 
   // The same request again: the same order, nothing tried or charged again.
   v1::PlaceOrderResponse again;
-  ASSERT_TRUE(
-      order_->PlaceOrder(Ctx().get(), Request("u1", "r1", true), &again).ok());
+  ASSERT_TRUE(order_
+                  ->PlaceOrder(testing::BuyerCtx("u1").get(),
+                               Request("u1", "r1", true), &again)
+                  .ok());
   EXPECT_EQ(again.order().order_id(), gid);
   EXPECT_EQ(again.order().state(), v1::ORDER_STATE_PAID);
   EXPECT_EQ(inventory_.Tries(gid), 1);
@@ -582,7 +590,7 @@ TEST_F(OrderFakeMeshTest, SoldOutReleasesEveryBranchAndWritesNoOrder) {
   auto req = Request("u1", "r1", true);
   req.mutable_lines(0)->set_sku_id("sold-out");
   v1::PlaceOrderResponse resp;
-  auto s = order_->PlaceOrder(Ctx().get(), req, &resp);
+  auto s = order_->PlaceOrder(testing::BuyerCtx("u1").get(), req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(s), "SOLD_OUT");
   std::string gid;
@@ -605,13 +613,13 @@ TEST_F(OrderFakeMeshTest, SeatTakenAndMixedCurrencyAreRefused) {
   auto req = Request("u1", "r1", false);
   req.mutable_lines(1)->set_seat_ids(1, "taken-1");
   v1::PlaceOrderResponse resp;
-  auto s = order_->PlaceOrder(Ctx().get(), req, &resp);
+  auto s = order_->PlaceOrder(testing::BuyerCtx("u1").get(), req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(s), "SEAT_TAKEN");
 
   req = Request("u1", "r2", false);
   req.mutable_lines(1)->set_event_id("usd-event");
-  s = order_->PlaceOrder(Ctx().get(), req, &resp);
+  s = order_->PlaceOrder(testing::BuyerCtx("u1").get(), req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(s), "MIXED_CURRENCY");
   EXPECT_EQ(QO("SELECT count(*) FROM orders"), "0");
@@ -627,7 +635,8 @@ TEST_F(OrderFakeMeshTest, SeatTakenAndMixedCurrencyAreRefused) {
 TEST_F(OrderFakeMeshTest, InsufficientFundsFailsThePayNowOrder) {
   Deposit("u1", 100);
   v1::PlaceOrderResponse resp;
-  auto s = order_->PlaceOrder(Ctx().get(), Request("u1", "r1", true), &resp);
+  auto s = order_->PlaceOrder(testing::BuyerCtx("u1").get(),
+                              Request("u1", "r1", true), &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(s), "INSUFFICIENT_FUNDS");
   const std::string gid = QO("SELECT order_id FROM orders");
@@ -646,7 +655,8 @@ TEST_F(OrderFakeMeshTest, TransientTryFailuresAreRetriedNotAborted) {
   Deposit("u1", 10000);
   inventory_.fail_first = 3;
   v1::PlaceOrderResponse resp;
-  auto s = order_->PlaceOrder(Ctx().get(), Request("u1", "r1", true), &resp);
+  auto s = order_->PlaceOrder(testing::BuyerCtx("u1").get(),
+                              Request("u1", "r1", true), &resp);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(resp.order().state(), v1::ORDER_STATE_PAID);
   EXPECT_EQ(inventory_.Tries(resp.order().order_id()), 4);
@@ -659,7 +669,7 @@ TEST_F(OrderFakeMeshTest, ReserveThenPay) {
   req.set_payment_window_seconds(60);
   v1::PlaceOrderResponse resp;
   const auto before = Clock::now();
-  auto s = order_->PlaceOrder(Ctx().get(), req, &resp);
+  auto s = order_->PlaceOrder(testing::BuyerCtx("u1").get(), req, &resp);
   ASSERT_TRUE(s.ok()) << s.error_message();
   const std::string gid = resp.order().order_id();
   EXPECT_EQ(resp.order().state(), v1::ORDER_STATE_PENDING_PAYMENT);
@@ -675,16 +685,15 @@ TEST_F(OrderFakeMeshTest, ReserveThenPay) {
   // No money yet: refused, the order stays payable.
   v1::PayOrderRequest pay;
   pay.set_order_id(gid);
-  pay.set_user_id("u1");
   v1::OrderInfo info;
-  s = order_->PayOrder(Ctx().get(), pay, &info);
+  s = order_->PayOrder(testing::BuyerCtx("u1").get(), pay, &info);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(s), "INSUFFICIENT_FUNDS");
   EXPECT_EQ(QO("SELECT state FROM orders"), "PENDING_PAYMENT");
   EXPECT_EQ(coordinator_->Get(gid).state, v1::TXN_STATE_TRYING);
 
   Deposit("u1", 6000);
-  s = order_->PayOrder(Ctx().get(), pay, &info);
+  s = order_->PayOrder(testing::BuyerCtx("u1").get(), pay, &info);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(info.state(), v1::ORDER_STATE_PAID);
   EXPECT_EQ(coordinator_->Get(gid).branches.at("payment"), "payment");
@@ -695,21 +704,22 @@ TEST_F(OrderFakeMeshTest, ReserveThenPay) {
             "PENDING_PAYMENT>PAID/confirmed");
 
   // Paying twice is refused and charges nothing.
-  s = order_->PayOrder(Ctx().get(), pay, &info);
+  s = order_->PayOrder(testing::BuyerCtx("u1").get(), pay, &info);
   EXPECT_EQ(ReasonOf(s), "ALREADY_PAID");
   EXPECT_EQ(Wallet("u1"), "800/0");
 }
 
 TEST_F(OrderFakeMeshTest, CancelOrderReleasesEverything) {
   v1::PlaceOrderResponse resp;
-  ASSERT_TRUE(
-      order_->PlaceOrder(Ctx().get(), Request("u1", "r1", false), &resp).ok());
+  ASSERT_TRUE(order_
+                  ->PlaceOrder(testing::BuyerCtx("u1").get(),
+                               Request("u1", "r1", false), &resp)
+                  .ok());
   const std::string gid = resp.order().order_id();
   v1::CancelOrderRequest cancel;
   cancel.set_order_id(gid);
-  cancel.set_user_id("u1");
   v1::OrderInfo info;
-  auto s = order_->CancelOrder(Ctx().get(), cancel, &info);
+  auto s = order_->CancelOrder(testing::BuyerCtx("u1").get(), cancel, &info);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(info.state(), v1::ORDER_STATE_CANCELLED);
   EXPECT_EQ(coordinator_->Get(gid).reason, v1::CANCEL_REASON_USER);
@@ -718,7 +728,7 @@ TEST_F(OrderFakeMeshTest, CancelOrderReleasesEverything) {
   EXPECT_EQ(Log(gid),
             "NULL>PENDING_PAYMENT/placed (payment window 900s),"
             "PENDING_PAYMENT>CANCELLED/cancelled: USER");
-  s = order_->CancelOrder(Ctx().get(), cancel, &info);
+  s = order_->CancelOrder(testing::BuyerCtx("u1").get(), cancel, &info);
   EXPECT_EQ(ReasonOf(s), "ORDER_CANCELLED");
 }
 
@@ -727,7 +737,8 @@ TEST_F(OrderFakeMeshTest, UnpaidOrderExpiresAtItsDeadline) {
   auto req = Request("u1", "r1", false);
   req.set_payment_window_seconds(1);
   v1::PlaceOrderResponse resp;
-  ASSERT_TRUE(order_->PlaceOrder(Ctx().get(), req, &resp).ok());
+  ASSERT_TRUE(
+      order_->PlaceOrder(testing::BuyerCtx("u1").get(), req, &resp).ok());
   const std::string gid = resp.order().order_id();
   const auto until = Clock::now() + std::chrono::seconds(10);
   while (QO("SELECT state FROM orders") != "EXPIRED" && Clock::now() < until) {
@@ -739,9 +750,8 @@ TEST_F(OrderFakeMeshTest, UnpaidOrderExpiresAtItsDeadline) {
             "PENDING_PAYMENT>EXPIRED/cancelled: DEADLINE");
   v1::PayOrderRequest pay;
   pay.set_order_id(gid);
-  pay.set_user_id("u1");
   v1::OrderInfo info;
-  auto s = order_->PayOrder(Ctx().get(), pay, &info);
+  auto s = order_->PayOrder(testing::BuyerCtx("u1").get(), pay, &info);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(s), "ORDER_EXPIRED");
   EXPECT_EQ(Wallet("u1"), "10000/0");
@@ -757,14 +767,14 @@ TEST_F(OrderFakeMeshTest, ConcurrentBuyersOfScarceStock) {
   for (int i = 0; i < kBuyers; ++i) {
     threads.emplace_back([&, i] {
       v1::PlaceOrderRequest req;
-      req.set_user_id("b" + std::to_string(i));
       req.set_request_id("r");
       req.set_pay_now(true);
       auto* line = req.add_lines();
       line->set_sku_id("scarce");
       line->set_quantity(1);
       v1::PlaceOrderResponse resp;
-      auto s = order_->PlaceOrder(Ctx(30000).get(), req, &resp);
+      auto s = order_->PlaceOrder(
+          testing::BuyerCtx("b" + std::to_string(i), 30000).get(), req, &resp);
       if (s.ok() && resp.order().state() == v1::ORDER_STATE_PAID) {
         ++paid;
       } else if (ReasonOf(s) == "SOLD_OUT") {

@@ -20,6 +20,7 @@
 #include "tests/support/service_harness.h"
 #include "tests/support/service_process.h"
 #include "tests/support/shop.h"
+#include "tests/support/test_pki.h"
 #include "turnstile/v1/common.pb.h"
 #include "turnstile/v1/participant.grpc.pb.h"
 #include "turnstile/v1/payment.grpc.pb.h"
@@ -53,6 +54,8 @@ class PaymentServiceTest : public ::testing::Test {
   void Stop() {
     payment_.reset();
     participant_.reset();
+    payment_try_.reset();
+    buyer_.reset();
     channel_.reset();
     if (proc_) {
       EXPECT_EQ(proc_->Terminate(10000), 0) << "graceful shutdown";
@@ -66,9 +69,10 @@ class PaymentServiceTest : public ::testing::Test {
     proc_ = std::make_unique<ChildProcess>();
     proc_->Start(testing::Binary("turnstile-payment"),
                  {"--listen=" + addr, "--pg=" + SharedPg().Conninfo(db_),
-                  "--metrics_listen=", "--pg_pool_size=8"},
+                  "--metrics_listen=", "--pg_pool_size=8",
+                  "--tls_dir=" + testing::TestPkiDir()},
                  SharedPg().dir() + "/" + db_ + ".log");
-    channel_ = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+    channel_ = testing::TestChannel(addr, "payment", "turnstilectl");
     const auto until =
         std::chrono::system_clock::now() + std::chrono::seconds(30);
     while (!channel_->WaitForConnected(std::chrono::system_clock::now() +
@@ -76,8 +80,15 @@ class PaymentServiceTest : public ::testing::Test {
       ASSERT_FALSE(proc_->Exited()) << "payment exited; see its log";
       ASSERT_LT(std::chrono::system_clock::now(), until) << "not serving";
     }
+    // Operator calls as turnstilectl, Tries as order, second phases as the
+    // coordinator, wallet reads as a buyer through loadgen.
     payment_ = v1::Payment::NewStub(channel_);
-    participant_ = v1::Participant::NewStub(channel_);
+    payment_try_ =
+        v1::Payment::NewStub(testing::TestChannel(addr, "payment", "order"));
+    buyer_ =
+        v1::Payment::NewStub(testing::TestChannel(addr, "payment", "loadgen"));
+    participant_ = v1::Participant::NewStub(
+        testing::TestChannel(addr, "payment", "coordinator"));
   }
 
   std::string Q(const std::string& sql) { return SharedPg().Query(db_, sql); }
@@ -104,7 +115,7 @@ class PaymentServiceTest : public ::testing::Test {
     req.set_user_id(user);
     req.mutable_amount()->set_currency(currency);
     req.mutable_amount()->set_minor_units(amount);
-    return payment_->AuthorizePayment(Ctx().get(), req, out);
+    return payment_try_->AuthorizePayment(Ctx().get(), req, out);
   }
 
   grpc::Status Confirm(const std::string& gid, v1::ConfirmResponse* out,
@@ -153,7 +164,9 @@ class PaymentServiceTest : public ::testing::Test {
   int port_ = 0;
   std::unique_ptr<ChildProcess> proc_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Payment::Stub> payment_;
+  std::unique_ptr<v1::Payment::Stub> payment_;      // as turnstilectl
+  std::unique_ptr<v1::Payment::Stub> payment_try_;  // as order
+  std::unique_ptr<v1::Payment::Stub> buyer_;        // as loadgen
   std::unique_ptr<v1::Participant::Stub> participant_;
 };
 
@@ -191,16 +204,17 @@ TEST_F(PaymentServiceTest, DepositIsIdempotentOnRequestId) {
   EXPECT_EQ(w.balance().minor_units(), 40);
 
   v1::GetWalletRequest get;
-  get.set_user_id("alice");
   get.set_currency("EUR");
-  ASSERT_TRUE(payment_->GetWallet(Ctx().get(), get, &w).ok());
+  ASSERT_TRUE(
+      buyer_->GetWallet(testing::BuyerCtx("alice").get(), get, &w).ok());
   EXPECT_EQ(w.balance().minor_units(), 800);
   get.set_currency("GBP");
-  EXPECT_EQ(payment_->GetWallet(Ctx().get(), get, &w).error_code(),
-            grpc::StatusCode::NOT_FOUND);
-  get.set_user_id("nobody");
+  EXPECT_EQ(
+      buyer_->GetWallet(testing::BuyerCtx("alice").get(), get, &w).error_code(),
+      grpc::StatusCode::NOT_FOUND);
   get.set_currency("EUR");
-  EXPECT_EQ(payment_->GetWallet(Ctx().get(), get, &w).error_code(),
+  EXPECT_EQ(buyer_->GetWallet(testing::BuyerCtx("nobody").get(), get, &w)
+                .error_code(),
             grpc::StatusCode::NOT_FOUND);
 
   EXPECT_EQ(N("SELECT count(*) FROM ledger_entry"), 4);
@@ -607,10 +621,13 @@ TEST_F(PaymentServiceTest, BadInputIsRejectedAndChangesNothing) {
   // GetWallet.
   v1::GetWalletRequest get;
   get.set_currency("EUR");
-  expect_invalid(payment_->GetWallet(Ctx().get(), get, &w), "get empty user");
-  get.set_user_id("alice");
+  // A bad acting user is refused before the handler (no reason attached).
+  EXPECT_EQ(
+      buyer_->GetWallet(testing::BuyerCtx("").get(), get, &w).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
   get.set_currency("E1R");
-  expect_invalid(payment_->GetWallet(Ctx().get(), get, &w), "get currency");
+  expect_invalid(buyer_->GetWallet(testing::BuyerCtx("alice").get(), get, &w),
+                 "get currency");
 
   // AuthorizePayment.
   const std::string fresh = NewUuidV7();

@@ -40,9 +40,13 @@ v1::ReserveStockRequest ReserveRequest(
 
 void InventoryHarness::Connected() {
   inventory_ = v1::Inventory::NewStub(channel_);
+  inventory_try_ = v1::Inventory::NewStub(Channel("order"));
 }
 
-void InventoryHarness::Disconnected() { inventory_.reset(); }
+void InventoryHarness::Disconnected() {
+  inventory_.reset();
+  inventory_try_.reset();
+}
 
 Outcome InventoryHarness::CreateSku(const v1::CreateSkuRequest& request,
                                     v1::Sku* out) {
@@ -75,7 +79,7 @@ Outcome InventoryHarness::List(int32_t page_size, const std::string& token,
 Outcome InventoryHarness::Reserve(const v1::ReserveStockRequest& request,
                                   v1::ReserveStockResponse* out) {
   v1::ReserveStockResponse response;
-  auto status = inventory_->ReserveStock(Ctx().get(), request, &response);
+  auto status = inventory_try_->ReserveStock(Ctx().get(), request, &response);
   if (out) *out = response;
   return OutcomeOf(status);
 }

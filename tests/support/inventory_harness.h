@@ -57,7 +57,8 @@ class InventoryHarness : public ServiceHarness {
   std::string RedisGate(const std::string& sku) const;
   std::string PgGate(const std::string& sku) const;
 
-  std::unique_ptr<v1::Inventory::Stub> inventory_;
+  std::unique_ptr<v1::Inventory::Stub> inventory_;      // as turnstilectl
+  std::unique_ptr<v1::Inventory::Stub> inventory_try_;  // as order (Tries)
 };
 
 }  // namespace turnstile::testing

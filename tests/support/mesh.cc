@@ -80,8 +80,9 @@ std::string Mesh::LogPath(const std::string& service) const {
   return pg_.dir() + "/" + prefix_ + "_" + service + ".log";
 }
 
-std::shared_ptr<grpc::Channel> Mesh::Channel(const std::string& service) {
-  return procs_[service]->channel();
+std::shared_ptr<grpc::Channel> Mesh::Channel(const std::string& service,
+                                             const std::string& identity) {
+  return procs_[service]->channel(identity);
 }
 
 std::string Mesh::Query(const std::string& service,

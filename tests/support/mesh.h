@@ -49,8 +49,10 @@ class Mesh {
   std::string Db(const std::string& service) const;
   std::string Conninfo(const std::string& service) const;
   std::string LogPath(const std::string& service) const;
-  // A channel to the service (created once, reconnects after restarts).
-  std::shared_ptr<grpc::Channel> Channel(const std::string& service);
+  // A channel to the service presenting `identity`'s certificate (created
+  // once per identity, reconnects after restarts).
+  std::shared_ptr<grpc::Channel> Channel(
+      const std::string& service, const std::string& identity = "turnstilectl");
   const PgCluster& pg() const { return pg_; }
   RedisServer& redis() { return *redis_; }
   const std::string& prefix() const { return prefix_; }

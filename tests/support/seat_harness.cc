@@ -41,9 +41,15 @@ v1::HoldSeatsRequest HoldRequest(const std::string& gid,
   return r;
 }
 
-void SeatHarness::Connected() { seat_ = v1::Seat::NewStub(channel_); }
+void SeatHarness::Connected() {
+  seat_ = v1::Seat::NewStub(channel_);
+  seat_try_ = v1::Seat::NewStub(Channel("order"));
+}
 
-void SeatHarness::Disconnected() { seat_.reset(); }
+void SeatHarness::Disconnected() {
+  seat_.reset();
+  seat_try_.reset();
+}
 
 Outcome SeatHarness::CreateEvent(const v1::CreateEventRequest& request,
                                  v1::Event* out) {
@@ -65,7 +71,7 @@ Outcome SeatHarness::GetSeatMap(const std::string& id, v1::SeatMap* out) {
 Outcome SeatHarness::Hold(const v1::HoldSeatsRequest& request,
                           v1::HoldSeatsResponse* out) {
   v1::HoldSeatsResponse response;
-  auto status = seat_->HoldSeats(Ctx().get(), request, &response);
+  auto status = seat_try_->HoldSeats(Ctx().get(), request, &response);
   if (out) *out = response;
   return OutcomeOf(status);
 }

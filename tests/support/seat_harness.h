@@ -60,7 +60,8 @@ class SeatHarness : public ServiceHarness {
   std::string PgView(const std::string& event = "gig") const;
   std::string GateView(const std::string& event = "gig") const;
 
-  std::unique_ptr<v1::Seat::Stub> seat_;
+  std::unique_ptr<v1::Seat::Stub> seat_;      // as turnstilectl
+  std::unique_ptr<v1::Seat::Stub> seat_try_;  // as order (Tries)
 };
 
 }  // namespace turnstile::testing

@@ -6,6 +6,7 @@
 #include "tests/support/mesh.h"
 #include "tests/support/mesh_test.h"
 #include "tests/support/shop.h"
+#include "tests/support/test_pki.h"
 
 namespace turnstile::testing {
 
@@ -49,19 +50,14 @@ void ServiceHarness::Launch(const std::vector<std::string>& args,
   address_ = "127.0.0.1:" + std::to_string(FreePort());
   std::vector<std::string> all = {"--listen=" + address_,
                                   "--pg=" + SharedPg().Conninfo(db_)};
+  for (auto& flag : TlsFlags()) all.push_back(flag);
   all.insert(all.end(), args.begin(), args.end());
   process_.Start(Binary("turnstile-" + service_), all, LogPath());
   // Short reconnect backoff: the first attempt may come before the port
   // is open.
-  grpc::ChannelArguments channel_args;
-  channel_args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
-  channel_args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
-  channel_args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
-  if (max_receive_bytes > 0) {
-    channel_args.SetMaxReceiveMessageSize(max_receive_bytes);
-  }
-  channel_ = grpc::CreateCustomChannel(
-      address_, grpc::InsecureChannelCredentials(), channel_args);
+  max_receive_bytes_ = max_receive_bytes;
+  channels_.clear();
+  channel_ = Channel("turnstilectl");
   const auto until =
       std::chrono::system_clock::now() + std::chrono::seconds(30);
   while (!channel_->WaitForConnected(std::chrono::system_clock::now() +
@@ -69,7 +65,7 @@ void ServiceHarness::Launch(const std::vector<std::string>& args,
     ASSERT_FALSE(process_.Exited()) << "turnstile-" << service_ << " exited";
     ASSERT_LT(std::chrono::system_clock::now(), until) << "no start";
   }
-  participant_ = v1::Participant::NewStub(channel_);
+  participant_ = v1::Participant::NewStub(Channel("coordinator"));
   Connected();
 }
 
@@ -77,6 +73,7 @@ int ServiceHarness::Stop() {
   Disconnected();
   participant_.reset();
   channel_.reset();
+  channels_.clear();
   return process_.running() ? process_.Terminate(5000) : 0;
 }
 
@@ -101,6 +98,15 @@ Outcome ServiceHarness::Cancel(const std::string& gid, bool* applied,
   auto status = participant_->Cancel(Ctx().get(), request, &response);
   if (applied) *applied = response.applied();
   return OutcomeOf(status);
+}
+
+std::shared_ptr<grpc::Channel> ServiceHarness::Channel(
+    const std::string& identity) {
+  auto& channel = channels_[identity];
+  if (!channel) {
+    channel = TestChannel(address_, service_, identity, max_receive_bytes_);
+  }
+  return channel;
 }
 
 std::string ServiceHarness::LogPath() const {

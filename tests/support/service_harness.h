@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -110,6 +111,11 @@ class ServiceHarness : public ::testing::Test {
   virtual void Connected() = 0;
   virtual void Disconnected() = 0;
 
+  // A channel to the running process presenting `identity` (test_pki.h):
+  // "order" for Tries, "coordinator" for Confirm/Cancel, "turnstilectl" for
+  // operator calls (channel_), "loadgen" with ActAs for buyers.
+  std::shared_ptr<grpc::Channel> Channel(const std::string& identity);
+
   std::string LogPath() const;
   // "--redis=127.0.0.1:<port>" of SharedRedis().
   static std::string RedisFlag();
@@ -132,7 +138,9 @@ class ServiceHarness : public ::testing::Test {
   std::string db_;
   std::string address_;
   ChildProcess process_;
-  std::shared_ptr<grpc::Channel> channel_;
+  std::shared_ptr<grpc::Channel> channel_;  // as turnstilectl
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+  int max_receive_bytes_ = 0;
   std::unique_ptr<v1::Participant::Stub> participant_;
 };
 

@@ -8,6 +8,7 @@
 
 #include "tests/support/mesh.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/test_pki.h"
 
 namespace turnstile::testing {
 
@@ -17,30 +18,25 @@ ServiceProcess::ServiceProcess(std::string name, std::string log_path)
       address_("127.0.0.1:" + std::to_string(FreePort())) {}
 
 ServiceProcess::~ServiceProcess() {
-  channel_.reset();
+  channels_.clear();
   if (process_.running()) process_.Terminate(5000);
 }
 
-std::shared_ptr<grpc::Channel> ServiceProcess::channel() {
-  if (!channel_) {
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
-    channel_ = grpc::CreateCustomChannel(
-        address_, grpc::InsecureChannelCredentials(), args);
-  }
-  return channel_;
+std::shared_ptr<grpc::Channel> ServiceProcess::channel(
+    const std::string& identity) {
+  auto& channel = channels_[identity];
+  if (!channel) channel = TestChannel(address_, name_, identity);
+  return channel;
 }
 
 bool ServiceProcess::Start(const std::vector<std::string>& args) {
   if (process_.running()) Stop();
   std::vector<std::string> all = {"--listen=" + address_, "--metrics_listen="};
+  for (auto& flag : TlsFlags()) all.push_back(flag);
   all.insert(all.end(), args.begin(), args.end());
   process_.Start(Binary("turnstile-" + name_), all, log_path_);
   // A probe channel of its own: the shared one may sit in reconnect backoff.
-  auto probe =
-      grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  auto probe = TestChannel(address_, name_, "turnstilectl");
   const auto until =
       std::chrono::system_clock::now() + std::chrono::seconds(30);
   while (!probe->WaitForConnected(std::chrono::system_clock::now() +
@@ -55,7 +51,7 @@ bool ServiceProcess::Start(const std::vector<std::string>& args) {
 }
 
 int ServiceProcess::Stop(int timeout_ms) {
-  channel_.reset();
+  channels_.clear();
   return process_.Terminate(timeout_ms);
 }
 

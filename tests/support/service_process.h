@@ -1,12 +1,14 @@
 // One real service binary under test (bin/turnstile-<name>): started on a
-// loopback port that stays the same across restarts, with a client channel
-// that reconnects quickly, stopped gracefully (channel closed first so the
-// server need not wait out its grace period) or killed with SIGKILL. Used by
-// every per-service integration test and by Mesh.
+// loopback port that stays the same across restarts, over mTLS with the test
+// PKI, with client channels (one per identity) that reconnect quickly, stopped
+// gracefully (channel closed first so the server need not wait out its grace
+// period) or killed with SIGKILL. Used by every per-service integration test
+// and by Mesh.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,9 +23,9 @@ class ServiceProcess {
   ServiceProcess(std::string name, std::string log_path);
   ~ServiceProcess();
 
-  // Starts with --listen, --metrics_listen= and `args`, and waits until it
-  // accepts connections. Returns false (after printing the log tail) if it
-  // exits or does not serve within 30 s.
+  // Starts with --listen, --metrics_listen=, the test PKI (TlsFlags) and
+  // `args`, and waits until it accepts connections over mTLS. Returns false
+  // (after printing the log tail) if it exits or does not serve within 30 s.
   bool Start(const std::vector<std::string>& args);
   // Closes the channel, sends SIGTERM, returns the exit code (-1 if killed).
   int Stop(int timeout_ms = 10000);
@@ -32,8 +34,10 @@ class ServiceProcess {
   bool running() const { return process_.running(); }
 
   const std::string& address() const { return address_; }
-  // The channel to the current process (reconnects after a restart).
-  std::shared_ptr<grpc::Channel> channel();
+  // The channel to the current process (reconnects after a restart),
+  // presenting `identity`'s certificate (test_pki.h); one per identity.
+  std::shared_ptr<grpc::Channel> channel(
+      const std::string& identity = "turnstilectl");
   // Prints the last `lines` lines of the log to stderr.
   void DumpLog(int lines = 30) const;
 
@@ -42,7 +46,7 @@ class ServiceProcess {
   std::string log_path_;
   std::string address_;
   ChildProcess process_;
-  std::shared_ptr<grpc::Channel> channel_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
 };
 
 // A database name unique to the running test: <prefix>_<test name>,

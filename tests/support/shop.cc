@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "services/common/caller.h"
+
 namespace turnstile::testing {
 
 std::unique_ptr<grpc::ClientContext> Ctx(int ms) {
@@ -13,12 +15,20 @@ std::unique_ptr<grpc::ClientContext> Ctx(int ms) {
   return ctx;
 }
 
+std::unique_ptr<grpc::ClientContext> BuyerCtx(const std::string& user, int ms) {
+  auto ctx = Ctx(ms);
+  ActAs(*ctx, user);
+  return ctx;
+}
+
 Shop::Shop(Mesh& mesh)
     : mesh_(mesh),
       inventory_(v1::Inventory::NewStub(mesh.Channel("inventory"))),
       seat_(v1::Seat::NewStub(mesh.Channel("seat"))),
       payment_(v1::Payment::NewStub(mesh.Channel("payment"))),
-      order_(v1::Order::NewStub(mesh.Channel("order"))),
+      payment_buyer_(v1::Payment::NewStub(mesh.Channel("payment", "loadgen"))),
+      order_(v1::Order::NewStub(mesh.Channel("order", "loadgen"))),
+      order_admin_(v1::Order::NewStub(mesh.Channel("order"))),
       coordinator_(v1::Coordinator::NewStub(mesh.Channel("coordinator"))) {}
 
 tools::Databases Shop::databases() const {
@@ -69,9 +79,10 @@ void Shop::Deposit(const std::string& user, int64_t amount) {
   ASSERT_TRUE(s.ok()) << s.error_message();
 }
 
-grpc::Status Shop::Place(const v1::PlaceOrderRequest& req, v1::OrderInfo* out) {
+grpc::Status Shop::Place(const std::string& user,
+                         const v1::PlaceOrderRequest& req, v1::OrderInfo* out) {
   v1::PlaceOrderResponse resp;
-  auto s = order_->PlaceOrder(Ctx(30000).get(), req, &resp);
+  auto s = order_->PlaceOrder(BuyerCtx(user, 30000).get(), req, &resp);
   if (out) *out = resp.order();
   return s;
 }
@@ -81,14 +92,13 @@ grpc::Status Shop::PlaceStock(const std::string& user,
                               const std::string& sku, int64_t quantity,
                               bool pay_now, v1::OrderInfo* out, int window_s) {
   v1::PlaceOrderRequest req;
-  req.set_user_id(user);
   req.set_request_id(request_id);
   req.set_pay_now(pay_now);
   req.set_payment_window_seconds(window_s);
   auto* line = req.add_lines();
   line->set_sku_id(sku);
   line->set_quantity(quantity);
-  return Place(req, out);
+  return Place(user, req, out);
 }
 
 grpc::Status Shop::PlaceSeats(const std::string& user,
@@ -97,22 +107,20 @@ grpc::Status Shop::PlaceSeats(const std::string& user,
                               const std::vector<std::string>& seats,
                               bool pay_now, v1::OrderInfo* out) {
   v1::PlaceOrderRequest req;
-  req.set_user_id(user);
   req.set_request_id(request_id);
   req.set_pay_now(pay_now);
   auto* line = req.add_lines();
   line->set_event_id(event);
   for (const auto& s : seats) line->add_seat_ids(s);
-  return Place(req, out);
+  return Place(user, req, out);
 }
 
 grpc::Status Shop::Pay(const std::string& order_id, const std::string& user,
                        v1::OrderInfo* out) {
   v1::PayOrderRequest req;
   req.set_order_id(order_id);
-  req.set_user_id(user);
   v1::OrderInfo order;
-  auto s = order_->PayOrder(Ctx(30000).get(), req, &order);
+  auto s = order_->PayOrder(BuyerCtx(user, 30000).get(), req, &order);
   if (out) *out = order;
   return s;
 }
@@ -121,9 +129,8 @@ grpc::Status Shop::Cancel(const std::string& order_id, const std::string& user,
                           v1::OrderInfo* out) {
   v1::CancelOrderRequest req;
   req.set_order_id(order_id);
-  req.set_user_id(user);
   v1::OrderInfo order;
-  auto s = order_->CancelOrder(Ctx(30000).get(), req, &order);
+  auto s = order_->CancelOrder(BuyerCtx(user, 30000).get(), req, &order);
   if (out) *out = order;
   return s;
 }
@@ -132,7 +139,7 @@ v1::OrderInfo Shop::GetOrder(const std::string& id) {
   v1::GetOrderRequest req;
   req.set_order_id(id);
   v1::OrderInfo order;
-  auto s = order_->GetOrder(Ctx().get(), req, &order);
+  auto s = order_admin_->GetOrder(Ctx().get(), req, &order);
   EXPECT_TRUE(s.ok()) << s.error_message();
   return order;
 }
@@ -157,10 +164,9 @@ v1::SeatMap Shop::GetSeatMap(const std::string& event) {
 
 v1::Wallet Shop::GetWallet(const std::string& user) {
   v1::GetWalletRequest req;
-  req.set_user_id(user);
   req.set_currency("EUR");
   v1::Wallet wallet;
-  payment_->GetWallet(Ctx().get(), req, &wallet);
+  payment_buyer_->GetWallet(BuyerCtx(user).get(), req, &wallet);
   return wallet;
 }
 
@@ -179,7 +185,7 @@ bool Shop::WaitOrder(const std::string& id, v1::OrderState state,
     v1::GetOrderRequest req;
     req.set_order_id(id);
     v1::OrderInfo order;
-    if (order_->GetOrder(Ctx(2000).get(), req, &order).ok() &&
+    if (order_admin_->GetOrder(Ctx(2000).get(), req, &order).ok() &&
         order.state() == state) {
       return true;
     }

@@ -38,7 +38,7 @@ class Shop {
                           const std::string& event,
                           const std::vector<std::string>& seats, bool pay_now,
                           v1::OrderInfo* out = nullptr);
-  grpc::Status Place(const v1::PlaceOrderRequest& req,
+  grpc::Status Place(const std::string& user, const v1::PlaceOrderRequest& req,
                      v1::OrderInfo* out = nullptr);
   grpc::Status Pay(const std::string& order_id, const std::string& user,
                    v1::OrderInfo* out = nullptr);
@@ -63,11 +63,15 @@ class Shop {
   std::string Violations(
       std::chrono::milliseconds settle = std::chrono::seconds(15));
 
+  // Stubs as turnstilectl (operator calls and catalogue reads)...
   v1::Inventory::Stub& inventory() { return *inventory_; }
   v1::Seat::Stub& seat() { return *seat_; }
   v1::Payment::Stub& payment() { return *payment_; }
-  v1::Order::Stub& order() { return *order_; }
   v1::Coordinator::Stub& coordinator() { return *coordinator_; }
+  v1::Order::Stub& order_admin() { return *order_admin_; }
+  // ...and as loadgen, for buyer calls with BuyerCtx(user).
+  v1::Order::Stub& order() { return *order_; }
+  v1::Payment::Stub& payment_buyer() { return *payment_buyer_; }
   tools::Databases databases() const;
 
  private:
@@ -75,11 +79,16 @@ class Shop {
   std::unique_ptr<v1::Inventory::Stub> inventory_;
   std::unique_ptr<v1::Seat::Stub> seat_;
   std::unique_ptr<v1::Payment::Stub> payment_;
+  std::unique_ptr<v1::Payment::Stub> payment_buyer_;
   std::unique_ptr<v1::Order::Stub> order_;
+  std::unique_ptr<v1::Order::Stub> order_admin_;
   std::unique_ptr<v1::Coordinator::Stub> coordinator_;
 };
 
 // A context with a deadline `ms` from now.
 std::unique_ptr<grpc::ClientContext> Ctx(int ms = 10000);
+// The same, acting for end user `user` (send it over a loadgen channel).
+std::unique_ptr<grpc::ClientContext> BuyerCtx(const std::string& user,
+                                              int ms = 10000);
 
 }  // namespace turnstile::testing

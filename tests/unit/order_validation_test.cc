@@ -4,6 +4,7 @@
 // participant's branch check.
 #include <gtest/gtest.h>
 
+#include "google/protobuf/unknown_field_set.h"
 #include "services/common/status.h"
 #include "services/common/uuid.h"
 #include "services/order/model.h"
@@ -14,7 +15,6 @@ namespace {
 
 v1::PlaceOrderRequest Valid() {
   v1::PlaceOrderRequest req;
-  req.set_user_id("user-1");
   req.set_request_id("req 1/with spaces");
   auto* stock = req.add_lines();
   stock->set_sku_id("sku-a");
@@ -27,7 +27,7 @@ v1::PlaceOrderRequest Valid() {
 }
 
 void ExpectInvalid(const v1::PlaceOrderRequest& req, const char* what) {
-  auto parsed = ParsePlaceOrder(req);
+  auto parsed = ParsePlaceOrder(req, "user-1");
   ASSERT_FALSE(parsed.ok()) << what;
   EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << what;
   EXPECT_EQ(ReasonOf(parsed.status()), "INVALID_ARGUMENT") << what;
@@ -36,7 +36,7 @@ void ExpectInvalid(const v1::PlaceOrderRequest& req, const char* what) {
 TEST(ParsePlaceOrder, AcceptsAValidRequestAndKeepsLineOrder) {
   auto req = Valid();
   req.set_pay_now(true);
-  auto in = ParsePlaceOrder(req);
+  auto in = ParsePlaceOrder(req, "user-1");
   ASSERT_TRUE(in.ok()) << in.status();
   EXPECT_EQ(in->user_id, "user-1");
   EXPECT_EQ(in->request_id, "req 1/with spaces");
@@ -55,7 +55,6 @@ TEST(ParsePlaceOrder, AcceptsAValidRequestAndKeepsLineOrder) {
 
 TEST(ParsePlaceOrder, AcceptsTheLimits) {
   v1::PlaceOrderRequest req;
-  req.set_user_id(std::string(64, 'u'));
   req.set_request_id(std::string(128, 'r'));
   req.set_payment_window_seconds(86400);
   for (int i = 0; i < 19; ++i) {
@@ -67,23 +66,32 @@ TEST(ParsePlaceOrder, AcceptsTheLimits) {
   seat->set_event_id("e");
   seat->set_quantity(20);
   for (int i = 0; i < 20; ++i) seat->add_seat_ids("s" + std::to_string(i));
-  auto in = ParsePlaceOrder(req);
+  auto in = ParsePlaceOrder(req, "user-1");
   ASSERT_TRUE(in.ok()) << in.status();
   EXPECT_EQ(in->lines.size(), 20u);
   EXPECT_EQ(in->payment_window_s, 86400);
 }
 
-TEST(ParsePlaceOrder, RejectsBadUserAndRequestIds) {
+TEST(ParsePlaceOrder, TakesTheUserFromTheCallerNotTheBody) {
+  auto in = ParsePlaceOrder(Valid(), "caller-7");
+  ASSERT_TRUE(in.ok()) << in.status();
+  EXPECT_EQ(in->user_id, "caller-7");
+}
+
+TEST(ParsePlaceOrder, RefusesAnOldClientStillSendingUserId) {
+  // Field 1 was user_id; an old client sends it and must fail loudly.
   auto req = Valid();
-  req.set_user_id("");
-  ExpectInvalid(req, "empty user");
-  req.set_user_id(std::string(65, 'u'));
-  ExpectInvalid(req, "long user");
-  req.set_user_id("user/1");
-  ExpectInvalid(req, "slash in user");
-  req.set_user_id("us er");
-  ExpectInvalid(req, "space in user");
-  req = Valid();
+  req.GetReflection()->MutableUnknownFields(&req)->AddLengthDelimited(
+      1, "mallory");
+  auto parsed = ParsePlaceOrder(req, "user-1");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(parsed.status().message().find("field 1"), std::string::npos)
+      << parsed.status();
+}
+
+TEST(ParsePlaceOrder, RejectsBadRequestIds) {
+  auto req = Valid();
   req.set_request_id("");
   ExpectInvalid(req, "empty request_id");
   req.set_request_id(std::string(129, 'r'));
@@ -168,7 +176,7 @@ TEST(ParsePlaceOrder, RejectsBadSeatLines) {
   ExpectInvalid(req, "seat quantity not the seat count");
   req = Valid();
   req.mutable_lines(1)->set_quantity(2);
-  EXPECT_TRUE(ParsePlaceOrder(req).ok());
+  EXPECT_TRUE(ParsePlaceOrder(req, "user-1").ok());
 }
 
 TEST(ParsePlaceOrder, RejectsBadPaymentWindow) {
@@ -179,47 +187,42 @@ TEST(ParsePlaceOrder, RejectsBadPaymentWindow) {
   ExpectInvalid(req, "window above a day");
 }
 
-TEST(ValidateOrderRef, ChecksOrderIdAndUser) {
+TEST(ValidateOrderRef, ChecksOrderIdAndUnknownFields) {
   const std::string id = NewUuidV7();
-  EXPECT_TRUE(ValidateOrderRef(id, "u1").ok());
-  EXPECT_EQ(ValidateOrderRef("", "u1").code(),
+  v1::PayOrderRequest req;
+  EXPECT_TRUE(ValidateOrderRef(req, id).ok());
+  EXPECT_EQ(ValidateOrderRef(req, "").code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ValidateOrderRef("not-a-uuid", "u1").code(),
+  EXPECT_EQ(ValidateOrderRef(req, "not-a-uuid").code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ValidateOrderRef(id + "x", "u1").code(),
+  EXPECT_EQ(ValidateOrderRef(req, id + "x").code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ValidateOrderRef(id, "").code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ValidateOrderRef(id, std::string(65, 'u')).code(),
+  // The removed user_id (field 2) of an old client.
+  req.GetReflection()->MutableUnknownFields(&req)->AddLengthDelimited(2, "u1");
+  EXPECT_EQ(ValidateOrderRef(req, id).code(),
             absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ParseListOrders, DefaultsAndLimits) {
   v1::ListOrdersRequest req;
-  req.set_user_id("u1");
-  auto in = ParseListOrders(req);
+  auto in = ParseListOrders(req, "u1");
   ASSERT_TRUE(in.ok());
   EXPECT_EQ(in->page_size, 50);
   EXPECT_FALSE(in->after.has_value());
   req.set_page_size(1000);
-  EXPECT_EQ(ParseListOrders(req)->page_size, 1000);
+  EXPECT_EQ(ParseListOrders(req, "u1")->page_size, 1000);
   for (int bad : {-1, 1001}) {
     req.set_page_size(bad);
-    EXPECT_EQ(ParseListOrders(req).status().code(),
+    EXPECT_EQ(ParseListOrders(req, "u1").status().code(),
               absl::StatusCode::kInvalidArgument);
   }
-  req.set_page_size(10);
-  req.set_user_id("");
-  EXPECT_EQ(ParseListOrders(req).status().code(),
-            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ParseListOrders, PageTokenRoundTripsAndRejectsGarbage) {
   const PageCursor cursor{1'700'000'000'123'456, NewUuidV7()};
   v1::ListOrdersRequest req;
-  req.set_user_id("u1");
   req.set_page_token(EncodePageToken(cursor));
-  auto in = ParseListOrders(req);
+  auto in = ParseListOrders(req, "u1");
   ASSERT_TRUE(in.ok()) << in.status();
   ASSERT_TRUE(in->after.has_value());
   EXPECT_EQ(in->after->created_at_us, cursor.created_at_us);
@@ -230,7 +233,7 @@ TEST(ParseListOrders, PageTokenRoundTripsAndRejectsGarbage) {
         std::string("o1:12:not-a-uuid"), "o2:12:" + cursor.order_id,
         "o1:12:" + cursor.order_id + ":x", std::string(200, 'o')}) {
     req.set_page_token(bad);
-    EXPECT_EQ(ParseListOrders(req).status().code(),
+    EXPECT_EQ(ParseListOrders(req, "u1").status().code(),
               absl::StatusCode::kInvalidArgument)
         << bad;
   }

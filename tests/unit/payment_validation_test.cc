@@ -2,6 +2,7 @@
 // (services/payment/validation.h): every field, at and past its limits.
 #include <gtest/gtest.h>
 
+#include "google/protobuf/unknown_field_set.h"
 #include "services/common/uuid.h"
 #include "services/payment/validation.h"
 
@@ -70,15 +71,16 @@ TEST(ValidateDeposit, RejectsEachBadField) {
   EXPECT_EQ(ValidateDeposit(req).code(), kInvalid);
 }
 
-TEST(ValidateGetWallet, ChecksUserAndCurrency) {
+TEST(ValidateGetWallet, ChecksCurrencyAndRefusesTheOldUserField) {
   v1::GetWalletRequest req;
-  req.set_user_id("alice");
   req.set_currency("EUR");
   EXPECT_TRUE(ValidateGetWallet(req).ok());
   req.set_currency("eur");
   EXPECT_EQ(ValidateGetWallet(req).code(), kInvalid);
   req.set_currency("EUR");
-  req.set_user_id("");
+  // Field 1 was user_id: the wallet is the caller's own now.
+  req.GetReflection()->MutableUnknownFields(&req)->AddLengthDelimited(1,
+                                                                      "alice");
   EXPECT_EQ(ValidateGetWallet(req).code(), kInvalid);
 }
 
