@@ -85,6 +85,21 @@ std::shared_ptr<grpc::Channel> Mesh::Channel(const std::string& service,
   return procs_[service]->channel(identity);
 }
 
+std::string Mesh::Footprint() const {
+  // Each table's rows as text, sorted, hashed; query_to_xml runs the dynamic
+  // query per table inside one statement.
+  static const char kSql[] =
+      "SELECT string_agg(c.relname || '=' || (xpath('/row/h/text()', "
+      "query_to_xml(format('SELECT md5(coalesce(string_agg(t::text, '','' "
+      "ORDER BY t::text), '''')) AS h FROM %I t', c.relname), false, true, "
+      "'')))[1]::text, ' ' ORDER BY c.relname) FROM pg_class c JOIN "
+      "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' "
+      "AND c.relkind = 'r'";
+  std::string out;
+  for (const auto& s : Services()) out += s + ": " + Query(s, kSql) + "\n";
+  return out;
+}
+
 std::string Mesh::Query(const std::string& service,
                         const std::string& sql) const {
   return pg_.Query(Db(service), sql);

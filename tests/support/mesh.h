@@ -56,6 +56,10 @@ class Mesh {
   const PgCluster& pg() const { return pg_; }
   RedisServer& redis() { return *redis_; }
   const std::string& prefix() const { return prefix_; }
+  // A digest of every row of every table of every service database
+  // ("<table>=<md5>" per table): equal before and after means nothing
+  // changed anywhere.
+  std::string Footprint() const;
   // Runs `sql` in the service's database, returns the first value.
   std::string Query(const std::string& service, const std::string& sql) const;
 

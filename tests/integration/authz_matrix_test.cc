@@ -1,0 +1,443 @@
+// The authorization matrix (DESIGN.md §8) over the real mesh and real mTLS:
+// every RPC of every service in proto/ (the Participant service on each of
+// its four servers) x every kind of caller. The expected matrix is written
+// out here from the design, not derived from the table under test. Denied
+// calls are sent first, all of them, with requests that would do harm if
+// they ran; then the databases' footprint must be unchanged. Allowed calls
+// must reach their handler (OK or a business answer, never an
+// authentication refusal).
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/descriptor.h"
+#include "services/common/caller.h"
+#include "services/common/uuid.h"
+#include "tests/support/mesh_test.h"
+#include "tests/support/test_pki.h"
+#include "turnstile/v1/coordinator.grpc.pb.h"
+#include "turnstile/v1/inventory.grpc.pb.h"
+#include "turnstile/v1/order.grpc.pb.h"
+#include "turnstile/v1/participant.grpc.pb.h"
+#include "turnstile/v1/payment.grpc.pb.h"
+#include "turnstile/v1/seat.grpc.pb.h"
+
+namespace turnstile::testing {
+namespace {
+
+struct CallerSpec {
+  std::string name;
+  std::string identity;  // certificate; "" = none
+  std::string user;      // x-turnstile-user, "" = none
+  std::string roles;     // x-turnstile-roles
+};
+
+const std::vector<CallerSpec>& Callers() {
+  static const std::vector<CallerSpec> kCallers = {
+      {"no certificate", "", "", ""},
+      {"other CA", "evil", "", ""},
+      {"buyer A", "loadgen", "alice", ""},
+      {"buyer B", "loadgen", "bob", ""},
+      {"admin", "loadgen", "ops", "admin"},
+      {"order", "order", "", ""},
+      {"coordinator", "coordinator", "", ""},
+      {"inventory", "inventory", "", ""},
+      {"seat", "seat", "", ""},
+      {"payment", "payment", "", ""},
+      {"gateway", "gateway", "", ""},
+      {"turnstilectl", "turnstilectl", "", ""},
+  };
+  return kCallers;
+}
+
+// Who may call what, from DESIGN.md §8 (not from authz_table.cc).
+std::set<std::string> Expected(const std::string& method) {
+  const std::set<std::string> operators = {"admin", "turnstilectl"};
+  const std::set<std::string> buyers = {"buyer A", "buyer B", "admin"};
+  const std::set<std::string> authenticated = {
+      "buyer A",   "buyer B", "admin",   "order",   "coordinator",
+      "inventory", "seat",    "payment", "gateway", "turnstilectl"};
+  static const std::map<std::string, std::set<std::string>> kMatrix = {
+      {"/turnstile.v1.Coordinator/Begin", {"order"}},
+      {"/turnstile.v1.Coordinator/RegisterBranch", {"order"}},
+      {"/turnstile.v1.Coordinator/Commit", {"order"}},
+      {"/turnstile.v1.Coordinator/Abort", {"order"}},
+      {"/turnstile.v1.Coordinator/GetTransaction",
+       {"admin", "turnstilectl", "order", "inventory", "seat", "payment"}},
+      {"/turnstile.v1.Coordinator/ListTransactions", operators},
+      {"/turnstile.v1.Coordinator/RetryTransaction", operators},
+      {"/turnstile.v1.Participant/Confirm", {"coordinator"}},
+      {"/turnstile.v1.Participant/Cancel", {"coordinator"}},
+      {"/turnstile.v1.Inventory/CreateSku", operators},
+      {"/turnstile.v1.Inventory/GetSku", authenticated},
+      {"/turnstile.v1.Inventory/ListSkus", authenticated},
+      {"/turnstile.v1.Inventory/ReserveStock", {"order"}},
+      {"/turnstile.v1.Inventory/Reconcile", operators},
+      {"/turnstile.v1.Seat/CreateEvent", operators},
+      {"/turnstile.v1.Seat/GetSeatMap", authenticated},
+      {"/turnstile.v1.Seat/HoldSeats", {"order"}},
+      {"/turnstile.v1.Seat/Reconcile", operators},
+      {"/turnstile.v1.Payment/Deposit", operators},
+      {"/turnstile.v1.Payment/GetWallet", buyers},
+      {"/turnstile.v1.Payment/AuthorizePayment", {"order"}},
+      {"/turnstile.v1.Order/PlaceOrder", buyers},
+      {"/turnstile.v1.Order/PayOrder", buyers},
+      {"/turnstile.v1.Order/CancelOrder", buyers},
+      {"/turnstile.v1.Order/GetOrder",
+       {"buyer A", "buyer B", "admin", "turnstilectl"}},
+      {"/turnstile.v1.Order/ListOrders", buyers},
+  };
+  auto it = kMatrix.find(method);
+  if (it == kMatrix.end()) {
+    ADD_FAILURE() << method << " is missing from the expected matrix";
+    return {};
+  }
+  return it->second;
+}
+
+class AuthzMatrixTest : public MeshTest {
+ protected:
+  void SetUp() override {
+    TestPki({"--other-ca", "evil"});
+    MeshTest::SetUp();
+    shop().CreateSku("tee", 100, 0, 99900);
+    shop().CreateEvent("gig", 2, 10, 1000);
+    shop().Deposit("alice", 100);
+    shop().Deposit("bob", 100);
+    v1::OrderInfo order;
+    ASSERT_TRUE(shop().PlaceStock("alice", "a1", "tee", 1, false, &order).ok());
+    order_a_ = order.order_id();
+  }
+
+  std::shared_ptr<grpc::Channel> ChannelFor(const std::string& service,
+                                            const CallerSpec& caller) {
+    auto& ch = channels_[service + "/" + caller.name];
+    if (!ch)
+      ch = TestChannel(mesh().Address(service), service, caller.identity);
+    return ch;
+  }
+
+  // One unary call with raw bytes (no generated stub needed per method).
+  grpc::Status Call(const std::string& service, const CallerSpec& caller,
+                    const std::string& method, const std::string& request) {
+    grpc::GenericStub stub(ChannelFor(service, caller));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
+    if (!caller.user.empty()) ActAs(ctx, caller.user, caller.roles);
+    grpc::Slice slice(request);
+    grpc::ByteBuffer in(&slice, 1), out;
+    grpc::CompletionQueue cq;
+    auto call = stub.PrepareUnaryCall(&ctx, method, in, &cq);
+    call->StartCall();
+    grpc::Status status;
+    call->Finish(&out, &status, reinterpret_cast<void*>(1));
+    void* tag = nullptr;
+    bool ok = false;
+    cq.Next(&tag, &ok);
+    cq.Shutdown();
+    while (cq.Next(&tag, &ok)) {
+    }
+    return status;
+  }
+
+  // A request for `method` that is valid (and harmful if it ran for the
+  // wrong caller); `n` keeps ids unique.
+  std::string Request(const std::string& service, const std::string& method,
+                      int n) {
+    const std::string gid = NewUuidV7();
+    const std::string tag = "m" + std::to_string(n);
+    auto deadline = [](google::protobuf::Timestamp* ts) {
+      ts->set_seconds(std::time(nullptr) + 600);
+    };
+    if (method == "/turnstile.v1.Coordinator/Begin") {
+      v1::BeginRequest r;
+      r.set_request_id(tag);
+      r.set_timeout_ms(60000);
+      auto* b = r.add_branches();
+      b->set_branch_id("order");
+      b->set_participant("order");
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Coordinator/RegisterBranch") {
+      v1::RegisterBranchRequest r;
+      r.set_gid(order_a_);
+      r.mutable_branch()->set_branch_id("payment");
+      r.mutable_branch()->set_participant("payment");
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Coordinator/Commit") {
+      v1::CommitRequest r;  // the unpaid order: committing it is the attack
+      r.set_gid(order_a_);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Coordinator/Abort") {
+      v1::AbortRequest r;
+      r.set_gid(order_a_);
+      r.set_reason(v1::CANCEL_REASON_USER);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Coordinator/GetTransaction" ||
+        method == "/turnstile.v1.Coordinator/RetryTransaction") {
+      v1::GetTransactionRequest r;
+      r.set_gid(order_a_);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Coordinator/ListTransactions") {
+      return v1::ListTransactionsRequest().SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Participant/Confirm") {
+      v1::ConfirmRequest r;  // confirming the unpaid order's branch
+      r.mutable_txn()->set_gid(order_a_);
+      r.mutable_txn()->set_branch_id(service);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Participant/Cancel") {
+      v1::CancelRequest r;
+      r.mutable_txn()->set_gid(order_a_);
+      r.mutable_txn()->set_branch_id(service);
+      r.set_reason(v1::CANCEL_REASON_USER);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Inventory/CreateSku") {
+      v1::CreateSkuRequest r;
+      r.set_sku_id("sku-" + tag);
+      r.set_name("matrix");
+      r.mutable_price()->set_currency("EUR");
+      r.mutable_price()->set_minor_units(100);
+      r.set_stock(10);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Inventory/GetSku") {
+      v1::GetSkuRequest r;
+      r.set_sku_id("tee");
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Inventory/ListSkus") {
+      return v1::ListSkusRequest().SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Inventory/ReserveStock") {
+      v1::ReserveStockRequest r;
+      r.mutable_txn()->set_gid(gid);
+      r.mutable_txn()->set_branch_id("inventory");
+      r.set_user_id("alice");
+      auto* item = r.add_items();
+      item->set_sku_id("tee");
+      item->set_quantity(1);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Inventory/Reconcile") {
+      v1::ReconcileRequest r;
+      r.set_sku_id("tee");
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Seat/CreateEvent") {
+      v1::CreateEventRequest r;
+      r.set_event_id("ev-" + tag);
+      r.set_name("matrix");
+      r.mutable_starts_at()->set_seconds(std::time(nullptr) + 86400);
+      r.set_currency("EUR");
+      auto* s = r.add_sections();
+      s->set_name("A");
+      s->set_rows(1);
+      s->set_seats_per_row(2);
+      s->set_price_minor_units(100);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Seat/GetSeatMap") {
+      v1::GetSeatMapRequest r;
+      r.set_event_id("gig");
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Seat/HoldSeats") {
+      v1::HoldSeatsRequest r;
+      r.mutable_txn()->set_gid(gid);
+      r.mutable_txn()->set_branch_id("seat");
+      r.set_user_id("alice");
+      r.set_event_id("gig");
+      r.add_seat_ids("A-1-" + std::to_string(1 + n % 10));
+      deadline(r.mutable_deadline());
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Seat/Reconcile") {
+      v1::ReconcileSeatsRequest r;
+      r.set_event_id("gig");
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Payment/Deposit") {
+      v1::DepositRequest r;
+      r.set_user_id("alice");
+      r.mutable_amount()->set_currency("EUR");
+      r.mutable_amount()->set_minor_units(1'000'000'000'000);
+      r.set_request_id("dep-" + tag);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Payment/GetWallet") {
+      v1::GetWalletRequest r;
+      r.set_currency("EUR");
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Payment/AuthorizePayment") {
+      v1::AuthorizePaymentRequest r;  // freezing a stranger's money
+      r.mutable_txn()->set_gid(gid);
+      r.mutable_txn()->set_branch_id("payment");
+      r.set_user_id("alice");
+      r.mutable_amount()->set_currency("EUR");
+      r.mutable_amount()->set_minor_units(50);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Order/PlaceOrder") {
+      v1::PlaceOrderRequest r;
+      r.set_request_id("po-" + tag);
+      auto* line = r.add_lines();
+      line->set_sku_id("tee");
+      line->set_quantity(1);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Order/PayOrder") {
+      v1::PayOrderRequest r;
+      r.set_order_id(order_a_);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Order/CancelOrder") {
+      v1::CancelOrderRequest r;
+      r.set_order_id(order_a_);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Order/GetOrder") {
+      v1::GetOrderRequest r;
+      r.set_order_id(order_a_);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Order/ListOrders") {
+      return v1::ListOrdersRequest().SerializeAsString();
+    }
+    ADD_FAILURE() << "no request for " << method;
+    return "";
+  }
+
+  std::string order_a_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
+};
+
+struct Target {
+  std::string service;  // the process
+  std::string method;
+};
+
+std::vector<Target> Targets() {
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  const std::map<std::string, std::vector<std::string>> served = {
+      {"coordinator", {"turnstile.v1.Coordinator"}},
+      {"inventory", {"turnstile.v1.Inventory", "turnstile.v1.Participant"}},
+      {"seat", {"turnstile.v1.Seat", "turnstile.v1.Participant"}},
+      {"payment", {"turnstile.v1.Payment", "turnstile.v1.Participant"}},
+      {"order", {"turnstile.v1.Order", "turnstile.v1.Participant"}},
+  };
+  std::vector<Target> out;
+  for (const auto& [service, names] : served) {
+    for (const auto& name : names) {
+      const auto* d = pool->FindServiceByName(name);
+      if (d == nullptr) {
+        ADD_FAILURE() << name << " not linked";
+        continue;
+      }
+      for (int m = 0; m < d->method_count(); ++m) {
+        out.push_back(
+            {service, "/" + d->full_name() + "/" + d->method(m)->name()});
+      }
+    }
+  }
+  return out;
+}
+
+bool RefusedByAuth(const grpc::Status& s) {
+  return s.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+         s.error_code() == grpc::StatusCode::PERMISSION_DENIED;
+}
+
+TEST_F(AuthzMatrixTest, EveryRpcTimesEveryCaller) {
+  const auto targets = Targets();
+  ASSERT_EQ(targets.size(), 26u + 3 * 2);  // Participant on four servers
+  int n = 0;
+  // 1. Everything that must be refused, first; nothing may change.
+  const std::string before = mesh().Footprint();
+  int denied = 0;
+  for (const auto& t : targets) {
+    const auto allowed = Expected(t.method);
+    for (const auto& caller : Callers()) {
+      if (allowed.count(caller.name)) continue;
+      const auto s =
+          Call(t.service, caller, t.method, Request(t.service, t.method, ++n));
+      ++denied;
+      if (caller.name == "no certificate") {
+        EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+            << t.method << " on " << t.service << ": " << s.error_message();
+      } else if (caller.name == "other CA") {
+        // Refused in the TLS handshake: no call is ever made.
+        EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE)
+            << t.method << " on " << t.service << ": " << s.error_message();
+      } else {
+        EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+            << t.method << " on " << t.service << " as " << caller.name << ": "
+            << s.error_message();
+      }
+    }
+  }
+  EXPECT_GT(denied, 250);
+  EXPECT_EQ(mesh().Footprint(), before) << "a refused call changed something";
+
+  // 2. Everything allowed reaches its handler.
+  for (const auto& t : targets) {
+    for (const auto& caller : Callers()) {
+      if (!Expected(t.method).count(caller.name)) continue;
+      const auto s =
+          Call(t.service, caller, t.method, Request(t.service, t.method, ++n));
+      EXPECT_FALSE(RefusedByAuth(s) ||
+                   s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                   s.error_code() == grpc::StatusCode::UNIMPLEMENTED)
+          << t.method << " on " << t.service << " as " << caller.name << ": "
+          << s.error_code() << " " << s.error_message();
+    }
+  }
+}
+
+TEST_F(AuthzMatrixTest, ReadsAndWritesOfTheOrderApiAreTheCallersOwn) {
+  const CallerSpec bob{"buyer B", "loadgen", "bob", ""};
+  const std::string before = mesh().Footprint();
+  for (const char* method :
+       {"/turnstile.v1.Order/GetOrder", "/turnstile.v1.Order/PayOrder",
+        "/turnstile.v1.Order/CancelOrder"}) {
+    const auto s = Call("order", bob, method, Request("order", method, 0));
+    // Someone else's order does not exist for bob (never "forbidden").
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << method;
+  }
+  EXPECT_EQ(mesh().Footprint(), before);
+  v1::ListOrdersResponse list;
+  auto stub = v1::Order::NewStub(ChannelFor("order", bob));
+  ASSERT_TRUE(
+      stub->ListOrders(BuyerCtx("bob").get(), v1::ListOrdersRequest(), &list)
+          .ok());
+  EXPECT_EQ(list.orders_size(), 0);
+  ASSERT_TRUE(
+      stub->ListOrders(BuyerCtx("alice").get(), v1::ListOrdersRequest(), &list)
+          .ok());
+  ASSERT_EQ(list.orders_size(), 1);
+  EXPECT_EQ(list.orders(0).order_id(), order_a_);
+  // The wallet read is the caller's own.
+  auto pay = v1::Payment::NewStub(ChannelFor("payment", bob));
+  v1::GetWalletRequest get;
+  get.set_currency("EUR");
+  v1::Wallet wallet;
+  ASSERT_TRUE(pay->GetWallet(BuyerCtx("bob").get(), get, &wallet).ok());
+  EXPECT_EQ(wallet.user_id(), "bob");
+}
+
+}  // namespace
+}  // namespace turnstile::testing
