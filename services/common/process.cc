@@ -22,6 +22,7 @@
 #include "prometheus/histogram.h"
 #include "services/common/authz_processor.h"
 #include "services/common/tls.h"
+#include "turnstile/v1/participant.grpc.pb.h"
 
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port of the Prometheus metrics endpoint (empty = off)");
@@ -116,6 +117,19 @@ class MetricsInterceptorFactory
   }
 };
 
+// Drops the builder plugins from a server: linking grpc++_reflection
+// registers server reflection with every builder, and the health port must
+// serve nothing but health.
+class WithoutPlugins final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(
+      std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins)
+      override {
+    plugins->clear();
+  }
+};
+
 }  // namespace
 
 namespace {
@@ -182,12 +196,15 @@ int ServeGrpc(const ServerConfig& config,
     exposer->RegisterCollectable(MetricsRegistry());
   }
   grpc::EnableDefaultHealthCheckService(true);
-  // Built before the reflection plugin is registered: a ServerBuilder takes
-  // the plugins registered when it is constructed, and the health port must
-  // serve nothing but health.
   std::unique_ptr<grpc::Server> health_server;
   if (const auto where = absl::GetFlag(FLAGS_health_listen); !where.empty()) {
     grpc::ServerBuilder health_builder;
+    health_builder.SetOption(std::make_unique<WithoutPlugins>());
+    // gRPC adds its default health service only to a server with sync
+    // methods; the generated base class answers each of its methods
+    // UNIMPLEMENTED, so this adds nothing callable.
+    static auto* unimplemented = new v1::Participant::Service();
+    health_builder.RegisterService(unimplemented);
     int health_port = 0;
     health_builder.AddListeningPort(where, grpc::InsecureServerCredentials(),
                                     &health_port);
