@@ -41,8 +41,8 @@ struct GroupCommitOptions {
 class GroupCommit {
  public:
   using Op = std::function<absl::Status(pqxx::work&)>;
-  // Called on the writer thread after the batch committed (or failed); must
-  // not block.
+  // Called on the writer thread after the batch committed (or failed), or
+  // on the submitting thread when the op is refused; must not block.
   using Done = std::function<void(absl::Status)>;
 
   // Writes through its own connection to `conninfo`, prepared by `prepare`.
