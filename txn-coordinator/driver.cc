@@ -222,7 +222,8 @@ void Driver::Record(const std::shared_ptr<Round>& round) {
           }
         }
         Finish(round->gid);
-      });
+      },
+      GroupCommit::Admit::kAlways);
 }
 
 }  // namespace turnstile::coordinator

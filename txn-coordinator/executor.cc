@@ -4,26 +4,43 @@
 
 #include <exception>
 
+#include "services/common/overload.h"
+#include "services/common/status.h"
+
 namespace turnstile::coordinator {
 
-Executor::Executor(int threads) {
+Executor::Executor(int threads, int max_queue) : max_queue_(max_queue) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
 Executor::~Executor() { Stop(); }
 
-bool Executor::Post(Task task) {
+absl::Status Executor::Post(Task task) {
   {
     std::lock_guard lock(mu_);
-    if (stopping_) return false;
+    if (stopping_) {
+      return Error(absl::StatusCode::kUnavailable, "SHUTTING_DOWN",
+                   "coordinator is shutting down");
+    }
+    if (!HasRoom(ready_.size(), static_cast<size_t>(std::max(0, max_queue_)))) {
+      return RefuseOverload("executor", "the coordinator is overloaded; retry");
+    }
     ready_.push_back(std::move(task));
   }
   cv_.notify_one();
-  return true;
+  return absl::OkStatus();
 }
 
 bool Executor::PostAfter(std::chrono::milliseconds delay, Task task) {
-  if (delay.count() <= 0) return Post(std::move(task));
+  if (delay.count() <= 0) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return false;
+      ready_.push_back(std::move(task));  // not bounded, see the header
+    }
+    cv_.notify_one();
+    return true;
+  }
   {
     std::lock_guard lock(mu_);
     if (stopping_) return false;

@@ -5,6 +5,7 @@
 #include <future>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/overload.h"
 #include "services/common/status.h"
 #include "txn-coordinator/metrics.h"
 
@@ -18,10 +19,16 @@ GroupCommit::GroupCommit(const std::string& conninfo, PgPool::Prepare prepare,
 
 GroupCommit::~GroupCommit() { Stop(); }
 
-void GroupCommit::Submit(Op op, Done done) {
+void GroupCommit::Submit(Op op, Done done, Admit admit) {
+  bool stopping = false;
   {
     std::lock_guard lock(mu_);
-    if (!stopping_) {
+    stopping = stopping_;
+    const bool room =
+        admit == Admit::kAlways ||
+        HasRoom(queue_.size(),
+                static_cast<size_t>(std::max(0, options_.max_queue)));
+    if (!stopping && room) {
       queue_.push_back(Item{std::move(op), std::move(done), Clock::now()});
       if (queue_.size() == 1 ||
           queue_.size() >= static_cast<size_t>(options_.max_batch)) {
@@ -29,9 +36,16 @@ void GroupCommit::Submit(Op op, Done done) {
       }
       return;
     }
+    if (!stopping) ++refused_;
   }
-  done(Error(absl::StatusCode::kUnavailable, "SHUTTING_DOWN",
-             "coordinator is shutting down"));
+  // Answered outside the lock: `done` may reply to the client.
+  if (stopping) {
+    done(Error(absl::StatusCode::kUnavailable, "SHUTTING_DOWN",
+               "coordinator is shutting down"));
+  } else {
+    done(RefuseOverload("group_commit",
+                        "the coordinator log is overloaded; retry"));
+  }
 }
 
 absl::Status GroupCommit::Run(Op op) {
@@ -59,6 +73,11 @@ int64_t GroupCommit::batches() const {
 int64_t GroupCommit::largest_batch() const {
   std::lock_guard lock(mu_);
   return largest_;
+}
+
+int64_t GroupCommit::refused() const {
+  std::lock_guard lock(mu_);
+  return refused_;
 }
 
 void GroupCommit::Loop() {
@@ -111,9 +130,13 @@ void GroupCommit::RunBatch(std::deque<Item>& batch) {
     m.gc_batches_failed.Increment();
     spdlog::warn("event=group_commit_failed ops={} error=\"{}\"", batch.size(),
                  std::string(failure.message()));
-    const absl::Status unavailable = Error(
-        absl::StatusCode::kUnavailable, "LOG_WRITE_FAILED",
-        absl::StrCat("coordinator log write failed: ", failure.message()));
+    // The failure's message is already generic (StatusFromException); its
+    // correlation id leads to the details in this log.
+    const absl::Status unavailable = WithCorrelationId(
+        Error(
+            absl::StatusCode::kUnavailable, "LOG_WRITE_FAILED",
+            absl::StrCat("coordinator log write failed: ", failure.message())),
+        CorrelationIdOf(failure));
     for (auto& item : batch) item.done(unavailable);
     return;
   }

@@ -48,6 +48,14 @@ ABSL_FLAG(int, retention_interval_s, 300, "How often retention runs");
 ABSL_FLAG(int, group_commit_max_batch, 128, "Ops per group-commit batch");
 ABSL_FLAG(int, group_commit_max_wait_us, 1000,
           "Longest an op waits for its batch to fill");
+ABSL_FLAG(int, group_commit_max_queue, 2048,
+          "Log writes (Begin, RegisterBranch, Commit, Abort) that may wait for "
+          "the group-commit writer; one more is refused at once with "
+          "RESOURCE_EXHAUSTED and a retry delay (--overload_retry_after_ms)");
+ABSL_FLAG(int, executor_max_queue, 1024,
+          "Reads (GetTransaction, ListTransactions, RetryTransaction) that may "
+          "wait for a database thread; one more is refused at once with "
+          "RESOURCE_EXHAUSTED and a retry delay");
 ABSL_FLAG(int, test_pause_after_decision_ms, 0,
           "Fault injection for crash tests: delay before the first delivery "
           "after a Commit/Abort decision");
@@ -82,6 +90,8 @@ bool CheckFlags() {
       {"retention_hours", absl::GetFlag(FLAGS_retention_hours)},
       {"retention_interval_s", absl::GetFlag(FLAGS_retention_interval_s)},
       {"group_commit_max_batch", absl::GetFlag(FLAGS_group_commit_max_batch)},
+      {"group_commit_max_queue", absl::GetFlag(FLAGS_group_commit_max_queue)},
+      {"executor_max_queue", absl::GetFlag(FLAGS_executor_max_queue)},
   };
   for (const auto& c : checks) {
     if (c.value <= 0) {
@@ -125,8 +135,9 @@ int main(int argc, char** argv) {
       conninfo, LogStore::Prepare,
       GroupCommitOptions{absl::GetFlag(FLAGS_group_commit_max_batch),
                          std::chrono::microseconds(
-                             absl::GetFlag(FLAGS_group_commit_max_wait_us))});
-  Executor executor(pool_size);
+                             absl::GetFlag(FLAGS_group_commit_max_wait_us)),
+                         absl::GetFlag(FLAGS_group_commit_max_queue)});
+  Executor executor(pool_size, absl::GetFlag(FLAGS_executor_max_queue));
   Waiters waiters(&log, poll);
 
   Driver::Stubs stubs;

@@ -17,11 +17,6 @@
 namespace turnstile::coordinator {
 namespace {
 constexpr char kDomain[] = "coordinator.turnstile";
-
-absl::Status Unavailable() {
-  return Error(absl::StatusCode::kUnavailable, "SHUTTING_DOWN",
-               "coordinator is shutting down");
-}
 }  // namespace
 
 // A unary call's reactor: deletes itself when done and lets a parked call
@@ -305,7 +300,9 @@ grpc::ServerUnaryReactor* CoordinatorService::Abort(
 }
 
 void CoordinatorService::Offload(Reactor* reactor, std::function<void()> work) {
-  if (!executor_->Post(std::move(work))) reactor->Reply(Unavailable());
+  if (auto posted = executor_->Post(std::move(work)); !posted.ok()) {
+    reactor->Reply(posted);
+  }
 }
 
 grpc::ServerUnaryReactor* CoordinatorService::GetTransaction(

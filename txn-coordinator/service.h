@@ -60,7 +60,8 @@ class CoordinatorService final : public v1::Coordinator::CallbackService {
             const std::string& gid, TxnState state,
             std::function<void(TxnState)> set_state);
   // Runs `work` (which blocks on the database and replies) on the executor;
-  // answers UNAVAILABLE if it is shutting down.
+  // answers RESOURCE_EXHAUSTED if its queue is full, UNAVAILABLE if it is
+  // shutting down.
   void Offload(Reactor* reactor, std::function<void()> work);
 
   const ServiceOptions options_;

@@ -5,9 +5,20 @@
 #include <optional>
 #include <vector>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/common/internal_error.h"
+#include "services/common/overload.h"
 #include "services/common/status.h"
+
+ABSL_FLAG(int, pg_pool_max_waiters, 256,
+          "Callers that may wait for a free PostgreSQL connection of a pool; "
+          "one more is refused at once with RESOURCE_EXHAUSTED (the default "
+          "matches --grpc_max_threads, 0 = never wait)");
+ABSL_FLAG(int, pg_pool_max_wait_ms, 500,
+          "Longest wait for a free PostgreSQL connection before the call is "
+          "refused with RESOURCE_EXHAUSTED");
 
 namespace turnstile {
 
@@ -42,27 +53,45 @@ absl::Status StatusFromException(const std::exception& e) {
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
     if (auto raised = RaisedByFunction(*sql)) return *raised;
   }
+  // The database's text (it names tables, constraints, key values, hosts)
+  // goes to the log only.
   if (dynamic_cast<const pqxx::broken_connection*>(&e) ||
       dynamic_cast<const pqxx::in_doubt_error*>(&e)) {
-    return Error(absl::StatusCode::kUnavailable, "DB_UNAVAILABLE", e.what());
+    return Concealed(absl::StatusCode::kUnavailable, "DB_UNAVAILABLE",
+                     "storage temporarily unavailable; retry", "pg", e.what());
   }
   if (dynamic_cast<const pqxx::serialization_failure*>(&e) ||
       dynamic_cast<const pqxx::deadlock_detected*>(&e)) {
-    return Error(absl::StatusCode::kUnavailable, "DB_CONFLICT", e.what());
+    // Routine under contention and retried; the text says nothing more.
+    return Error(absl::StatusCode::kUnavailable, "DB_CONFLICT",
+                 "conflicting concurrent update; retry");
   }
   if (dynamic_cast<const pqxx::check_violation*>(&e)) {
-    return Error(absl::StatusCode::kFailedPrecondition, "CONSTRAINT", e.what());
+    return Concealed(absl::StatusCode::kFailedPrecondition, "CONSTRAINT",
+                     "the request violates a stored constraint", "pg",
+                     e.what());
   }
   if (dynamic_cast<const pqxx::unique_violation*>(&e)) {
-    return Error(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", e.what());
+    return Concealed(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS",
+                     "already exists", "pg", e.what());
   }
-  return Error(absl::StatusCode::kInternal, "DB_ERROR", e.what());
+  return InternalError("pg", e);
 }
 
-PgPool::PgPool(std::string conninfo, int size, Prepare prepare)
+PgPoolLimits PgPoolLimits::FromFlags() {
+  PgPoolLimits limits;
+  limits.max_waiters = std::max(0, absl::GetFlag(FLAGS_pg_pool_max_waiters));
+  limits.max_wait = std::chrono::milliseconds(
+      std::max(0, absl::GetFlag(FLAGS_pg_pool_max_wait_ms)));
+  return limits;
+}
+
+PgPool::PgPool(std::string conninfo, int size, Prepare prepare,
+               PgPoolLimits limits)
     : conninfo_(std::move(conninfo)),
       size_(size),
-      prepare_(std::move(prepare)) {}
+      prepare_(std::move(prepare)),
+      limits_(limits) {}
 
 PgPool::Lease::Lease(PgPool* pool, std::unique_ptr<pqxx::connection> conn)
     : pool_(pool), conn_(std::move(conn)) {}
@@ -71,14 +100,35 @@ PgPool::Lease::~Lease() {
   if (pool_ && conn_) pool_->Release(std::move(conn_));
 }
 
+absl::StatusOr<PgPool::Lease> PgPool::Acquire() {
+  return Acquire(limits_.max_wait);
+}
+
 absl::StatusOr<PgPool::Lease> PgPool::Acquire(std::chrono::milliseconds wait) {
   std::unique_lock lock(mu_);
-  if (!cv_.wait_for(lock, wait,
-                    [&] { return !idle_.empty() || open_ < size_; })) {
-    return Error(absl::StatusCode::kUnavailable, "DB_POOL_EXHAUSTED",
-                 "no database connection free");
+  auto counts = [&] {
+    return PoolCounts{static_cast<int>(idle_.size()), open_, size_, waiting_};
+  };
+  PoolStep step = NextPoolStep(counts(), limits_.max_waiters);
+  if (step == PoolStep::kRefuse) {
+    lock.unlock();
+    return RefuseOverload("pg_pool",
+                          "too many calls waiting for storage; retry");
   }
-  if (!idle_.empty()) {
+  if (step == PoolStep::kWait) {
+    ++waiting_;
+    const bool freed = cv_.wait_for(
+        lock, wait, [&] { return !idle_.empty() || open_ < size_; });
+    --waiting_;
+    if (!freed) {
+      lock.unlock();
+      return RefuseOverload("pg_pool",
+                            "no storage connection became free "
+                            "in time; retry");
+    }
+    step = idle_.empty() ? PoolStep::kConnect : PoolStep::kUseIdle;
+  }
+  if (step == PoolStep::kUseIdle) {
     auto conn = std::move(idle_.back());
     idle_.pop_back();
     return Lease(this, std::move(conn));
@@ -93,9 +143,10 @@ absl::StatusOr<PgPool::Lease> PgPool::Acquire(std::chrono::milliseconds wait) {
     lock.lock();
     --open_;
     cv_.notify_one();
-    spdlog::warn("event=db_connect_failed error=\"{}\"", e.what());
-    return Error(absl::StatusCode::kUnavailable, "DB_UNAVAILABLE",
-                 absl::StrCat("cannot connect to database: ", e.what()));
+    lock.unlock();
+    return Concealed(absl::StatusCode::kUnavailable, "DB_UNAVAILABLE",
+                     "storage temporarily unavailable; retry", "pg_connect",
+                     e.what());
   }
 }
 

@@ -1,6 +1,10 @@
 // A bounded pool of PostgreSQL connections (libpqxx) plus the helper that runs
 // one local transaction on a pooled connection and turns libpqxx exceptions
-// into absl statuses. Stores use it; nothing else talks to PostgreSQL.
+// into absl statuses. Stores use it; nothing else talks to PostgreSQL. The
+// wait for a connection is bounded twice (DESIGN.md §7): at most
+// --pg_pool_max_waiters callers wait, one more is refused at once, and none
+// waits longer than --pg_pool_max_wait_ms; both refusals are
+// RESOURCE_EXHAUSTED with a retry delay (services/common/overload.h).
 #pragma once
 
 #include <chrono>
@@ -20,18 +24,30 @@ namespace turnstile {
 
 // Maps a libpqxx/std exception to a status: broken connection and
 // serialization/deadlock failures -> UNAVAILABLE (retryable), check
-// violation -> FAILED_PRECONDITION, unique violation -> ALREADY_EXISTS. An
-// error raised by one of our SQL functions as
-// 'turnstile:<CODE>:<REASON>:<message>' (CODE as absl::StatusCodeToString
-// prints it, e.g. FAILED_PRECONDITION) becomes that status and reason.
+// violation -> FAILED_PRECONDITION, unique violation -> ALREADY_EXISTS,
+// anything else -> INTERNAL. Their messages are generic, with a correlation
+// id where the log has the database's text (internal_error.h): a client never
+// sees a table, a statement or a host. An error raised by one of our SQL
+// functions as 'turnstile:<CODE>:<REASON>:<message>' (CODE as
+// absl::StatusCodeToString prints it, e.g. FAILED_PRECONDITION) is
+// deliberate and becomes that status, reason and message.
 absl::Status StatusFromException(const std::exception& e);
+
+// How long and how many callers may wait for a connection.
+struct PgPoolLimits {
+  int max_waiters = 256;
+  std::chrono::milliseconds max_wait{500};
+  // --pg_pool_max_waiters and --pg_pool_max_wait_ms.
+  static PgPoolLimits FromFlags();
+};
 
 class PgPool {
  public:
   // Called once on each new connection, e.g. to prepare statements.
   using Prepare = std::function<void(pqxx::connection&)>;
 
-  PgPool(std::string conninfo, int size, Prepare prepare = nullptr);
+  PgPool(std::string conninfo, int size, Prepare prepare = nullptr,
+         PgPoolLimits limits = PgPoolLimits::FromFlags());
   PgPool(const PgPool&) = delete;
   PgPool& operator=(const PgPool&) = delete;
 
@@ -49,10 +65,11 @@ class PgPool {
     std::unique_ptr<pqxx::connection> conn_;
   };
 
-  // Waits up to `wait` for a free connection (UNAVAILABLE after that),
-  // connecting lazily.
-  absl::StatusOr<Lease> Acquire(
-      std::chrono::milliseconds wait = std::chrono::milliseconds(5000));
+  // A free connection (connecting lazily), waiting up to the pool's
+  // max_wait or `wait` for one; RESOURCE_EXHAUSTED (OVERLOADED) when too
+  // many callers wait already or the wait runs out.
+  absl::StatusOr<Lease> Acquire();
+  absl::StatusOr<Lease> Acquire(std::chrono::milliseconds wait);
 
   // Runs `fn(pqxx::work&)` in one read-committed transaction and commits it
   // if fn returns OK (absl::Status or absl::StatusOr<T>); rolls back
@@ -95,10 +112,12 @@ class PgPool {
   const std::string conninfo_;
   const int size_;
   const Prepare prepare_;
+  const PgPoolLimits limits_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
-  int open_ = 0;  // connections created and not discarded
+  int open_ = 0;     // connections created and not discarded
+  int waiting_ = 0;  // callers in Acquire waiting for a release
 };
 
 }  // namespace turnstile

@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "prometheus/counter.h"
+#include "services/common/internal_error.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
 
@@ -48,8 +49,11 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
   return tv;
 }
 
-absl::Status Unavailable(absl::string_view message) {
-  return Error(absl::StatusCode::kUnavailable, kUnavailable, message);
+// The detail names the Redis host and hiredis's text: log only.
+absl::Status Unavailable(absl::string_view detail) {
+  return Concealed(absl::StatusCode::kUnavailable, kUnavailable,
+                   "the gate is temporarily unavailable; retry", "redis",
+                   detail);
 }
 
 // hiredis writes with write(2): a server that closed the socket would kill
@@ -314,8 +318,8 @@ absl::StatusOr<RedisReplyPtr> RedisClient::Execute(
       if (IsTransientError(text)) {
         return Unavailable(absl::StrCat("redis: ", text));
       }
-      return Error(absl::StatusCode::kInternal, "REDIS_ERROR",
-                   absl::StrCat("redis: ", text));
+      return Concealed(absl::StatusCode::kInternal, "REDIS_ERROR",
+                       "internal error", "redis", text);
     }
     return reply;
   }

@@ -155,7 +155,8 @@ absl::StatusOr<Reservation> StockFlow::Reserve(const ReserveCommand& command) {
       default: {
         // SOLD_OUT, USER_LIMIT, NOT_INITIALIZED (after a rebuild), ...
         GateRelease(taken, owner, "gate_refused");
-        const absl::Status refusal =
+        // The facts go with the refusal (ErrorInfo metadata) for clients.
+        const absl::Status refusal = WithMetadata(
             TryStatus(answer->status,
                       answer->status == GateStatus::kSoldOut
                           ? absl::StrCat("fewer than ", line.quantity,
@@ -164,7 +165,9 @@ absl::StatusOr<Reservation> StockFlow::Reserve(const ReserveCommand& command) {
                           ? absl::StrCat("user ", command.user_id,
                                          " would pass the per-user limit of ",
                                          line.sku_id)
-                          : answer->message);
+                          : answer->message),
+            {{"skuId", line.sku_id},
+             {"quantity", absl::StrCat(line.quantity)}});
         Refusals()
             .Add({{"reason", std::string(GateStatusName(answer->status))}})
             .Increment();

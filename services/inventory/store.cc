@@ -280,21 +280,24 @@ absl::Status ReserveLines(pqxx::work& tx, const ReserveCommand& command,
             : tx.exec_prepared("inv_purchase_add", command.user_id, line.sku_id,
                                line.quantity);
     if (counted.empty()) {
-      return Refused(
-          "USER_LIMIT",
-          absl::StrCat("user ", command.user_id, " may hold at most ",
-                       price.limit, " units of ", line.sku_id));
+      return WithMetadata(
+          Refused("USER_LIMIT",
+                  absl::StrCat("user ", command.user_id, " may hold at most ",
+                               price.limit, " units of ", line.sku_id)),
+          {{"skuId", line.sku_id}, {"limit", absl::StrCat(price.limit)}});
     }
     auto bucket =
         TakeUnits(tx, strategy, line.sku_id, line.quantity, price.buckets,
                   PickBucket(command.gid, price.buckets));
     if (!bucket.ok()) return bucket.status();
     if (*bucket < 0) {
-      return Refused(
-          "SOLD_OUT",
-          absl::StrCat("fewer than ", line.quantity, " units of ", line.sku_id,
-                       " are available",
-                       price.buckets > 1 ? " in any one of its buckets" : ""));
+      return WithMetadata(
+          Refused("SOLD_OUT",
+                  absl::StrCat(
+                      "fewer than ", line.quantity, " units of ", line.sku_id,
+                      " are available",
+                      price.buckets > 1 ? " in any one of its buckets" : "")),
+          {{"skuId", line.sku_id}, {"quantity", absl::StrCat(line.quantity)}});
     }
     tx.exec_prepared("inv_reservation_insert", command.gid, command.branch_id,
                      line.sku_id, command.user_id, line.quantity, price.minor,

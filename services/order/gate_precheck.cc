@@ -114,9 +114,11 @@ absl::Status GatePrecheck::Decide(const PlaceOrderInput& input,
       return absl::OkStatus();
     }
     *outcome = PrecheckOutcome::kSoldOut;
-    return Refused("SOLD_OUT",
-                   absl::StrCat("fewer than ", line.quantity, " units of ",
-                                line.sku_id, " are left"));
+    return WithMetadata(
+        Refused("SOLD_OUT",
+                absl::StrCat("fewer than ", line.quantity, " units of ",
+                             line.sku_id, " are left")),
+        {{"skuId", line.sku_id}, {"quantity", absl::StrCat(line.quantity)}});
   }
   return absl::OkStatus();
 }

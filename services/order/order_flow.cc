@@ -71,7 +71,7 @@ auto Retry(const RetryPolicy& policy, Deadline until, F&& call)
   }
 }
 
-// The same status prefixed with where it came from, reason kept.
+// The same status prefixed with where it came from, details kept.
 absl::Status From(const std::string& where, const absl::Status& status) {
   return FromBranch(where, status);
 }
@@ -100,8 +100,8 @@ bool SamePrice(const v1::Money& money, const std::string& currency) {
 }  // namespace
 
 absl::Status FromBranch(const std::string& where, const absl::Status& status) {
-  return Error(status.code(), ReasonOf(status),
-               absl::StrCat(where, ": ", status.message()));
+  // Reason, facts, retry delay and correlation id travel on unchanged.
+  return WithMessage(status, absl::StrCat(where, ": ", status.message()));
 }
 
 void SetTryDeadline(google::protobuf::Message& request, Deadline deadline) {

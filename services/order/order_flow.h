@@ -59,7 +59,8 @@ PlaceOrderInput InputFromRecord(const OrderRecord& order);
 // gate's hold expires with the transaction); a no-op for other messages.
 void SetTryDeadline(google::protobuf::Message& request, Deadline deadline);
 
-// Prefixes `status` with where it came from, keeping code and reason.
+// Prefixes `status` with where it came from, keeping code, reason, facts,
+// retry delay and correlation id.
 absl::Status FromBranch(const std::string& where, const absl::Status& status);
 
 class OrderFlow {

@@ -84,6 +84,12 @@ grpc::Status PaymentService::AuthorizePayment(
         "reason={}",
         txn.gid(), txn.branch_id(), request->user_id(),
         absl::StatusCodeToString(auth.status().code()), reason);
+    if (reason == "INSUFFICIENT_FUNDS") {
+      return ToGrpc(WithMetadata(auth.status(),
+                                 {{"userId", request->user_id()},
+                                  {"currency", request->amount().currency()}}),
+                    kDomain);
+    }
     return ToGrpc(auth.status(), kDomain);
   }
   if (!auth->repeated) {

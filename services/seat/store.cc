@@ -191,8 +191,9 @@ absl::Status HoldAll(pqxx::work& tx, const HoldCommand& command, Hold* out) {
                  absl::StrCat("event ", command.event_id, " has no seat ",
                               Some(missing)));
   }
-  return Refused("SEAT_TAKEN",
-                 absl::StrCat("seats not available: ", Some(taken)));
+  return WithMetadata(
+      Refused("SEAT_TAKEN", absl::StrCat("seats not available: ", Some(taken))),
+      {{"eventId", command.event_id}, {"seatIds", Some(taken)}});
 }
 
 }  // namespace

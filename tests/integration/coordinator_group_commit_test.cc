@@ -1,7 +1,8 @@
 // Group commit against a real PostgreSQL: concurrent ops share transactions
 // (bounded by max_batch), an op's refusal does not undo its batch, a failed
-// batch answers every op in it UNAVAILABLE and writes nothing, and Stop()
-// flushes what is queued.
+// batch answers every op in it UNAVAILABLE and writes nothing, Stop()
+// flushes what is queued, and a full queue refuses a client's op at once
+// (RESOURCE_EXHAUSTED with a retry delay) but not the driver's records.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -154,6 +155,38 @@ TEST_F(GroupCommitTest, DatabaseDownAnswersUnavailable) {
       GroupCommitOptions{8, microseconds(1000)});
   const absl::Status s = gc.Run(Insert(1));
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+}
+
+TEST_F(GroupCommitTest, FullQueueRefusesClientOpsAtOnceButNotDriverRecords) {
+  // Batches of 8 with a 2 s fill window: three ops stay queued meanwhile.
+  GroupCommit gc(SharedPg().Conninfo(db_), nullptr,
+                 GroupCommitOptions{8, microseconds(2000000), 3});
+  std::vector<std::promise<absl::Status>> queued(3);
+  for (int i = 0; i < 3; ++i) {
+    gc.Submit(Insert(i), [&, i](absl::Status s) { queued[i].set_value(s); });
+  }
+  std::promise<absl::Status> refused;
+  const auto start = std::chrono::steady_clock::now();
+  gc.Submit(Insert(10), [&](absl::Status s) { refused.set_value(s); });
+  auto refusal = refused.get_future();
+  ASSERT_EQ(refusal.wait_for(milliseconds(0)), std::future_status::ready)
+      << "answered on the calling thread, not queued";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(50));
+  const absl::Status s = refusal.get();
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+  EXPECT_EQ(ReasonOf(s), "OVERLOADED");
+  EXPECT_TRUE(RetryDelayOf(s).has_value());
+  EXPECT_EQ(gc.refused(), 1);
+  // The driver's record of a delivery round is admitted regardless.
+  std::promise<absl::Status> driver;
+  gc.Submit(
+      Insert(11), [&](absl::Status s) { driver.set_value(s); },
+      GroupCommit::Admit::kAlways);
+  for (auto& q : queued) EXPECT_TRUE(q.get_future().get().ok());
+  EXPECT_TRUE(driver.get_future().get().ok());
+  EXPECT_EQ(Count(), "4");
+  EXPECT_EQ(SharedPg().Query(db_, "SELECT count(*) FROM item WHERE id = 10"),
+            "0");
 }
 
 }  // namespace

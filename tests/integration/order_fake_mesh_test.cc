@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "services/common/status.h"
 #include "services/common/time_util.h"
 #include "services/common/uuid.h"
 #include "tests/support/child_process.h"
@@ -41,20 +42,14 @@ using testing::ChildProcess;
 using testing::SharedPg;
 
 std::string ReasonOf(const grpc::Status& status) {
-  v1::ErrorInfo info;
-  if (status.error_details().empty() ||
-      !info.ParseFromString(status.error_details())) {
-    return "";
-  }
-  return info.reason();
+  return turnstile::ReasonOf(FromGrpc(status));
 }
 
+// A refusal as a real participant sends it (google.rpc.Status details).
 grpc::Status Refuse(grpc::StatusCode code, const std::string& reason,
                     const std::string& message) {
-  v1::ErrorInfo info;
-  info.set_reason(reason);
-  info.set_domain("fake");
-  return grpc::Status(code, message, info.SerializeAsString());
+  return ToGrpc(Error(static_cast<absl::StatusCode>(code), reason, message),
+                "fake");
 }
 
 std::unique_ptr<grpc::ClientContext> Ctx(int ms = 15000) {
