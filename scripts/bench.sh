@@ -26,7 +26,11 @@ STATE=$ROOT/.turnstile
 BUILD=${TURNSTILE_BUILD_DIR:-$ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 PG_PORT=${TURNSTILE_PG_PORT:-55432}
+# Superuser for the checks and pgbench; services connect as their own roles.
 PG_BASE="host=127.0.0.1 port=$PG_PORT user=postgres"
+SECRETS=$STATE/secrets
+PG_SUPERUSER_PASS=$SECRETS/pg-postgres.pass
+REDIS_PASS=$SECRETS/redis.pass
 REDIS_PORT=${TURNSTILE_REDIS_PORT:-56379}
 OUT=$STATE/bench
 BYPASS_PORT=${BENCH_BYPASS_PORT:-50064}
@@ -60,10 +64,12 @@ for port in 50050 50051 50052 50053 50054; do
   port_open "$port" || { log "the mesh is not running (port $port): ./run up first"; exit 1; }
 done
 [ -x "$BUILD/bin/turnstile-bench" ] || { log "no $BUILD/bin/turnstile-bench: build first"; exit 1; }
+[ -f "$PG_SUPERUSER_PASS" ] || { log "no $PG_SUPERUSER_PASS: ./run up first"; exit 1; }
 mkdir -p "$OUT" "$STATE/logs" "$STATE/pids"
 
 bench() {
-  "$BUILD/bin/turnstile-bench" --pg_base="$PG_BASE" --redis=127.0.0.1:$REDIS_PORT \
+  "$BUILD/bin/turnstile-bench" --pg_base="$PG_BASE" --pg_password_file="$PG_SUPERUSER_PASS" \
+    --redis=127.0.0.1:$REDIS_PORT --redis_password_file="$REDIS_PASS" \
     --concurrency="$CONCURRENCY" "$@"
 }
 
@@ -76,8 +82,10 @@ restart_inventory() {
   fi
   wait_closed 50051 || { log "port 50051 still taken"; exit 1; }
   nohup "$BUILD/bin/turnstile-inventory" --listen=127.0.0.1:50051 \
-    --pg="$PG_BASE dbname=turnstile_inventory" --metrics_listen=127.0.0.1:9451 \
-    --redis=127.0.0.1:$REDIS_PORT --reservation_strategy="$strategy" \
+    --pg="host=127.0.0.1 port=$PG_PORT user=turnstile_inventory dbname=turnstile_inventory" \
+    --pg_password_file="$SECRETS/pg-inventory.pass" --metrics_listen=127.0.0.1:9451 \
+    --redis=127.0.0.1:$REDIS_PORT --redis_password_file="$REDIS_PASS" \
+    --reservation_strategy="$strategy" \
     >>"$STATE/logs/inventory.log" 2>&1 &
   echo $! >"$pidf"
   wait_port 50051 || { log "inventory failed to start:"; tail -n 20 "$STATE/logs/inventory.log"; exit 1; }
@@ -90,10 +98,11 @@ restart_inventory() {
 BYPASS_PID=""
 start_bypass_order() {
   nohup "$BUILD/bin/turnstile-order" --listen=127.0.0.1:$BYPASS_PORT \
-    --pg="$PG_BASE dbname=turnstile_order" --metrics_listen=127.0.0.1:$BYPASS_METRICS \
-    --redis=127.0.0.1:$REDIS_PORT --coordinator=127.0.0.1:50050 \
-    --inventory=127.0.0.1:50051 --seat=127.0.0.1:50052 --payment=127.0.0.1:50053 \
-    --unsafe_bypass_coordinator >>"$STATE/logs/order-bypass.log" 2>&1 &
+    --pg="host=127.0.0.1 port=$PG_PORT user=turnstile_order dbname=turnstile_order" \
+    --pg_password_file="$SECRETS/pg-order.pass" --metrics_listen=127.0.0.1:$BYPASS_METRICS \
+    --redis=127.0.0.1:$REDIS_PORT --redis_password_file="$REDIS_PASS" \
+    --coordinator=127.0.0.1:50050 --inventory=127.0.0.1:50051 --seat=127.0.0.1:50052 \
+    --payment=127.0.0.1:50053 --unsafe_bypass_coordinator >>"$STATE/logs/order-bypass.log" 2>&1 &
   BYPASS_PID=$!
   echo "$BYPASS_PID" >"$STATE/pids/order-bypass"
   wait_port "$BYPASS_PORT" || { log "bypass order failed to start:"; tail -n 20 "$STATE/logs/order-bypass.log"; exit 1; }

@@ -13,6 +13,7 @@
 
 #include "absl/flags/flag.h"
 #include "services/common/migrate.h"
+#include "services/common/pg_password.h"
 #include "services/common/pg_pool.h"
 #include "services/common/process.h"
 #include "services/common/redis_flags.h"
@@ -25,9 +26,11 @@
 #include "services/order/store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50054", "host:port to serve on");
-ABSL_FLAG(std::string, pg,
-          "host=127.0.0.1 port=5432 dbname=turnstile_order user=postgres",
-          "libpq connection string of the order database");
+ABSL_FLAG(
+    std::string, pg,
+    "host=127.0.0.1 port=5432 dbname=turnstile_order user=turnstile_order",
+    "libpq connection string of the order database, as its owner role "
+    "(the password comes from --pg_password_file)");
 ABSL_FLAG(int, pg_pool_size, 16, "PostgreSQL connections");
 ABSL_FLAG(std::string, coordinator, "127.0.0.1:50050", "Coordinator address");
 ABSL_FLAG(std::string, inventory, "127.0.0.1:50051", "Inventory address");
@@ -63,7 +66,14 @@ ABSL_FLAG(bool, unsafe_bypass_coordinator, false,
 
 int main(int argc, char** argv) {
   turnstile::InitProcess(argc, argv, "order");
-  const std::string pg = absl::GetFlag(FLAGS_pg);
+  const auto with_password =
+      turnstile::PgConninfoFromFlags(absl::GetFlag(FLAGS_pg));
+  if (!with_password.ok()) {
+    spdlog::critical("event=bad_flag flag=pg_password_file error=\"{}\"",
+                     std::string(with_password.status().message()));
+    return 2;
+  }
+  const std::string& pg = *with_password;
   const int pool_size = std::max(1, absl::GetFlag(FLAGS_pg_pool_size));
 
   if (!turnstile::MigrateOnStart(pg, "order").ok()) return 1;

@@ -41,7 +41,7 @@ class PaymentServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = testing::TestDatabaseName("pay");
-    SharedPg().CreateDatabase(db_);
+    SharedPg().CreateDatabase(db_, "payment");
     Start();
   }
 
@@ -64,9 +64,10 @@ class PaymentServiceTest : public ::testing::Test {
     port_ = testing::FreePort();
     const std::string addr = "127.0.0.1:" + std::to_string(port_);
     proc_ = std::make_unique<ChildProcess>();
-    proc_->Start(testing::Binary("turnstile-payment"),
-                 {"--listen=" + addr, "--pg=" + SharedPg().Conninfo(db_),
-                  "--metrics_listen=", "--pg_pool_size=8"},
+    std::vector<std::string> args = SharedPg().ServiceFlags(db_, "payment");
+    args.insert(args.end(),
+                {"--listen=" + addr, "--metrics_listen=", "--pg_pool_size=8"});
+    proc_->Start(testing::Binary("turnstile-payment"), args,
                  SharedPg().dir() + "/" + db_ + ".log");
     channel_ = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
     const auto until =
