@@ -8,8 +8,8 @@
 // successes and of refusals, the SKU's counters against the PAID orders
 // (oversold must be 0) and the invariant checker of turnstilectl check.
 // --baselines adds, against the same servers in the same run: pay_now
-// throughput through the full TCC and through an order service started with
-// --unsafe_bypass_coordinator (--bypass_order), pgbench tpcb-like and
+// throughput through the full TCC and through the bench-only
+// turnstile-order-bypass (--bypass_order), pgbench tpcb-like and
 // redis-benchmark EVALSHA of the reserve script, and prints our figures as
 // ratios of theirs. --json writes every number, --plot a latency CDF (PNG).
 #include <google/protobuf/descriptor.h>
@@ -49,8 +49,8 @@ ABSL_FLAG(std::string, scenario, "flash-sale", "scenario (flash-sale)");
 ABSL_FLAG(std::string, label, "", "name of this run in the output");
 ABSL_FLAG(std::string, order, "127.0.0.1:50054", "order service");
 ABSL_FLAG(std::string, bypass_order, "",
-          "order service started with --unsafe_bypass_coordinator "
-          "(--baselines: full TCC / bypass ratio)");
+          "the bench-only turnstile-order-bypass (coordinator bypassed; "
+          "--baselines: full TCC / bypass ratio)");
 ABSL_FLAG(std::string, inventory, "127.0.0.1:50051", "inventory service");
 ABSL_FLAG(std::string, payment, "127.0.0.1:50053", "payment service");
 ABSL_FLAG(std::string, pg_base, "host=127.0.0.1 port=5432 user=postgres",
