@@ -7,8 +7,8 @@
 #       (turnstile-inventory restarted with --reservation_strategy=X)
 #   (c) hot-SKU buckets 1 vs 8 on a 100,000-unit SKU (gate, pessimistic)
 #   (d) baselines: pgbench tpcb-like, redis-benchmark EVALSHA of the reserve
-#       script, and pay_now through the full TCC vs a second order process
-#       started with --unsafe_bypass_coordinator (UNSAFE: measurement only),
+#       script, and pay_now through the full TCC vs a second order process,
+#       the bench-only binary turnstile-order-bypass (UNSAFE: measurement only),
 #       and refusal latency at a sustainable offered rate (BENCH_REFUSAL_RATE)
 # Writes JSON and latency PNGs to .turnstile/bench/ and prints one table of
 # ratios. Assumes the mesh runs (./run up) with binaries in
@@ -26,7 +26,11 @@ STATE=$ROOT/.turnstile
 BUILD=${TURNSTILE_BUILD_DIR:-$ROOT/build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 PG_PORT=${TURNSTILE_PG_PORT:-55432}
+# Superuser for the checks and pgbench; services connect as their own roles.
 PG_BASE="host=127.0.0.1 port=$PG_PORT user=postgres"
+SECRETS=$STATE/secrets
+PG_SUPERUSER_PASS=$SECRETS/pg-postgres.pass
+REDIS_PASS=$SECRETS/redis.pass
 REDIS_PORT=${TURNSTILE_REDIS_PORT:-56379}
 OUT=$STATE/bench
 BYPASS_PORT=${BENCH_BYPASS_PORT:-50064}
@@ -59,11 +63,15 @@ wait_closed() {
 for port in 50050 50051 50052 50053 50054; do
   port_open "$port" || { log "the mesh is not running (port $port): ./run up first"; exit 1; }
 done
-[ -x "$BUILD/bin/turnstile-bench" ] || { log "no $BUILD/bin/turnstile-bench: build first"; exit 1; }
+for b in turnstile-bench turnstile-order-bypass; do
+  [ -x "$BUILD/bin/$b" ] || { log "no $BUILD/bin/$b: build first"; exit 1; }
+done
+[ -f "$PG_SUPERUSER_PASS" ] || { log "no $PG_SUPERUSER_PASS: ./run up first"; exit 1; }
 mkdir -p "$OUT" "$STATE/logs" "$STATE/pids"
 
 bench() {
-  "$BUILD/bin/turnstile-bench" --pg_base="$PG_BASE" --redis=127.0.0.1:$REDIS_PORT \
+  "$BUILD/bin/turnstile-bench" --pg_base="$PG_BASE" --pg_password_file="$PG_SUPERUSER_PASS" \
+    --redis=127.0.0.1:$REDIS_PORT --redis_password_file="$REDIS_PASS" \
     --concurrency="$CONCURRENCY" "$@"
 }
 
@@ -76,8 +84,10 @@ restart_inventory() {
   fi
   wait_closed 50051 || { log "port 50051 still taken"; exit 1; }
   nohup "$BUILD/bin/turnstile-inventory" --listen=127.0.0.1:50051 \
-    --pg="$PG_BASE dbname=turnstile_inventory" --metrics_listen=127.0.0.1:9451 \
-    --redis=127.0.0.1:$REDIS_PORT --reservation_strategy="$strategy" \
+    --pg="host=127.0.0.1 port=$PG_PORT user=turnstile_inventory dbname=turnstile_inventory" \
+    --pg_password_file="$SECRETS/pg-inventory.pass" --metrics_listen=127.0.0.1:9451 \
+    --redis=127.0.0.1:$REDIS_PORT --redis_password_file="$REDIS_PASS" \
+    --reservation_strategy="$strategy" \
     >>"$STATE/logs/inventory.log" 2>&1 &
   echo $! >"$pidf"
   wait_port 50051 || { log "inventory failed to start:"; tail -n 20 "$STATE/logs/inventory.log"; exit 1; }
@@ -86,14 +96,16 @@ restart_inventory() {
   log "inventory restarted with --reservation_strategy=$strategy"
 }
 
-# A second order process with the coordinator bypassed (measurement only).
+# A second order process with the coordinator bypassed (measurement only):
+# the bench-only binary, same flags as turnstile-order.
 BYPASS_PID=""
 start_bypass_order() {
-  nohup "$BUILD/bin/turnstile-order" --listen=127.0.0.1:$BYPASS_PORT \
-    --pg="$PG_BASE dbname=turnstile_order" --metrics_listen=127.0.0.1:$BYPASS_METRICS \
-    --redis=127.0.0.1:$REDIS_PORT --coordinator=127.0.0.1:50050 \
-    --inventory=127.0.0.1:50051 --seat=127.0.0.1:50052 --payment=127.0.0.1:50053 \
-    --unsafe_bypass_coordinator >>"$STATE/logs/order-bypass.log" 2>&1 &
+  nohup "$BUILD/bin/turnstile-order-bypass" --listen=127.0.0.1:$BYPASS_PORT \
+    --pg="host=127.0.0.1 port=$PG_PORT user=turnstile_order dbname=turnstile_order" \
+    --pg_password_file="$SECRETS/pg-order.pass" --metrics_listen=127.0.0.1:$BYPASS_METRICS \
+    --redis=127.0.0.1:$REDIS_PORT --redis_password_file="$REDIS_PASS" \
+    --coordinator=127.0.0.1:50050 --inventory=127.0.0.1:50051 --seat=127.0.0.1:50052 \
+    --payment=127.0.0.1:50053 >>"$STATE/logs/order-bypass.log" 2>&1 &
   BYPASS_PID=$!
   echo "$BYPASS_PID" >"$STATE/pids/order-bypass"
   wait_port "$BYPASS_PORT" || { log "bypass order failed to start:"; tail -n 20 "$STATE/logs/order-bypass.log"; exit 1; }

@@ -1,11 +1,15 @@
 #include "tools/bench_external.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "services/common/pg_password.h"
 #include "services/common/pg_pool.h"
 #include "tools/bench_stats.h"
 
@@ -40,6 +44,50 @@ bool HaveProgram(const std::string& program) {
   return RunShell("command -v " + ShellQuote(program)).exit_code == 0;
 }
 
+namespace {
+
+// A pgpass file (https://www.postgresql.org/docs/current/libpq-pgpass.html)
+// holding one password for every server and user, mode 0600, deleted on
+// destruction: how pgbench gets the password without a command line that
+// shows it.
+class TempPgpass {
+ public:
+  explicit TempPgpass(const std::string& password) {
+    if (password.empty()) return;
+    char path[] = "/tmp/turnstile-bench-pgpass-XXXXXX";
+    const int fd = mkstemp(path);  // 0600
+    if (fd < 0) return;
+    std::string line = "*:*:*:*:";
+    for (char c : password) {
+      if (c == ':' || c == '\\') line += '\\';
+      line += c;
+    }
+    line += '\n';
+    const bool written = write(fd, line.data(), line.size()) ==
+                         static_cast<ssize_t>(line.size());
+    close(fd);
+    if (written)
+      path_ = path;
+    else
+      unlink(path);
+  }
+  TempPgpass(const TempPgpass&) = delete;
+  TempPgpass& operator=(const TempPgpass&) = delete;
+  ~TempPgpass() {
+    if (!path_.empty()) unlink(path_.c_str());
+  }
+
+  // "PGPASSFILE=<path> " to put before the command ("" without a password).
+  std::string EnvPrefix() const {
+    return path_.empty() ? "" : absl::StrCat("PGPASSFILE=", path_, " ");
+  }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
 absl::StatusOr<PgbenchResult> RunPgbench(const PgbenchOptions& options) {
   if (!HaveProgram("pgbench")) {
     return absl::NotFoundError("pgbench is not installed");
@@ -48,8 +96,19 @@ absl::StatusOr<PgbenchResult> RunPgbench(const PgbenchOptions& options) {
   result.seconds = options.seconds;
   const std::string conninfo =
       absl::StrCat(options.pg_base, " dbname=", options.db);
+  // The connections of this process get the password in memory.
+  auto with_password = [&](const std::string& info) {
+    return options.password.empty()
+               ? absl::StatusOr<std::string>(info)
+               : ConninfoWithPassword(info, options.password);
+  };
+  auto admin_info = with_password(options.pg_base + " dbname=postgres");
+  auto db_info = with_password(conninfo);
+  if (!admin_info.ok()) return admin_info.status();
+  if (!db_info.ok()) return db_info.status();
+  const TempPgpass pgpass(options.password);
   try {
-    pqxx::connection admin(options.pg_base + " dbname=postgres");
+    pqxx::connection admin(*admin_info);
     pqxx::nontransaction tx(admin);
     if (tx.exec_params("SELECT 1 FROM pg_database WHERE datname = $1",
                        options.db)
@@ -67,7 +126,7 @@ absl::StatusOr<PgbenchResult> RunPgbench(const PgbenchOptions& options) {
   }
   bool initialized = false;
   try {
-    pqxx::connection db(conninfo);
+    pqxx::connection db(*db_info);
     pqxx::nontransaction tx(db);
     initialized = !tx.exec(
                          "SELECT 1 FROM pg_tables WHERE tablename = "
@@ -77,15 +136,16 @@ absl::StatusOr<PgbenchResult> RunPgbench(const PgbenchOptions& options) {
     return StatusFromException(e);
   }
   if (!initialized) {
-    const auto init = RunShell(absl::StrCat("pgbench -i -q -s ", options.scale,
-                                            " ", ShellQuote(conninfo)));
+    const auto init =
+        RunShell(absl::StrCat(pgpass.EnvPrefix(), "pgbench -i -q -s ",
+                              options.scale, " ", ShellQuote(conninfo)));
     if (init.exit_code != 0) {
       return absl::InternalError("pgbench -i failed: " + init.output);
     }
   }
   result.command = absl::StrCat("pgbench -c ", result.clients, " -j 2 -T ",
                                 options.seconds, " ", ShellQuote(conninfo));
-  const auto run = RunShell(result.command);
+  const auto run = RunShell(pgpass.EnvPrefix() + result.command);
   auto tps = ParsePgbenchTps(run.output);
   if (run.exit_code != 0 || !tps) {
     return absl::InternalError("pgbench failed: " + run.output);
@@ -95,17 +155,21 @@ absl::StatusOr<PgbenchResult> RunPgbench(const PgbenchOptions& options) {
 }
 
 absl::StatusOr<RedisBenchmarkResult> RunRedisBenchmark(
-    const std::string& host, int port, int requests, int clients,
-    const std::vector<std::string>& args) {
+    const std::string& host, int port, const std::string& password,
+    int requests, int clients, const std::vector<std::string>& args) {
   if (!HaveProgram("redis-benchmark")) {
     return absl::NotFoundError("redis-benchmark is not installed");
   }
   RedisBenchmarkResult result;
-  result.command = absl::StrCat("redis-benchmark -h ", ShellQuote(host), " -p ",
-                                port, " -q -n ", requests, " -c ", clients);
-  for (const auto& a : args)
-    absl::StrAppend(&result.command, " ", ShellQuote(a));
-  const auto run = RunShell(result.command);
+  std::string rest = absl::StrCat(" -q -n ", requests, " -c ", clients);
+  for (const auto& a : args) absl::StrAppend(&rest, " ", ShellQuote(a));
+  const std::string start =
+      absl::StrCat("redis-benchmark -h ", ShellQuote(host), " -p ", port);
+  const std::string auth = password.empty() ? "" : " -a ";
+  result.command =
+      absl::StrCat(start, auth, password.empty() ? "" : "***", rest);
+  const auto run = RunShell(absl::StrCat(
+      start, auth, password.empty() ? "" : ShellQuote(password), rest));
   auto rps = ParseRedisBenchmarkRps(run.output);
   if (run.exit_code != 0 || !rps) {
     return absl::InternalError("redis-benchmark failed: " + run.output);

@@ -25,9 +25,10 @@ std::string ShellQuote(const std::string& text);
 bool HaveProgram(const std::string& program);
 
 struct PgbenchOptions {
-  std::string pg_base;  // libpq conninfo without dbname
-  std::string db;       // scratch database, created and initialized once
-  int clients = 32;     // capped by the server's free connections
+  std::string pg_base;   // libpq conninfo without dbname or password
+  std::string password;  // of the user in pg_base ("" = none)
+  std::string db;        // scratch database, created and initialized once
+  int clients = 32;      // capped by the server's free connections
   int seconds = 10;
   int scale = 10;
 };
@@ -36,22 +37,26 @@ struct PgbenchResult {
   double tps = 0;
   int clients = 0;  // actually used
   int seconds = 0;
-  std::string command;
+  std::string command;  // as run, without the password
 };
 
 // Creates and initializes (pgbench -i, once) the scratch database, then
-// runs the default tpcb-like script.
+// runs the default tpcb-like script. pgbench reads the password from a
+// private pgpass file (PGPASSFILE), so it is in no command line.
 absl::StatusOr<PgbenchResult> RunPgbench(const PgbenchOptions& options);
 
 struct RedisBenchmarkResult {
   double rps = 0;
-  std::string command;
+  std::string command;  // as run, the password replaced by "***"
 };
 
-// redis-benchmark -q -n requests -c clients <args...> against host:port.
+// redis-benchmark -q -n requests -c clients <args...> against host:port,
+// with -a `password` unless it is empty. redis-benchmark takes a password
+// only on its command line: it is visible there (to `ps`) while the
+// baseline runs, and is kept out of `command`.
 absl::StatusOr<RedisBenchmarkResult> RunRedisBenchmark(
-    const std::string& host, int port, int requests, int clients,
-    const std::vector<std::string>& args);
+    const std::string& host, int port, const std::string& password,
+    int requests, int clients, const std::vector<std::string>& args);
 
 struct PlotSeries {
   std::string title;

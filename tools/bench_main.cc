@@ -8,8 +8,8 @@
 // successes and of refusals, the SKU's counters against the PAID orders
 // (oversold must be 0) and the invariant checker of turnstilectl check.
 // --baselines adds, against the same servers in the same run: pay_now
-// throughput through the full TCC and through an order service started with
-// --unsafe_bypass_coordinator (--bypass_order), pgbench tpcb-like and
+// throughput through the full TCC and through the bench-only
+// turnstile-order-bypass (--bypass_order), pgbench tpcb-like and
 // redis-benchmark EVALSHA of the reserve script, and prints our figures as
 // ratios of theirs. --json writes every number, --plot a latency CDF (PNG).
 #include <google/protobuf/descriptor.h>
@@ -33,6 +33,7 @@
 #include "services/common/clients.h"
 #include "services/common/gate_scripts.h"
 #include "services/common/lua_scripts.h"
+#include "services/common/pg_password.h"
 #include "services/common/process.h"
 #include "services/common/redis_client.h"
 #include "services/common/redis_flags.h"
@@ -49,12 +50,13 @@ ABSL_FLAG(std::string, scenario, "flash-sale", "scenario (flash-sale)");
 ABSL_FLAG(std::string, label, "", "name of this run in the output");
 ABSL_FLAG(std::string, order, "127.0.0.1:50054", "order service");
 ABSL_FLAG(std::string, bypass_order, "",
-          "order service started with --unsafe_bypass_coordinator "
-          "(--baselines: full TCC / bypass ratio)");
+          "the bench-only turnstile-order-bypass (coordinator bypassed; "
+          "--baselines: full TCC / bypass ratio)");
 ABSL_FLAG(std::string, inventory, "127.0.0.1:50051", "inventory service");
 ABSL_FLAG(std::string, payment, "127.0.0.1:50053", "payment service");
 ABSL_FLAG(std::string, pg_base, "host=127.0.0.1 port=5432 user=postgres",
-          "libpq conninfo without dbname (checks, pgbench)");
+          "libpq conninfo without dbname (checks, pgbench) of a superuser; "
+          "its password comes from --pg_password_file");
 ABSL_FLAG(std::string, db_prefix, "turnstile",
           "databases are <prefix>_<service>");
 ABSL_FLAG(int64_t, buyers, 100000, "distinct buyers, one order each");
@@ -122,7 +124,9 @@ constexpr char kUsage[] =
     "turnstile-bench --scenario=flash-sale [flags]\n"
     "  e.g. turnstile-bench --buyers=100000 --stock=1000 --per_user_limit=1 "
     "--concurrency=256 --flow=pay_now --pg_base='host=127.0.0.1 port=55432 "
-    "user=postgres' --redis=127.0.0.1:56379 --json=out.json --plot=out.png\n";
+    "user=postgres' --pg_password_file=.turnstile/secrets/pg-postgres.pass "
+    "--redis=127.0.0.1:56379 --redis_password_file=.turnstile/secrets/"
+    "redis.pass --json=out.json --plot=out.png\n";
 
 milliseconds Timeout() {
   return milliseconds(absl::GetFlag(FLAGS_rpc_timeout_ms));
@@ -429,7 +433,7 @@ absl::StatusOr<RedisBaseline> RedisBenchmarkReserve(RedisClient& redis) {
     const std::string key = absl::StrCat("ts:{sku:", sku, "}:");
     const std::string owner = "benchgid:inventory";
     auto run = RunRedisBenchmark(
-        redis.options().host, redis.options().port,
+        redis.options().host, redis.options().port, redis.options().password,
         absl::GetFlag(FLAGS_redis_requests), absl::GetFlag(FLAGS_concurrency),
         {"EVALSHA", std::string(script->sha1), "4", key + "stock",
          key + "users", key + "res", key + "done:" + owner, owner,
@@ -499,11 +503,18 @@ int Main(int argc, char** argv) {
   const std::string label = absl::GetFlag(FLAGS_label).empty()
                                 ? "flash-sale"
                                 : absl::GetFlag(FLAGS_label);
-  const auto dbs = DatabasesFor(absl::GetFlag(FLAGS_pg_base),
-                                absl::GetFlag(FLAGS_db_prefix));
+  // pgbench gets the password itself; this process's connections get it in
+  // their conninfo.
+  const auto pg_password = PgPasswordFromFlags();
+  if (!pg_password.ok()) Die(pg_password.status().ToString());
+  const auto pg_base = PgConninfoFromFlags(absl::GetFlag(FLAGS_pg_base));
+  if (!pg_base.ok()) Die(pg_base.status().ToString());
+  const auto dbs = DatabasesFor(*pg_base, absl::GetFlag(FLAGS_db_prefix));
   std::unique_ptr<RedisClient> redis;
   if (auto options = RedisOptionsFromFlags(); options.ok()) {
     redis = std::make_unique<RedisClient>(*options);
+  } else {
+    std::cerr << "warning: no Redis checks: " << options.status() << "\n";
   }
 
   // 1. Setup.
@@ -623,9 +634,10 @@ int Main(int argc, char** argv) {
         absl::GetFlag(FLAGS_pgbench_db).empty()
             ? absl::GetFlag(FLAGS_db_prefix) + "_pgbench"
             : absl::GetFlag(FLAGS_pgbench_db);
-    auto pg = RunPgbench({absl::GetFlag(FLAGS_pg_base), pgbench_db, concurrency,
-                          absl::GetFlag(FLAGS_pgbench_seconds),
-                          absl::GetFlag(FLAGS_pgbench_scale)});
+    auto pg =
+        RunPgbench({absl::GetFlag(FLAGS_pg_base), *pg_password, pgbench_db,
+                    concurrency, absl::GetFlag(FLAGS_pgbench_seconds),
+                    absl::GetFlag(FLAGS_pgbench_scale)});
     if (pg.ok()) {
       pgbench = *pg;
       std::cout << absl::StrFormat(

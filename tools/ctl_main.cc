@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/clients.h"
 #include "services/common/migrate.h"
+#include "services/common/pg_password.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
 #include "tools/format.h"
@@ -27,7 +28,8 @@ ABSL_FLAG(std::string, inventory, "127.0.0.1:50051", "inventory address");
 ABSL_FLAG(std::string, order, "127.0.0.1:50054", "order address");
 ABSL_FLAG(std::string, seat, "127.0.0.1:50052", "seat address");
 ABSL_FLAG(std::string, pg_base, "host=127.0.0.1 port=5432 user=postgres",
-          "libpq conninfo without dbname, for check and migrate");
+          "libpq conninfo without dbname, for check and migrate, of a "
+          "superuser; its password comes from --pg_password_file");
 ABSL_FLAG(std::string, db_prefix, "turnstile",
           "databases are <prefix>_<service>");
 ABSL_FLAG(std::string, state, "", "txn list: only this state (e.g. TRYING)");
@@ -202,8 +204,13 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (verb == "reconcile") return Reconcile(cmd);
-  const auto dbs = tools::DatabasesFor(absl::GetFlag(FLAGS_pg_base),
-                                       absl::GetFlag(FLAGS_db_prefix));
+  const auto pg_base = PgConninfoFromFlags(absl::GetFlag(FLAGS_pg_base));
+  if (!pg_base.ok()) {
+    std::fprintf(stderr, "error: %s\n", pg_base.status().ToString().c_str());
+    return 2;
+  }
+  const auto dbs =
+      tools::DatabasesFor(*pg_base, absl::GetFlag(FLAGS_db_prefix));
   if (verb == "check" && cmd.size() == 1) {
     auto results = tools::CheckInvariants(
         dbs, {.horizon_seconds = absl::GetFlag(FLAGS_horizon_s)});

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "services/common/clients.h"
+#include "services/common/pg_password.h"
 #include "services/common/process.h"
 #include "tools/format.h"
 #include "tools/invariants.h"
@@ -27,7 +28,8 @@ ABSL_FLAG(std::string, seat, "127.0.0.1:50052", "seat address");
 ABSL_FLAG(std::string, payment, "127.0.0.1:50053", "payment address");
 ABSL_FLAG(std::string, order, "127.0.0.1:50054", "order address");
 ABSL_FLAG(std::string, pg_base, "host=127.0.0.1 port=5432 user=postgres",
-          "libpq conninfo without dbname, for the invariant check");
+          "libpq conninfo without dbname, for the invariant check, of a "
+          "superuser; its password comes from --pg_password_file");
 ABSL_FLAG(std::string, db_prefix, "turnstile", "databases <prefix>_<service>");
 ABSL_FLAG(int, buyers, 200, "concurrent buyers in each contended phase");
 ABSL_FLAG(int, units, 50, "units of the contended SKU");
@@ -263,6 +265,12 @@ void Throughput(Stubs& stubs, const std::string& tag) {
 
 int Main(int argc, char** argv) {
   if (!InitTool(argc, argv, "loadgen")) return 2;
+  // Read first: a missing password file should stop the demo before it runs.
+  const auto pg_base = PgConninfoFromFlags(absl::GetFlag(FLAGS_pg_base));
+  if (!pg_base.ok()) {
+    std::cerr << pg_base.status() << "\n";
+    return 2;
+  }
   Stubs stubs;
   const std::string tag = std::to_string(std::time(nullptr));
   if (absl::GetFlag(FLAGS_contended)) Contended(stubs, tag);
@@ -270,8 +278,8 @@ int Main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_throughput_orders) > 0) Throughput(stubs, tag);
 
   std::cout << "\n== invariants (turnstilectl check) ==\n";
-  const auto dbs = tools::DatabasesFor(absl::GetFlag(FLAGS_pg_base),
-                                       absl::GetFlag(FLAGS_db_prefix));
+  const auto dbs =
+      tools::DatabasesFor(*pg_base, absl::GetFlag(FLAGS_db_prefix));
   // Confirms and cancels are delivered in the background: give them a moment.
   for (int i = 0;; ++i) {
     auto results = tools::CheckInvariants(dbs, {.horizon_seconds = 0});

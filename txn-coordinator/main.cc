@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/clients.h"
 #include "services/common/migrate.h"
+#include "services/common/pg_password.h"
 #include "services/common/pg_pool.h"
 #include "services/common/process.h"
 #include "txn-coordinator/driver.h"
@@ -28,9 +29,12 @@
 #include "txn-coordinator/waiters.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50050", "gRPC listen address");
-ABSL_FLAG(std::string, pg,
-          "host=127.0.0.1 port=5432 dbname=turnstile_coordinator user=postgres",
-          "libpq connection string of the coordinator database");
+ABSL_FLAG(
+    std::string, pg,
+    "host=127.0.0.1 port=5432 dbname=turnstile_coordinator "
+    "user=turnstile_coordinator",
+    "libpq connection string of the coordinator database, as its owner role "
+    "(the password comes from --pg_password_file)");
 ABSL_FLAG(int, pg_pool_size, 16, "PostgreSQL connections for reads/recovery");
 ABSL_FLAG(std::string, participants, "",
           "Comma list of participant name=target, e.g. "
@@ -120,7 +124,13 @@ int main(int argc, char** argv) {
                      std::string(participants.status().message()));
     return 2;
   }
-  const std::string conninfo = absl::GetFlag(FLAGS_pg);
+  const auto with_password = PgConninfoFromFlags(absl::GetFlag(FLAGS_pg));
+  if (!with_password.ok()) {
+    spdlog::critical("event=bad_flag flag=pg_password_file error=\"{}\"",
+                     std::string(with_password.status().message()));
+    return 2;
+  }
+  const std::string& conninfo = *with_password;
   if (!MigrateOnStart(conninfo, "coordinator").ok()) return 1;
 
   const int pool_size = absl::GetFlag(FLAGS_pg_pool_size);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/backoff.h"
 #include "services/common/pg_pool.h"
@@ -23,6 +24,22 @@ ABSL_FLAG(int, migrate_wait_ms, 30000,
           "unreachable");
 
 namespace turnstile {
+namespace {
+
+// PostgreSQL answered and refused this login (wrong password, no CONNECT
+// privilege on the database, no pg_hba.conf entry). libpq reports it as a
+// broken connection like a server that is still starting, but waiting does
+// not help: fail at once. libpq gives no SQLSTATE here, only the text.
+bool IsLoginRefused(absl::string_view message) {
+  for (absl::string_view text :
+       {"password authentication failed", "permission denied for database",
+        "no pg_hba.conf entry", "no password supplied"}) {
+    if (absl::StrContains(message, text)) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 std::string MigrationDir(const std::string& service) {
   return absl::StrCat(absl::GetFlag(FLAGS_sql_dir), "/", service);
@@ -44,6 +61,19 @@ absl::StatusOr<int> Migrate(const std::string& conninfo,
   int applied = 0;
   try {
     pqxx::connection conn(conninfo);
+    {
+      // What a migration creates belongs to the database's owner (the
+      // service's own role) whoever runs it: tables made by a superuser's
+      // `turnstilectl migrate` would be out of the service's reach.
+      pqxx::nontransaction tx(conn);
+      const auto row = tx.exec1(
+          "SELECT pg_get_userbyid(datdba), current_user FROM pg_database "
+          "WHERE datname = current_database()");
+      const std::string owner = row[0].as<std::string>();
+      if (owner != row[1].as<std::string>()) {
+        tx.exec("SET ROLE " + tx.quote_name(owner));
+      }
+    }
     pqxx::nontransaction(conn).exec(
         "SELECT pg_advisory_lock(hashtext('turnstile.migrate'))");
     {
@@ -75,6 +105,12 @@ absl::StatusOr<int> Migrate(const std::string& conninfo,
     pqxx::nontransaction(conn).exec(
         "SELECT pg_advisory_unlock(hashtext('turnstile.migrate'))");
   } catch (const std::exception& e) {
+    // Seen here, before StatusFromException conceals the text: this status
+    // only reaches the process's own log, never a client.
+    if (IsLoginRefused(e.what())) {
+      return Error(absl::StatusCode::kPermissionDenied, "DB_LOGIN_REFUSED",
+                   absl::StrCat("PostgreSQL refused the login: ", e.what()));
+    }
     return StatusFromException(e);
   }
   return applied;

@@ -89,7 +89,6 @@ class PgPool {
   }
 
   int size() const { return size_; }
-  const std::string& conninfo() const { return conninfo_; }
 
  private:
   // `fn` on a pooled connection inside a Tx, committed if fn returned OK.
@@ -109,7 +108,7 @@ class PgPool {
 
   void Release(std::unique_ptr<pqxx::connection> conn);
 
-  const std::string conninfo_;
+  const std::string conninfo_;  // may hold a password: never log it
   const int size_;
   const Prepare prepare_;
   const PgPoolLimits limits_;

@@ -80,6 +80,13 @@ bool IsTransientError(absl::string_view text) {
   return false;
 }
 
+// Redis refuses this client (no or wrong --redis_password_file): to the
+// caller the gate is as unusable as a Redis that is down.
+bool IsAuthError(absl::string_view text) {
+  return absl::StartsWith(text, "NOAUTH") ||
+         absl::StartsWith(text, "WRONGPASS");
+}
+
 // A transport error that means the server closed or reset the connection:
 // a pooled connection that outlived a server restart.
 bool IsDeadConnection(int err, int io_errno) {
@@ -315,7 +322,7 @@ absl::StatusOr<RedisReplyPtr> RedisClient::Execute(
     if (reply->type == REDIS_REPLY_ERROR) {
       const absl::string_view text = RedisErrorText(*reply);
       CountError("reply");
-      if (IsTransientError(text)) {
+      if (IsTransientError(text) || IsAuthError(text)) {
         return Unavailable(absl::StrCat("redis: ", text));
       }
       return Concealed(absl::StatusCode::kInternal, "REDIS_ERROR",

@@ -31,7 +31,9 @@ namespace turnstile {
 struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
-  std::string password;  // sent with AUTH on every new connection if set
+  // Sent with AUTH on every new connection (reconnects included) if set;
+  // never logged.
+  std::string password;
   int pool_size = 16;
   std::chrono::milliseconds connect_timeout{500};
   std::chrono::milliseconds command_timeout{500};
@@ -77,7 +79,8 @@ class RedisClient {
 
   // Runs one command. Error replies become statuses: transient ones
   // (LOADING, BUSY, OOM, READONLY, MASTERDOWN, TRYAGAIN, CLUSTERDOWN, MOVED,
-  // ASK) UNAVAILABLE/REDIS_UNAVAILABLE, others INTERNAL/REDIS_ERROR. A
+  // ASK) and refused authentication (NOAUTH, WRONGPASS)
+  // UNAVAILABLE/REDIS_UNAVAILABLE, others INTERNAL/REDIS_ERROR. A
   // pooled connection found dead (server restarted) is replaced and the
   // command sent once more, so use Command only for commands that are safe
   // to repeat (all gate scripts are). `timeout` 0 = options.command_timeout.

@@ -2,11 +2,19 @@
 
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
+#include "services/common/secret_file.h"
 
 // Defined in process.cc so that every binary accepts them.
 ABSL_DECLARE_FLAG(std::string, redis);
 ABSL_DECLARE_FLAG(int, redis_pool_size);
 ABSL_DECLARE_FLAG(int, redis_timeout_ms);
+
+// Here rather than next to --redis: only the processes that talk to Redis
+// link this file, so the others refuse the flag instead of ignoring it.
+ABSL_FLAG(std::string, redis_password_file, "",
+          "File holding the Redis password (requirepass), sent with AUTH on "
+          "every new connection, reconnects included; its content without "
+          "the trailing newline. Empty: no AUTH");
 
 namespace turnstile {
 
@@ -19,6 +27,12 @@ absl::StatusOr<RedisOptions> RedisOptionsFromFlags() {
   options.pool_size = absl::GetFlag(FLAGS_redis_pool_size);
   options.command_timeout =
       std::chrono::milliseconds(absl::GetFlag(FLAGS_redis_timeout_ms));
+  if (const std::string path = absl::GetFlag(FLAGS_redis_password_file);
+      !path.empty()) {
+    auto password = ReadSecretFile(path);
+    if (!password.ok()) return password.status();
+    options.password = *std::move(password);
+  }
   return options;
 }
 

@@ -1,6 +1,8 @@
 // The Redis flags shared by every process that uses the gate (inventory,
-// seat, order): --redis host:port and --redis_pool_size, turned into
-// RedisOptions.
+// seat, order, turnstile-bench): --redis host:port, --redis_pool_size,
+// --redis_timeout_ms and --redis_password_file (the password sent with AUTH
+// on every connection, read from a file so that it is in no command line),
+// turned into RedisOptions.
 #pragma once
 
 #include "absl/status/statusor.h"
@@ -8,8 +10,9 @@
 
 namespace turnstile {
 
-// Options from --redis / --redis_pool_size / --redis_timeout_ms;
-// INVALID_ARGUMENT for a malformed address.
+// Options from --redis / --redis_pool_size / --redis_timeout_ms /
+// --redis_password_file; INVALID_ARGUMENT for a malformed address,
+// FAILED_PRECONDITION if the password file cannot be read.
 absl::StatusOr<RedisOptions> RedisOptionsFromFlags();
 
 }  // namespace turnstile

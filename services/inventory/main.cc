@@ -16,6 +16,7 @@
 #include "services/common/gate_scripts.h"
 #include "services/common/lua_scripts.h"
 #include "services/common/migrate.h"
+#include "services/common/pg_password.h"
 #include "services/common/process.h"
 #include "services/common/redis_client.h"
 #include "services/common/redis_flags.h"
@@ -27,9 +28,12 @@
 #include "services/inventory/validation.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC listen address");
-ABSL_FLAG(std::string, pg,
-          "host=127.0.0.1 port=5432 dbname=turnstile_inventory user=postgres",
-          "libpq connection string of the inventory database");
+ABSL_FLAG(
+    std::string, pg,
+    "host=127.0.0.1 port=5432 dbname=turnstile_inventory "
+    "user=turnstile_inventory",
+    "libpq connection string of the inventory database, as its owner role "
+    "(the password comes from --pg_password_file)");
 ABSL_FLAG(int, pg_pool_size, 16,
           "PostgreSQL connections; the gRPC thread quota is this + 4");
 ABSL_FLAG(std::string, reservation_strategy, "gate",
@@ -58,7 +62,14 @@ ABSL_FLAG(int, optimistic_backoff_max_ms, 100,
 
 int main(int argc, char** argv) {
   turnstile::InitProcess(argc, argv, "inventory");
-  const std::string pg = absl::GetFlag(FLAGS_pg);
+  const auto with_password =
+      turnstile::PgConninfoFromFlags(absl::GetFlag(FLAGS_pg));
+  if (!with_password.ok()) {
+    spdlog::critical("event=bad_flag flag=pg_password_file error=\"{}\"",
+                     std::string(with_password.status().message()));
+    return 2;
+  }
+  const std::string& pg = *with_password;
   const int pool_size = absl::GetFlag(FLAGS_pg_pool_size);
   if (pool_size < 1) {
     spdlog::critical("event=bad_flag flag=pg_pool_size value={}", pool_size);

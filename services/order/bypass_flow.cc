@@ -17,7 +17,7 @@ prometheus::Family<prometheus::Counter>& Outcomes() {
                             .Name("turnstile_order_bypass_total")
                             .Help(
                                 "pay_now orders placed WITHOUT the coordinator "
-                                "(--unsafe_bypass_coordinator), by outcome")
+                                "(turnstile-order-bypass), by outcome")
                             .Register(Metrics());
   return family;
 }

@@ -86,8 +86,8 @@ grpc::Status OrderService::PlaceOrder(grpc::ServerContext* context,
   if (!user.ok()) return Reply("PlaceOrder", user.status());
   auto input = ParsePlaceOrder(*request, *user);
   if (!input.ok()) return Reply("PlaceOrder", input.status());
-  auto order = bypass_ != nullptr && input->pay_now
-                   ? bypass_->PlaceOrder(*input, ClientDeadline(context))
+  auto order = pay_now_ != nullptr && input->pay_now
+                   ? pay_now_->PlaceOrder(*input, ClientDeadline(context))
                    : flow_.PlaceOrder(*input, ClientDeadline(context));
   if (!order.ok()) return Reply("PlaceOrder", order.status());
   ToProto(*order, response->mutable_order());

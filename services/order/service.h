@@ -4,8 +4,8 @@
 // transaction, on the same port. No SQL here.
 #pragma once
 
-#include "services/order/bypass_flow.h"
 #include "services/order/order_flow.h"
+#include "services/order/pay_now_placer.h"
 #include "services/order/store.h"
 #include "turnstile/v1/order.grpc.pb.h"
 #include "turnstile/v1/participant.grpc.pb.h"
@@ -17,10 +17,11 @@ void ToProto(const OrderRecord& order, v1::OrderInfo* info);
 
 class OrderService final : public v1::Order::Service {
  public:
-  // `bypass` (optional): pay_now orders go through the UNSAFE
-  // coordinator-bypass flow instead (--unsafe_bypass_coordinator).
-  OrderService(OrderFlow& flow, OrderStore& store, BypassFlow* bypass = nullptr)
-      : flow_(flow), store_(store), bypass_(bypass) {}
+  // `pay_now` (optional, not owned): places pay_now orders instead of
+  // `flow`; only the bench-only turnstile-order-bypass passes one.
+  OrderService(OrderFlow& flow, OrderStore& store,
+               PayNowPlacer* pay_now = nullptr)
+      : flow_(flow), store_(store), pay_now_(pay_now) {}
 
   grpc::Status PlaceOrder(grpc::ServerContext* context,
                           const v1::PlaceOrderRequest* request,
@@ -41,7 +42,7 @@ class OrderService final : public v1::Order::Service {
  private:
   OrderFlow& flow_;
   OrderStore& store_;
-  BypassFlow* const bypass_;
+  PayNowPlacer* const pay_now_;
 };
 
 class OrderParticipant final : public v1::Participant::Service {

@@ -9,20 +9,30 @@
 
 #include "absl/flags/flag.h"
 #include "services/common/migrate.h"
+#include "services/common/pg_password.h"
 #include "services/common/pg_pool.h"
 #include "services/common/process.h"
 #include "services/payment/service.h"
 #include "services/payment/store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50053", "host:port to serve on");
-ABSL_FLAG(std::string, pg,
-          "host=127.0.0.1 port=5432 dbname=turnstile_payment user=postgres",
-          "libpq connection string of the payment database");
+ABSL_FLAG(
+    std::string, pg,
+    "host=127.0.0.1 port=5432 dbname=turnstile_payment user=turnstile_payment",
+    "libpq connection string of the payment database, as its owner role "
+    "(the password comes from --pg_password_file)");
 ABSL_FLAG(int, pg_pool_size, 16, "PostgreSQL connections");
 
 int main(int argc, char** argv) {
   turnstile::InitProcess(argc, argv, "payment");
-  const std::string pg = absl::GetFlag(FLAGS_pg);
+  const auto with_password =
+      turnstile::PgConninfoFromFlags(absl::GetFlag(FLAGS_pg));
+  if (!with_password.ok()) {
+    spdlog::critical("event=bad_flag flag=pg_password_file error=\"{}\"",
+                     std::string(with_password.status().message()));
+    return 2;
+  }
+  const std::string& pg = *with_password;
   const int pool_size = std::max(1, absl::GetFlag(FLAGS_pg_pool_size));
 
   if (!turnstile::MigrateOnStart(pg, "payment").ok()) return 1;

@@ -27,9 +27,9 @@ class GroupCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = testing::TestDatabaseName("gc");
-    SharedPg().CreateDatabase(db_);
-    pqxx::connection conn(SharedPg().Conninfo(db_));
-    pqxx::nontransaction(conn).exec(
+    SharedPg().CreateDatabase(db_, "coordinator");
+    SharedPg().QueryAs(
+        "coordinator", db_,
         "CREATE TABLE item (id int PRIMARY KEY, batch_txid bigint NOT NULL)");
   }
   std::string Count() const {
@@ -50,7 +50,7 @@ class GroupCommitTest : public ::testing::Test {
 };
 
 TEST_F(GroupCommitTest, ConcurrentOpsShareTransactionsUpToMaxBatch) {
-  GroupCommit gc(SharedPg().Conninfo(db_), nullptr,
+  GroupCommit gc(SharedPg().OwnerConninfo(db_, "coordinator"), nullptr,
                  GroupCommitOptions{16, microseconds(20000)});
   constexpr int kOps = 96;
   auto& m = M();
@@ -84,7 +84,7 @@ TEST_F(GroupCommitTest, ConcurrentOpsShareTransactionsUpToMaxBatch) {
 }
 
 TEST_F(GroupCommitTest, FlushesAfterMaxWaitWhenTheBatchIsNotFull) {
-  GroupCommit gc(SharedPg().Conninfo(db_), nullptr,
+  GroupCommit gc(SharedPg().OwnerConninfo(db_, "coordinator"), nullptr,
                  GroupCommitOptions{128, microseconds(2000)});
   const auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(gc.Run(Insert(1)).ok());
@@ -93,7 +93,7 @@ TEST_F(GroupCommitTest, FlushesAfterMaxWaitWhenTheBatchIsNotFull) {
 }
 
 TEST_F(GroupCommitTest, RefusalOfOneOpDoesNotUndoTheOthers) {
-  GroupCommit gc(SharedPg().Conninfo(db_), nullptr,
+  GroupCommit gc(SharedPg().OwnerConninfo(db_, "coordinator"), nullptr,
                  GroupCommitOptions{3, microseconds(2000000)});
   std::promise<absl::Status> a, b, c;
   gc.Submit(Insert(1), [&](absl::Status s) { a.set_value(s); });
@@ -108,7 +108,7 @@ TEST_F(GroupCommitTest, RefusalOfOneOpDoesNotUndoTheOthers) {
 }
 
 TEST_F(GroupCommitTest, FailedBatchAnswersEveryOpUnavailableAndWritesNothing) {
-  GroupCommit gc(SharedPg().Conninfo(db_), nullptr,
+  GroupCommit gc(SharedPg().OwnerConninfo(db_, "coordinator"), nullptr,
                  GroupCommitOptions{3, microseconds(2000000)});
   std::promise<absl::Status> a, b, c;
   gc.Submit(Insert(1), [&](absl::Status s) { a.set_value(s); });
@@ -132,7 +132,7 @@ TEST_F(GroupCommitTest, FailedBatchAnswersEveryOpUnavailableAndWritesNothing) {
 
 TEST_F(GroupCommitTest, StopFlushesQueuedOpsThenRefusesNewOnes) {
   auto gc = std::make_unique<GroupCommit>(
-      SharedPg().Conninfo(db_), nullptr,
+      SharedPg().OwnerConninfo(db_, "coordinator"), nullptr,
       GroupCommitOptions{128, microseconds(5000000)});
   std::atomic<int> ok{0};
   for (int i = 0; i < 10; ++i) {

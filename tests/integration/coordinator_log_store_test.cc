@@ -33,16 +33,16 @@ class LogStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = testing::TestDatabaseName("log");
-    SharedPg().CreateDatabase(db_);
-    auto applied =
-        Migrate(SharedPg().Conninfo(db_), MigrationDir("coordinator"));
+    SharedPg().CreateDatabase(db_, "coordinator");
+    auto applied = Migrate(SharedPg().OwnerConninfo(db_, "coordinator"),
+                           MigrationDir("coordinator"));
     ASSERT_TRUE(applied.ok()) << applied.status();
-    pool_ = std::make_unique<PgPool>(SharedPg().Conninfo(db_), 8,
-                                     LogStore::Prepare);
+    pool_ = std::make_unique<PgPool>(
+        SharedPg().OwnerConninfo(db_, "coordinator"), 8, LogStore::Prepare);
     log_ = std::make_unique<LogStore>(pool_.get(), "replica-a",
                                       milliseconds(5000));
     writer_ = std::make_unique<GroupCommit>(
-        SharedPg().Conninfo(db_), LogStore::Prepare,
+        SharedPg().OwnerConninfo(db_, "coordinator"), LogStore::Prepare,
         GroupCommitOptions{64, microseconds(500)});
   }
 

@@ -129,7 +129,7 @@ class CoordinatorOverloadTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = testing::TestDatabaseName("coordov");
-    SharedPg().CreateDatabase(db_);
+    SharedPg().CreateDatabase(db_, "coordinator");
     port_ = testing::FreePort();
     metrics_port_ = testing::FreePort();
   }

@@ -169,7 +169,7 @@ class CoordinatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = testing::TestDatabaseName("coord");
-    SharedPg().CreateDatabase(db_);
+    SharedPg().CreateDatabase(db_, "coordinator");
     port_ = testing::FreePort();
   }
   void TearDown() override {
@@ -185,21 +185,15 @@ class CoordinatorTest : public ::testing::Test {
 
   // Starts the real binary; fast loop/backoff unless `extra` overrides.
   void StartCoordinator(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = {
-        "--listen=" + address(),
-        "--pg=" + SharedPg().Conninfo(db_),
-        "--metrics_listen=",
-        "--participants=inventory=" + inventory_.address() +
-            ",payment=" + payment_.address(),
-        "--poll_interval_ms=50",
-        "--lease_ms=1000",
-        "--rpc_timeout_ms=1000",
-        "--backoff_initial_ms=20",
-        "--backoff_max_ms=200",
-        "--shutdown_grace_ms=2000",
-        "--tls_dir=" + testing::TestPkiDir(),
-        "--tls_refresh_s=1",
-    };
+    std::vector<std::string> args = SharedPg().ServiceFlags(db_, "coordinator");
+    args.insert(args.end(),
+                {"--listen=" + address(), "--metrics_listen=",
+                 "--participants=inventory=" + inventory_.address() +
+                     ",payment=" + payment_.address(),
+                 "--poll_interval_ms=50", "--lease_ms=1000",
+                 "--rpc_timeout_ms=1000", "--backoff_initial_ms=20",
+                 "--backoff_max_ms=200", "--shutdown_grace_ms=2000",
+                 "--tls_dir=" + testing::TestPkiDir(), "--tls_refresh_s=1"});
     args.insert(args.end(), extra.begin(), extra.end());
     coordinator_.Start(testing::Binary("turnstile-coordinator"), args,
                        log_path());
@@ -684,15 +678,16 @@ TEST_F(CoordinatorTest, AnotherReplicaTakesOverLeasedWork) {
   StartCoordinator({"--test_pause_after_decision_ms=60000"});
   ChildProcess replica_b;
   const int port_b = testing::FreePort();
-  replica_b.Start(
-      testing::Binary("turnstile-coordinator"),
-      {"--listen=127.0.0.1:" + std::to_string(port_b),
-       "--pg=" + SharedPg().Conninfo(db_), "--metrics_listen=",
+  std::vector<std::string> b_args = SharedPg().ServiceFlags(db_, "coordinator");
+  b_args.insert(
+      b_args.end(),
+      {"--listen=127.0.0.1:" + std::to_string(port_b), "--metrics_listen=",
        "--participants=inventory=" + inventory_.address() +
            ",payment=" + payment_.address(),
        "--poll_interval_ms=50", "--lease_ms=1000", "--backoff_initial_ms=20",
-       "--backoff_max_ms=200", "--tls_dir=" + testing::TestPkiDir()},
-      log_path() + ".b");
+       "--backoff_max_ms=200", "--tls_dir=" + testing::TestPkiDir()});
+  replica_b.Start(testing::Binary("turnstile-coordinator"), b_args,
+                  log_path() + ".b");
   auto b_channel = testing::TestChannel("127.0.0.1:" + std::to_string(port_b),
                                         "coordinator", "order");
   ASSERT_TRUE(b_channel->WaitForConnected(system_clock::now() + seconds(30)));

@@ -39,7 +39,7 @@ class InternalErrorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = testing::TestDatabaseName("interr");
-    SharedPg().CreateDatabase(db_);
+    SharedPg().CreateDatabase(db_, "payment");
     const std::string addr = "127.0.0.1:" + std::to_string(testing::FreePort());
     proc_.Start(testing::Binary("turnstile-payment"),
                 {"--listen=" + addr, "--pg=" + SharedPg().Conninfo(db_),

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -695,13 +696,20 @@ TEST_F(InventoryGateTest, RedisLossDuringTheSaleNeverOversells) {
     const double rebuilt = Metric("turnstile_reconcile_keys_rebuilt_total");
     const std::string locked_units =
         "SELECT sum(locked) FROM stock WHERE sku_id = '" + sku + "'";
+    // One connection for the whole poll: with a new connection per look
+    // (each now a SCRAM login) the sale sometimes ended, under ctest -j2,
+    // before the loss could land.
+    pqxx::connection poll(SharedPg().Conninfo(db_));
+    auto locked_now = [&] {
+      return pqxx::nontransaction(poll).exec1(locked_units)[0].as<int64_t>(0);
+    };
     const auto until =
         std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (Count(locked_units) < 10) {
+    while (locked_now() < 10) {
       ASSERT_LT(std::chrono::steady_clock::now(), until);
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    const int64_t sold_before_loss = Count(locked_units);
+    const int64_t sold_before_loss = locked_now();
     if (std::string(event) == "flushall") {
       SharedRedis().FlushAll();
     } else {

@@ -388,11 +388,11 @@ TEST_F(InventoryStrategyTest, OptimisticGivesUpWithContendedAndLeavesNothing) {
 
 TEST_F(InventoryStrategyTest, BadStrategyFlagStopsTheProcess) {
   ChildProcess bad;
-  bad.Start(Binary("turnstile-inventory"),
-            {"--listen=127.0.0.1:" + std::to_string(FreePort()),
-             "--pg=" + SharedPg().Conninfo(db_),
-             "--metrics_listen=", "--reservation_strategy=redis"},
-            LogPath());
+  std::vector<std::string> args = SharedPg().ServiceFlags(db_, "inventory");
+  args.insert(args.end(),
+              {"--listen=127.0.0.1:" + std::to_string(FreePort()),
+               "--metrics_listen=", "--reservation_strategy=redis"});
+  bad.Start(Binary("turnstile-inventory"), args, LogPath());
   const auto until =
       std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!bad.Exited()) {
@@ -412,8 +412,11 @@ TEST_F(InventoryStrategyTest, Migration0002ConvertsExistingRows) {
   ASSERT_TRUE(in.good());
   std::stringstream init;
   init << in.rdbuf();
-  Query(init.str());
-  Query(
+  // As the service's role, as the first release's migration ran: 0002 alters
+  // these tables, which only their owner may.
+  SharedPg().QueryAs("inventory", db_, init.str());
+  SharedPg().QueryAs(
+      "inventory", db_,
       "CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at "
       "timestamptz NOT NULL DEFAULT now()); "
       "INSERT INTO schema_migrations (version) VALUES ('0001_init.sql')");

@@ -531,8 +531,9 @@ TEST_F(MeshFlowsTest, BadOrderInputIsRefusedWithNothingChanged) {
 int RunCtlCheck(Mesh& mesh) {
   const std::string cmd = Binary("turnstilectl") + " check --pg_base='host=" +
                           "127.0.0.1 port=" + std::to_string(mesh.pg().port()) +
-                          " user=postgres' --db_prefix=" + mesh.prefix() +
-                          " > /dev/null";
+                          " user=postgres' --pg_password_file=" +
+                          mesh.pg().PasswordFile("postgres") +
+                          " --db_prefix=" + mesh.prefix() + " > /dev/null";
   const int rc = std::system(cmd.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }

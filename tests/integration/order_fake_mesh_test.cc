@@ -398,8 +398,8 @@ class OrderFakeMeshTest : public ::testing::Test {
  protected:
   void SetUp() override {
     prefix_ = testing::TestDatabaseName("ofm");
-    SharedPg().CreateDatabase(prefix_ + "_order");
-    SharedPg().CreateDatabase(prefix_ + "_payment");
+    SharedPg().CreateDatabase(prefix_ + "_order", "order");
+    SharedPg().CreateDatabase(prefix_ + "_payment", "payment");
 
     std::string inventory_addr, seat_addr, coordinator_addr;
     inventory_server_ =
@@ -419,15 +419,17 @@ class OrderFakeMeshTest : public ::testing::Test {
         "127.0.0.1:" + std::to_string(testing::FreePort());
     payment_proc_ =
         Start("turnstile-payment", payment_addr,
-              {"--pg=" + SharedPg().Conninfo(prefix_ + "_payment")});
-    order_proc_ = Start("turnstile-order", order_addr,
-                        {"--pg=" + SharedPg().Conninfo(prefix_ + "_order"),
-                         "--coordinator=" + coordinator_addr,
-                         "--inventory=" + inventory_addr, "--seat=" + seat_addr,
-                         "--payment=" + payment_addr, "--rpc_timeout_ms=3000",
-                         "--try_retry_initial_ms=10", "--try_retry_max_ms=100",
-                         // The fakes keep no Redis gate: no sold-out pre-check.
-                         "--stock_precheck=false"});
+              SharedPg().ServiceFlags(prefix_ + "_payment", "payment"));
+    std::vector<std::string> order_args =
+        SharedPg().ServiceFlags(prefix_ + "_order", "order");
+    order_args.insert(order_args.end(),
+                      {"--coordinator=" + coordinator_addr,
+                       "--inventory=" + inventory_addr, "--seat=" + seat_addr,
+                       "--payment=" + payment_addr, "--rpc_timeout_ms=3000",
+                       "--try_retry_initial_ms=10", "--try_retry_max_ms=100",
+                       // The fakes keep no Redis gate: no sold-out pre-check.
+                       "--stock_precheck=false"});
+    order_proc_ = Start("turnstile-order", order_addr, order_args);
     coordinator_->SetParticipants({{"order", order_addr},
                                    {"payment", payment_addr},
                                    {"inventory", inventory_addr},

@@ -41,20 +41,22 @@ class OrderParticipantTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = testing::TestDatabaseName("ordp");
-    SharedPg().CreateDatabase(db_);
+    SharedPg().CreateDatabase(db_, "order");
     const std::string addr = "127.0.0.1:" + std::to_string(testing::FreePort());
     // Free ports nobody listens on: every peer is unreachable.
     auto nowhere = [] {
       return "127.0.0.1:" + std::to_string(testing::FreePort());
     };
     proc_ = std::make_unique<ChildProcess>();
-    proc_->Start(testing::Binary("turnstile-order"),
-                 {"--listen=" + addr, "--pg=" + SharedPg().Conninfo(db_),
-                  "--metrics_listen=", "--coordinator=" + nowhere(),
-                  "--inventory=" + nowhere(), "--seat=" + nowhere(),
-                  "--payment=" + nowhere(), "--rpc_timeout_ms=200",
-                  "--try_retry_initial_ms=10", "--try_retry_max_ms=50",
-                  "--tls_dir=" + testing::TestPkiDir()},
+    std::vector<std::string> args = SharedPg().ServiceFlags(db_, "order");
+    args.insert(
+        args.end(),
+        {"--listen=" + addr, "--metrics_listen=", "--coordinator=" + nowhere(),
+         "--inventory=" + nowhere(), "--seat=" + nowhere(),
+         "--payment=" + nowhere(), "--rpc_timeout_ms=200",
+         "--try_retry_initial_ms=10", "--try_retry_max_ms=50",
+         "--tls_dir=" + testing::TestPkiDir()});
+    proc_->Start(testing::Binary("turnstile-order"), args,
                  SharedPg().dir() + "/" + db_ + ".log");
     channel_ = testing::TestChannel(addr, "order", "turnstilectl");
     const auto until =

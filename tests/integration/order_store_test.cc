@@ -27,11 +27,12 @@ class OrderStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = testing::TestDatabaseName("ostore");
-    SharedPg().CreateDatabase(db_);
-    auto migrated = Migrate(SharedPg().Conninfo(db_), MigrationDir("order"));
+    SharedPg().CreateDatabase(db_, "order");
+    auto migrated =
+        Migrate(SharedPg().OwnerConninfo(db_, "order"), MigrationDir("order"));
     ASSERT_TRUE(migrated.ok()) << migrated.status();
     ASSERT_EQ(*migrated, testing::MigrationCount("order"));
-    pool_ = std::make_unique<PgPool>(SharedPg().Conninfo(db_), 8,
+    pool_ = std::make_unique<PgPool>(SharedPg().OwnerConninfo(db_, "order"), 8,
                                      &OrderStore::Prepare);
     store_ = std::make_unique<OrderStore>(*pool_);
   }

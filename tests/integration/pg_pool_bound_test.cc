@@ -25,7 +25,7 @@ class PgPoolBoundTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = testing::TestDatabaseName("pool");
-    SharedPg().CreateDatabase(db_);
+    SharedPg().CreateDatabase(db_, "payment");
   }
   std::string db_;
 };

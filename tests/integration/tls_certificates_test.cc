@@ -74,7 +74,7 @@ class TlsCertificatesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = TestDatabaseName("tls");
-    SharedPg().CreateDatabase(db_);
+    SharedPg().CreateDatabase(db_, "payment");
   }
   std::string Log() const { return SharedPg().dir() + "/" + db_ + ".log"; }
   std::string Q(const std::string& sql) { return SharedPg().Query(db_, sql); }
@@ -221,7 +221,7 @@ TEST_F(TlsCertificatesTest, ClientCertificateRotationNeedsNoRestart) {
   // expired: its Cancel deliveries fail in the handshake until the files are
   // renewed, then go through without a restart.
   const std::string payment_db = db_ + "_p";
-  SharedPg().CreateDatabase(payment_db);
+  SharedPg().CreateDatabase(payment_db, "payment");
   ServiceProcess payment("payment", Log() + ".payment");
   ASSERT_TRUE(payment.Start({"--pg=" + SharedPg().Conninfo(payment_db)}));
   const std::string dir = PrivatePki("client-rotation");

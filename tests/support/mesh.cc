@@ -18,7 +18,7 @@ std::string Binary(const std::string& name) {
 Mesh::Mesh(const PgCluster& pg, const std::string& prefix)
     : pg_(pg), redis_(RedisServer::Start()), prefix_(prefix) {
   for (const auto& s : Services()) {
-    pg_.CreateDatabase(Db(s));
+    pg_.CreateDatabase(Db(s), s);
     procs_[s] = std::make_unique<ServiceProcess>(s, LogPath(s));
   }
 }
@@ -40,9 +40,12 @@ void Mesh::StartAll() {
 
 void Mesh::Start(const std::string& service,
                  const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {
-      "--pg=" + Conninfo(service),
-      "--redis=127.0.0.1:" + std::to_string(redis_->port())};
+  std::vector<std::string> args = pg_.ServiceFlags(Db(service), service);
+  if (service == "inventory" || service == "seat" || service == "order") {
+    for (const auto& flag : redis_->ServiceFlags()) args.push_back(flag);
+  } else {
+    args.push_back("--redis=127.0.0.1:" + std::to_string(redis_->port()));
+  }
   if (service == "coordinator") {
     args.push_back("--participants=order=" + Address("order") + ",inventory=" +
                    Address("inventory") + ",seat=" + Address("seat") +

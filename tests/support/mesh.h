@@ -1,10 +1,12 @@
 // The whole Turnstile mesh for an integration test: five real processes on
-// loopback ports, each with its own fresh database in a shared PgCluster.
+// loopback ports, each with its own fresh database in a shared PgCluster,
+// owned by and reached as the service's own role.
 //
 // Command-line contract of every service binary (bin/turnstile-<service>):
-//   --listen=127.0.0.1:PORT  --pg=<libpq conninfo>  --metrics_listen=
+//   --listen=127.0.0.1:PORT  --metrics_listen=
+//   --pg=<libpq conninfo, user turnstile_<service>>  --pg_password_file=FILE
 //   --redis=127.0.0.1:PORT (every service accepts it; inventory, seat and
-//   order use it)
+//   order use it and also get --redis_password_file=FILE)
 // coordinator: --participants=order=ADDR,inventory=ADDR,seat=ADDR,payment=ADDR
 //              --poll_interval_ms=N --lease_ms=N
 // order:       --coordinator=ADDR --inventory=ADDR --seat=ADDR --payment=ADDR
@@ -47,6 +49,7 @@ class Mesh {
 
   std::string Address(const std::string& service) const;
   std::string Db(const std::string& service) const;
+  // The service's database as the superuser (checks and test helpers).
   std::string Conninfo(const std::string& service) const;
   std::string LogPath(const std::string& service) const;
   // A channel to the service presenting `identity`'s certificate (created

@@ -2,13 +2,16 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <pqxx/pqxx>
+#include <random>
 #include <set>
 #include <stdexcept>
 
@@ -16,6 +19,34 @@
 
 namespace turnstile::testing {
 namespace {
+
+constexpr const char* kServices[] = {"coordinator", "inventory", "seat",
+                                     "payment", "order"};
+
+// 24 random bytes in hex: no character that needs quoting anywhere.
+std::string RandomPassword() {
+  std::random_device random;
+  std::string out;
+  for (int i = 0; i < 24; ++i) {
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02x", random() & 0xff);
+    out += hex;
+  }
+  return out;
+}
+
+// Writes `content` to `path` with mode 0600.
+void WriteSecret(const std::string& path, const std::string& content) {
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << content << "\n";
+    if (!out) {
+      std::fprintf(stderr, "cannot write %s\n", path.c_str());
+      std::abort();
+    }
+  }
+  chmod(path.c_str(), 0600);
+}
 std::string FindBindir() {
   namespace fs = std::filesystem;
   std::string best;
@@ -69,9 +100,29 @@ std::unique_ptr<PgCluster> PgCluster::Start() {
                pg->dir_);
   }
   const std::string data = pg->dir_ + "/data";
-  if (RunCommand(pg->bindir_ + "/initdb -A trust -U postgres -E UTF8 -D " +
-                     data + " >" + pg->dir_ + "/initdb.log 2>&1",
-                 true) != 0) {
+  // The secrets are readable by the tests' user only (postgres, if the tests
+  // run as root, cannot enter the directory); initdb, run as postgres, reads
+  // the superuser's password from a copy it owns, removed right after.
+  const std::string secrets = pg->dir_ + "/secrets";
+  std::filesystem::create_directory(secrets);
+  chmod(secrets.c_str(), 0700);
+  pg->passwords_["postgres"] = RandomPassword();
+  for (const char* service : kServices) {
+    pg->passwords_[service] = RandomPassword();
+  }
+  for (const auto& [name, password] : pg->passwords_) {
+    WriteSecret(pg->PasswordFile(name), password);
+  }
+  const std::string pwfile = pg->dir_ + "/initdb.pwfile";
+  WriteSecret(pwfile, pg->passwords_["postgres"]);
+  if (geteuid() == 0) RunCommand("chown postgres:postgres " + pwfile);
+  const int initdb =
+      RunCommand(pg->bindir_ + "/initdb -A scram-sha-256 --pwfile=" + pwfile +
+                     " -U postgres -E UTF8 -D " + data + " >" + pg->dir_ +
+                     "/initdb.log 2>&1",
+                 true);
+  std::filesystem::remove(pwfile);
+  if (initdb != 0) {
     std::fprintf(stderr, "initdb failed, see %s/initdb.log\n",
                  pg->dir_.c_str());
     std::abort();
@@ -87,6 +138,15 @@ std::unique_ptr<PgCluster> PgCluster::Start() {
                  pg->dir_.c_str());
     std::abort();
   }
+  // The services' roles, as ./run makes them: login, nothing else; and no
+  // database lets PUBLIC connect (CreateDatabase grants its owner).
+  pqxx::connection conn(pg->Conninfo("postgres"));
+  pqxx::nontransaction tx(conn);
+  for (const char* service : kServices) {
+    tx.exec("CREATE ROLE " + tx.quote_name(RoleOf(service)) +
+            " LOGIN PASSWORD " + tx.quote(pg->passwords_[service]));
+  }
+  tx.exec("REVOKE CONNECT ON DATABASE postgres, template1 FROM PUBLIC");
   return pg;
 }
 
@@ -98,25 +158,73 @@ PgCluster::~PgCluster() {
   std::filesystem::remove_all(dir_, ec);
 }
 
-std::string PgCluster::Conninfo(const std::string& db) const {
-  return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=" + db +
-         " user=postgres";
+std::string PgCluster::RoleOf(const std::string& service) {
+  for (const char* known : kServices) {
+    if (service == known) return "turnstile_" + service;
+  }
+  throw std::invalid_argument("no role for service " + service);
 }
 
-void PgCluster::CreateDatabase(const std::string& db) const {
+std::string PgCluster::RoleConninfo(const std::string& db,
+                                    const std::string& role) const {
+  return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=" + db +
+         " user=" + role;
+}
+
+std::string PgCluster::Conninfo(const std::string& db) const {
+  return RoleConninfo(db, "postgres") + " password=" + Password("postgres");
+}
+
+std::string PgCluster::OwnerConninfo(const std::string& db,
+                                     const std::string& service) const {
+  return RoleConninfo(db, RoleOf(service)) + " password=" + Password(service);
+}
+
+std::vector<std::string> PgCluster::ServiceFlags(
+    const std::string& db, const std::string& service) const {
+  return {"--pg=" + RoleConninfo(db, RoleOf(service)),
+          "--pg_password_file=" + PasswordFile(service)};
+}
+
+std::string PgCluster::PasswordFile(const std::string& service) const {
+  return dir_ + "/secrets/pg-" + service + ".pass";
+}
+
+const std::string& PgCluster::Password(const std::string& service) const {
+  return passwords_.at(service);
+}
+
+void PgCluster::CreateDatabase(const std::string& db,
+                               const std::string& service) const {
   pqxx::connection conn(Conninfo("postgres"));
   pqxx::nontransaction tx(conn);
-  tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(db) + " WITH (FORCE)");
-  tx.exec("CREATE DATABASE " + tx.quote_name(db));
+  const std::string name = tx.quote_name(db);
+  const std::string owner = tx.quote_name(RoleOf(service));
+  tx.exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  tx.exec("CREATE DATABASE " + name + " OWNER " + owner);
+  tx.exec("REVOKE ALL ON DATABASE " + name + " FROM PUBLIC");
+  tx.exec("GRANT CONNECT, TEMPORARY ON DATABASE " + name + " TO " + owner);
 }
 
-std::string PgCluster::Query(const std::string& db,
-                             const std::string& sql) const {
-  pqxx::connection conn(Conninfo(db));
+namespace {
+std::string FirstValue(const std::string& conninfo, const std::string& sql) {
+  pqxx::connection conn(conninfo);
   pqxx::nontransaction tx(conn);
   auto result = tx.exec(sql);
   if (result.empty() || result[0][0].is_null()) return "";
   return result[0][0].c_str();
+}
+}  // namespace
+
+std::string PgCluster::Query(const std::string& db,
+                             const std::string& sql) const {
+  return FirstValue(Conninfo(db), sql);
+}
+
+std::string PgCluster::QueryAs(const std::string& service,
+                               const std::string& db,
+                               const std::string& sql) const {
+  return FirstValue(OwnerConninfo(db, service), sql);
 }
 
 PgCluster& SharedPg() {

@@ -1,11 +1,14 @@
 #include "tests/support/redis_server.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -57,6 +60,21 @@ std::unique_ptr<RedisServer> RedisServer::Start() {
   server->dir_ = mkdtemp(tmpl);
   server->binary_ = FindRedisServer();
   server->port_ = FreePort();
+  std::random_device random;
+  char hex[3];
+  for (int i = 0; i < 24; ++i) {
+    std::snprintf(hex, sizeof hex, "%02x", random() & 0xff);
+    server->password_ += hex;
+  }
+  // The password reaches redis-server in a config file, not on its command
+  // line (which ps shows), as in ./run.
+  for (const auto& [path, content] :
+       {std::pair{server->password_file(), server->password_},
+        std::pair{server->dir_ + "/redis.conf",
+                  "requirepass " + server->password_}}) {
+    std::ofstream(path) << content << "\n";
+    chmod(path.c_str(), 0600);
+  }
   server->Launch();
   return server;
 }
@@ -71,6 +89,7 @@ RedisOptions RedisServer::Options(int pool_size) const {
   RedisOptions options;
   options.host = "127.0.0.1";
   options.port = port_;
+  options.password = password_;
   options.pool_size = pool_size;
   options.connect_timeout = std::chrono::milliseconds(500);
   options.command_timeout = std::chrono::milliseconds(2000);
@@ -78,12 +97,17 @@ RedisOptions RedisServer::Options(int pool_size) const {
   return options;
 }
 
+std::vector<std::string> RedisServer::ServiceFlags() const {
+  return {"--redis=127.0.0.1:" + std::to_string(port_),
+          "--redis_password_file=" + password_file()};
+}
+
 void RedisServer::Launch() {
   process_.Start(
       binary_,
-      {"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-       "--appendonly", "no", "--dir", dir_, "--protected-mode", "no",
-       "--daemonize", "no", "--logfile", ""},
+      {dir_ + "/redis.conf", "--port", std::to_string(port_), "--bind",
+       "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir_,
+       "--protected-mode", "no", "--daemonize", "no", "--logfile", ""},
       dir_ + "/server.log");
   const auto until =
       std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -123,6 +147,12 @@ redisReply* RedisServer::Raw(const std::vector<std::string>& argv) {
     return nullptr;
   }
   redisSetTimeout(ctx, tv);
+  ReplyPtr auth(static_cast<redisReply*>(
+      redisCommand(ctx, "AUTH %b", password_.data(), password_.size())));
+  if (auth == nullptr || auth->type == REDIS_REPLY_ERROR) {
+    redisFree(ctx);
+    return nullptr;
+  }
   std::vector<const char*> args;
   std::vector<size_t> lens;
   for (const auto& a : argv) {

@@ -3,7 +3,10 @@
 // no), stopped and deleted on destruction. Restart() brings it back empty on
 // the same port, as a Redis without persistence comes back after a crash.
 // The query helpers use their own connection, so tests check the data in
-// Redis itself, not only what the code under test reports.
+// Redis itself, not only what the code under test reports. Like the local
+// stack's, the server requires a password (requirepass, a random one per
+// server, also in <dir>/redis.pass for --redis_password_file); Options()
+// and the helpers send it.
 #pragma once
 
 #include <cstdint>
@@ -26,8 +29,13 @@ class RedisServer {
 
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
-  // Client options for this server.
+  // Client options for this server, password included.
   RedisOptions Options(int pool_size = 8) const;
+  const std::string& password() const { return password_; }
+  // The file holding password() (0600).
+  std::string password_file() const { return dir_ + "/redis.pass"; }
+  // What a service that uses Redis gets: --redis and --redis_password_file.
+  std::vector<std::string> ServiceFlags() const;
 
   // SIGTERM and wait (nothing is saved).
   void Stop();
@@ -58,6 +66,7 @@ class RedisServer {
 
   std::string dir_;
   std::string binary_;
+  std::string password_;
   int port_ = 0;
   ChildProcess process_;
 };

@@ -30,7 +30,7 @@ ServiceHarness::ServiceHarness(std::string service, std::string db_prefix,
 void ServiceHarness::SetUp() {
   static int counter = 0;
   db_ = db_prefix_ + "_" + std::to_string(++counter);
-  SharedPg().CreateDatabase(db_);
+  SharedPg().CreateDatabase(db_, service_);
   SharedRedis().FlushAll();
 }
 
@@ -48,8 +48,11 @@ void ServiceHarness::DumpOnFailure() {
 void ServiceHarness::Launch(const std::vector<std::string>& args,
                             int max_receive_bytes) {
   address_ = "127.0.0.1:" + std::to_string(FreePort());
-  std::vector<std::string> all = {"--listen=" + address_,
-                                  "--pg=" + SharedPg().Conninfo(db_)};
+  // Both services of this harness (inventory, seat) use Redis: the password
+  // file goes with every start, --redis with the test's own flags.
+  std::vector<std::string> all = SharedPg().ServiceFlags(db_, service_);
+  all.push_back("--listen=" + address_);
+  all.push_back("--redis_password_file=" + SharedRedis().password_file());
   for (auto& flag : TlsFlags()) all.push_back(flag);
   all.insert(all.end(), args.begin(), args.end());
   process_.Start(Binary("turnstile-" + service_), all, LogPath());

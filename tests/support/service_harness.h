@@ -91,9 +91,11 @@ class ServiceHarness : public ::testing::Test {
   // What TearDown prints after a failure: the last lines of the log.
   virtual void DumpOnFailure();
 
-  // Starts the binary with --listen (a fresh port), --pg and `args`, and
-  // waits until it serves; then Connected() makes the stubs. A positive
-  // `max_receive_bytes` raises the channel's receive limit.
+  // Starts the binary with --listen (a fresh port), --pg and
+  // --pg_password_file (the service's role), --redis_password_file (of
+  // SharedRedis()) and `args`, and waits until it serves; then Connected()
+  // makes the stubs. A positive `max_receive_bytes` raises the channel's
+  // receive limit.
   void Launch(const std::vector<std::string>& args, int max_receive_bytes = 0);
   // Graceful stop; the client goes first so that the server need not wait
   // for its connection to drain. 0 if no process runs.
