@@ -10,6 +10,10 @@
 #       script, and pay_now through the full TCC vs a second order process,
 #       the bench-only binary turnstile-order-bypass (UNSAFE: measurement only),
 #       and refusal latency at a sustainable offered rate (BENCH_REFUSAL_RATE)
+#   (e) the price of security: pay_now orders/s and sold-out refusals/s over
+#       the mesh as it runs (mTLS, authorization table) and over the same
+#       mesh restarted with --insecure_plaintext (measurement only), then
+#       restarted with mTLS again
 # Writes JSON and latency PNGs to .turnstile/bench/ and prints one table of
 # ratios. Assumes the mesh runs (./run up) with binaries in
 # ${TURNSTILE_BUILD_DIR:-build}; leaves inventory running with the gate
@@ -47,7 +51,9 @@ BASELINE_BUYERS=${BENCH_BASELINE_BUYERS:-50000}
 THROUGHPUT_S=${BENCH_THROUGHPUT_S:-10}
 PGBENCH_S=${BENCH_PGBENCH_S:-10}
 REFUSAL_RATE=${BENCH_REFUSAL_RATE:-2000}
-ONLY=${BENCH_ONLY:-a b c d}
+MTLS_S=${BENCH_MTLS_S:-15}
+MTLS_BUYERS=${BENCH_MTLS_BUYERS:-20000}
+ONLY=${BENCH_ONLY:-a b c d e}
 
 log() { printf '\033[1m[bench]\033[0m %s\n' "$*"; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -182,6 +188,28 @@ if want d; then
     --pgbench_seconds="$PGBENCH_S"
 fi
 
+# The same two loads, mTLS first, then the whole mesh (and the load client)
+# in plaintext; each settles briefly after a restart.
+if want e; then
+  restart_inventory gate
+  for mode in mtls plaintext; do
+    extra=()
+    if [ "$mode" = plaintext ]; then
+      log "restarting the five services with --insecure_plaintext"
+      TURNSTILE_SERVICE_FLAGS=--insecure_plaintext bash "$ROOT/run" restart >/dev/null
+      extra=(--insecure_plaintext)
+      sleep 2
+    fi
+    run "$mode-paynow" --buyers="$MTLS_BUYERS" --stock=100000000 --per_user_limit=0 \
+      --buckets=8 --flow=pay_now --strategy=gate --duration_s="$MTLS_S" \
+      --fund_buyers="$MTLS_BUYERS" "${extra[@]}"
+    run "$mode-soldout" --buyers=$((MTLS_BUYERS * 5)) --stock=1 --per_user_limit=1 \
+      --flow=pay_now --strategy=gate --duration_s="$MTLS_S" --fund=false "${extra[@]}"
+  done
+  log "restarting the five services with mTLS"
+  bash "$ROOT/run" restart >/dev/null
+fi
+
 # The final table, from the JSON files of this run.
 log "done in $(( $(date +%s) - START )) s; JSON and PNG files in .turnstile/bench/"
 python3 - "$OUT" "$ONLY" <<'EOF' || log "python3 missing: see the JSON files"
@@ -242,6 +270,13 @@ if "d" in only and (d := load("baselines")):
 if "d" in only and (l := load("refusal-latency")):
     row("refusal p99 ms at a sustainable rate", fmt(l["load"]["latency_refusals"]["p99_ms"]),
         "< 5", f'concurrency {l["config"]["concurrency"]}, {l["config"]["rate"]:.0f}/s offered')
+if "e" in only:
+    for what, key, label in (("paynow", "successes_per_s", "pay_now orders/s"),
+                             ("soldout", "refusals_per_s_in_window", "sold-out refusals/s")):
+        m, p = load("mtls-" + what), load("plaintext-" + what)
+        a, b = rate(m, key), rate(p, key)
+        row(f"mTLS / plaintext, {label}", fmt(a / b if b else float("nan"), 3), ">= 0.85",
+            f"{fmt(a, 0)} / {fmt(b, 0)}")
 w = [max(len(str(r[i])) for r in rows + [("measure", "value", "target", "note")]) for i in range(4)]
 print("\n== Turnstile bench: ratios measured in this run ==")
 print(f'{"measure":<{w[0]}}  {"value":>{w[1]}}  {"target":<{w[2]}}  note')

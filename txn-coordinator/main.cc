@@ -124,12 +124,8 @@ int main(int argc, char** argv) {
                      std::string(participants.status().message()));
     return 2;
   }
-  const auto with_password = PgConninfoFromFlags(absl::GetFlag(FLAGS_pg));
-  if (!with_password.ok()) {
-    spdlog::critical("event=bad_flag flag=pg_password_file error=\"{}\"",
-                     std::string(with_password.status().message()));
-    return 2;
-  }
+  const auto with_password = ServiceConninfo(absl::GetFlag(FLAGS_pg));
+  if (!with_password) return 2;
   const std::string& conninfo = *with_password;
   if (!MigrateOnStart(conninfo, "coordinator").ok()) return 1;
 

@@ -1,6 +1,7 @@
 #include "services/common/pg_password.h"
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <memory>
 
@@ -70,6 +71,16 @@ absl::StatusOr<std::string> PgConninfoFromFlags(const std::string& conninfo) {
   if (!password.ok()) return password.status();
   if (password->empty()) return conninfo;
   return ConninfoWithPassword(conninfo, *password);
+}
+
+std::optional<std::string> ServiceConninfo(const std::string& conninfo) {
+  auto with_password = PgConninfoFromFlags(conninfo);
+  if (!with_password.ok()) {
+    spdlog::critical("event=bad_flag flag=pg_password_file error=\"{}\"",
+                     std::string(with_password.status().message()));
+    return std::nullopt;
+  }
+  return *std::move(with_password);
 }
 
 }  // namespace turnstile

@@ -8,6 +8,7 @@
 // logged.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -30,5 +31,9 @@ absl::StatusOr<std::string> PgPasswordFromFlags();
 // The file is read on every call; the services call it once at start-up, so
 // a rotated password takes effect on their next start.
 absl::StatusOr<std::string> PgConninfoFromFlags(const std::string& conninfo);
+
+// For a service's main: PgConninfoFromFlags, or nullopt after logging the
+// problem (event=bad_flag flag=pg_password_file), and the process exits.
+std::optional<std::string> ServiceConninfo(const std::string& conninfo);
 
 }  // namespace turnstile

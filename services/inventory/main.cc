@@ -63,12 +63,8 @@ ABSL_FLAG(int, optimistic_backoff_max_ms, 100,
 int main(int argc, char** argv) {
   turnstile::InitProcess(argc, argv, "inventory");
   const auto with_password =
-      turnstile::PgConninfoFromFlags(absl::GetFlag(FLAGS_pg));
-  if (!with_password.ok()) {
-    spdlog::critical("event=bad_flag flag=pg_password_file error=\"{}\"",
-                     std::string(with_password.status().message()));
-    return 2;
-  }
+      turnstile::ServiceConninfo(absl::GetFlag(FLAGS_pg));
+  if (!with_password) return 2;
   const std::string& pg = *with_password;
   const int pool_size = absl::GetFlag(FLAGS_pg_pool_size);
   if (pool_size < 1) {

@@ -56,12 +56,8 @@ namespace turnstile::order {
 int RunOrderServer(int argc, char** argv, const char* service,
                    const PayNowFactory& pay_now) {
   InitProcess(argc, argv, service);
-  const auto with_password = PgConninfoFromFlags(absl::GetFlag(FLAGS_pg));
-  if (!with_password.ok()) {
-    spdlog::critical("event=bad_flag flag=pg_password_file error=\"{}\"",
-                     std::string(with_password.status().message()));
-    return 2;
-  }
+  const auto with_password = ServiceConninfo(absl::GetFlag(FLAGS_pg));
+  if (!with_password) return 2;
   const std::string& pg = *with_password;
   const int pool_size = std::max(1, absl::GetFlag(FLAGS_pg_pool_size));
 

@@ -26,12 +26,8 @@ ABSL_FLAG(int, pg_pool_size, 16, "PostgreSQL connections");
 int main(int argc, char** argv) {
   turnstile::InitProcess(argc, argv, "payment");
   const auto with_password =
-      turnstile::PgConninfoFromFlags(absl::GetFlag(FLAGS_pg));
-  if (!with_password.ok()) {
-    spdlog::critical("event=bad_flag flag=pg_password_file error=\"{}\"",
-                     std::string(with_password.status().message()));
-    return 2;
-  }
+      turnstile::ServiceConninfo(absl::GetFlag(FLAGS_pg));
+  if (!with_password) return 2;
   const std::string& pg = *with_password;
   const int pool_size = std::max(1, absl::GetFlag(FLAGS_pg_pool_size));
 

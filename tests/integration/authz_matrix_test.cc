@@ -6,7 +6,6 @@
 // they ran; then the databases' footprint must be unchanged. Allowed calls
 // must reach their handler (OK or a business answer, never an
 // authentication refusal).
-#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -20,6 +19,7 @@
 #include "services/common/caller.h"
 #include "services/common/uuid.h"
 #include "tests/support/mesh_test.h"
+#include "tests/support/raw_call.h"
 #include "tests/support/test_pki.h"
 #include "turnstile/v1/coordinator.grpc.pb.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
@@ -126,25 +126,11 @@ class AuthzMatrixTest : public MeshTest {
   // One unary call with raw bytes (no generated stub needed per method).
   grpc::Status Call(const std::string& service, const CallerSpec& caller,
                     const std::string& method, const std::string& request) {
-    grpc::GenericStub stub(ChannelFor(service, caller));
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() +
                      std::chrono::seconds(10));
     if (!caller.user.empty()) ActAs(ctx, caller.user, caller.roles);
-    grpc::Slice slice(request);
-    grpc::ByteBuffer in(&slice, 1), out;
-    grpc::CompletionQueue cq;
-    auto call = stub.PrepareUnaryCall(&ctx, method, in, &cq);
-    call->StartCall();
-    grpc::Status status;
-    call->Finish(&out, &status, reinterpret_cast<void*>(1));
-    void* tag = nullptr;
-    bool ok = false;
-    cq.Next(&tag, &ok);
-    cq.Shutdown();
-    while (cq.Next(&tag, &ok)) {
-    }
-    return status;
+    return RawUnaryCall(ChannelFor(service, caller), method, request, &ctx);
   }
 
   // A request for `method` that is valid (and harmful if it ran for the

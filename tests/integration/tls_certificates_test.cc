@@ -3,7 +3,6 @@
 // certificate files are re-read when they change, without a restart (as a
 // Kubernetes secret rotation swaps them); the plaintext health port answers
 // without a certificate and serves nothing but health.
-#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -17,6 +16,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/mesh.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/raw_call.h"
 #include "tests/support/service_process.h"
 #include "tests/support/shop.h"
 #include "tests/support/test_pki.h"
@@ -145,32 +145,11 @@ TEST_F(TlsCertificatesTest, HealthPortServesHealthAloneWithoutACertificate) {
                      "--health_listen=127.0.0.1:" + std::to_string(health)}));
   auto plain = grpc::CreateChannel("127.0.0.1:" + std::to_string(health),
                                    grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(plain);
   auto call = [&](const std::string& method, std::string* response) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + seconds(5));
-    grpc::Slice slice(std::string{});  // empty request: defaults
-    grpc::ByteBuffer in(&slice, 1), out;
-    grpc::CompletionQueue cq;
-    auto rpc = stub.PrepareUnaryCall(&ctx, method, in, &cq);
-    rpc->StartCall();
-    grpc::Status status;
-    rpc->Finish(&out, &status, reinterpret_cast<void*>(1));
-    void* tag;
-    bool ok;
-    cq.Next(&tag, &ok);
-    cq.Shutdown();
-    while (cq.Next(&tag, &ok)) {
-    }
-    if (response != nullptr) {
-      std::vector<grpc::Slice> slices;
-      out.Dump(&slices);
-      response->clear();
-      for (const auto& s : slices) {
-        response->append(reinterpret_cast<const char*>(s.begin()), s.size());
-      }
-    }
-    return status;
+    // An empty request: every field at its default.
+    return RawUnaryCall(plain, method, std::string(), &ctx, response);
   };
   std::string resp;
   auto s = call("/grpc.health.v1.Health/Check", &resp);
