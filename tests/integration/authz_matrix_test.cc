@@ -425,5 +425,24 @@ TEST_F(AuthzMatrixTest, ReadsAndWritesOfTheOrderApiAreTheCallersOwn) {
   EXPECT_EQ(wallet.user_id(), "bob");
 }
 
+TEST_F(AuthzMatrixTest, AParticipantReadsOnlyItsOwnBranches) {
+  // Alice's reserve-then-pay order has order and inventory branches only.
+  v1::GetTransactionRequest req;
+  req.set_gid(order_a_);
+  v1::Transaction txn;
+  auto as = [&](const std::string& identity) {
+    return v1::Coordinator::NewStub(
+        TestChannel(mesh().Address("coordinator"), "coordinator", identity));
+  };
+  ASSERT_TRUE(as("turnstilectl")->GetTransaction(Ctx().get(), req, &txn).ok());
+  EXPECT_EQ(txn.branches_size(), 2);
+  ASSERT_TRUE(as("inventory")->GetTransaction(Ctx().get(), req, &txn).ok());
+  ASSERT_EQ(txn.branches_size(), 1);
+  EXPECT_EQ(txn.branches(0).participant(), "inventory");
+  // No branch of payment's in it: for payment the transaction does not exist.
+  EXPECT_EQ(as("payment")->GetTransaction(Ctx().get(), req, &txn).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 }  // namespace
 }  // namespace turnstile::testing
