@@ -32,6 +32,7 @@
 #include "tests/support/mesh.h"
 #include "tests/support/mesh_test.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/try_deadline.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
 
 namespace turnstile {
@@ -102,6 +103,7 @@ v1::ReserveStockRequest ReserveRequest(
   r.mutable_txn()->set_gid(gid);
   r.mutable_txn()->set_branch_id("inventory");
   r.set_user_id(user);
+  testing::SetTryDeadline(r.mutable_deadline());
   for (const auto& [sku, quantity] : items) {
     auto* item = r.add_items();
     item->set_sku_id(sku);
