@@ -6,23 +6,31 @@
 namespace turnstile {
 namespace {
 
+// Runs `change` if the barrier's answer `word` is a first arrival.
+absl::StatusOr<BarrierOutcome> RunOnGo(pqxx::work& tx, absl::string_view word,
+                                       const BusinessChange& change) {
+  auto outcome = BarrierOutcomeFromWord(word);
+  if (!outcome.ok() || *outcome != BarrierOutcome::kExecuted) return outcome;
+  if (absl::Status status = change(tx); !status.ok()) return status;
+  return BarrierOutcome::kExecuted;
+}
+
 // Records `phase` through the SQL barrier (tcc_barrier_enter) and runs
 // `change` on first arrival.
 absl::StatusOr<BarrierOutcome> Guarded(pqxx::work& tx, const std::string& gid,
                                        const std::string& branch_id,
                                        const char* phase,
                                        const BusinessChange& change) {
-  auto outcome = BarrierOutcomeFromWord(
-      tx.exec_prepared1("barrier_enter", gid, branch_id, phase)[0].c_str());
-  if (!outcome.ok() || *outcome != BarrierOutcome::kExecuted) return outcome;
-  if (absl::Status status = change(tx); !status.ok()) return status;
-  return BarrierOutcome::kExecuted;
+  return RunOnGo(
+      tx, tx.exec_prepared1("barrier_enter", gid, branch_id, phase)[0].c_str(),
+      change);
 }
 
 }  // namespace
 
 void PrepareBarrier(pqxx::connection& conn) {
   conn.prepare("barrier_enter", "SELECT tcc_barrier_enter($1::uuid, $2, $3)");
+  conn.prepare("barrier_try", "SELECT tcc_barrier_try($1::uuid, $2, $3)");
 }
 
 absl::StatusOr<BarrierOutcome> BarrierOutcomeFromWord(absl::string_view word) {
@@ -51,8 +59,11 @@ absl::StatusOr<PhaseAnswer> ReadPhaseAnswer(absl::string_view outcome,
 absl::StatusOr<BarrierOutcome> BarrierTry(pqxx::work& tx,
                                           const std::string& gid,
                                           const std::string& branch_id,
+                                          const std::string& content,
                                           const BusinessChange& change) {
-  return Guarded(tx, gid, branch_id, "try", change);
+  return RunOnGo(
+      tx, tx.exec_prepared1("barrier_try", gid, branch_id, content)[0].c_str(),
+      change);
 }
 
 absl::StatusOr<BarrierOutcome> BarrierConfirm(pqxx::work& tx,

@@ -27,12 +27,15 @@ using BusinessChange = std::function<absl::Status(pqxx::work&)>;
 // Prepares the barrier statements on a new connection.
 void PrepareBarrier(pqxx::connection& conn);
 
-// Try: runs `change` on first arrival; returns ABORTED (reason
-// BRANCH_CANCELLED) if Cancel came first; kDuplicate on a repeat. If `change`
-// fails its status is returned and the caller must not commit.
+// Try: records `content` (services/common/try_content.h) and runs `change` on
+// first arrival; returns ABORTED (reason BRANCH_CANCELLED) if Cancel came
+// first; kDuplicate on a repeat with the same content, FAILED_PRECONDITION
+// (TRY_MISMATCH) on one with other content. If `change` fails its status is
+// returned and the caller must not commit.
 absl::StatusOr<BarrierOutcome> BarrierTry(pqxx::work& tx,
                                           const std::string& gid,
                                           const std::string& branch_id,
+                                          const std::string& content,
                                           const BusinessChange& change);
 
 // Confirm: runs `change` once.

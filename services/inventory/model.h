@@ -56,6 +56,9 @@ struct ReserveCommand {
   std::string branch_id;
   std::string user_id;
   std::vector<StockLine> items;
+  // The transaction deadline (epoch ms), stored on every reservation line
+  // for the orphan sweep.
+  int64_t deadline_ms = 0;
 };
 
 // One reserved line with the unit price it was reserved at.

@@ -7,6 +7,7 @@
 #include "services/common/process.h"
 #include "services/common/second_phase.h"
 #include "services/common/status.h"
+#include "services/common/try_deadline.h"
 #include "services/inventory/validation.h"
 
 namespace turnstile::inventory {
@@ -110,6 +111,14 @@ grpc::Status InventoryService::ReserveStock(
     Count("try", s, "ok");
     return ToGrpc(s, kDomain);
   }
+  auto deadline_ms =
+      TryDeadlineMs(request->has_deadline(), request->deadline().seconds(),
+                    request->deadline().nanos(), WallNowMs());
+  if (!deadline_ms.ok()) {
+    Count("try", deadline_ms.status(), "ok");
+    return ToGrpc(deadline_ms.status(), kDomain);
+  }
+  command.deadline_ms = *deadline_ms;
   auto reservation = flow_->Reserve(SortedBySku(std::move(command)));
   Count("try", reservation.status(),
         reservation.ok() && reservation->duplicate ? "duplicate" : "ok");

@@ -15,6 +15,7 @@
 #include "services/common/uuid.h"
 #include "services/inventory/buckets.h"
 #include "services/inventory/pricing.h"
+#include "services/inventory/validation.h"
 
 namespace turnstile::inventory {
 namespace {
@@ -55,7 +56,7 @@ void Prepare(pqxx::connection& conn) {
   conn.prepare("inv_try_gate",
                "SELECT outcome, sku_id, quantity, unit_price_minor, currency "
                "FROM inv_try_gate($1::uuid, $2, $3, $4::text[], $5::bigint[], "
-               "$6)");
+               "$6, to_timestamp($7::bigint / 1000.0), $8)");
   conn.prepare("inv_settle",
                "SELECT outcome, sku_id, user_id, quantity, bucket "
                "FROM inv_settle($1::uuid, $2, $3)");
@@ -105,8 +106,9 @@ void Prepare(pqxx::connection& conn) {
                "WHERE sku_id = $1 AND bucket = $2 AND version = $4::bigint");
   conn.prepare("inv_reservation_insert",
                "INSERT INTO reservation (gid, branch_id, sku_id, user_id, "
-               "quantity, unit_price_minor, currency, state, bucket) "
-               "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, 'LOCKED', $8)");
+               "quantity, unit_price_minor, currency, state, bucket, deadline) "
+               "VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, 'LOCKED', $8, "
+               "to_timestamp($9::bigint / 1000.0))");
   conn.prepare("inv_reservation_get",
                "SELECT sku_id, quantity, unit_price_minor, currency "
                "FROM reservation WHERE gid = $1::uuid AND branch_id = $2 "
@@ -301,7 +303,7 @@ absl::Status ReserveLines(pqxx::work& tx, const ReserveCommand& command,
     }
     tx.exec_prepared("inv_reservation_insert", command.gid, command.branch_id,
                      line.sku_id, command.user_id, line.quantity, price.minor,
-                     price.currency, *bucket);
+                     price.currency, *bucket, command.deadline_ms);
   }
   return absl::OkStatus();
 }
@@ -386,7 +388,8 @@ absl::StatusOr<Reservation> ReserveInOneStatement(
         const pqxx::result rows = tx.exec_prepared(
             "inv_try_gate", command.gid, command.branch_id, command.user_id,
             TextArray(skus), BigintArray(quantities),
-            std::to_string(BucketHash(command.gid)));
+            std::to_string(BucketHash(command.gid)), command.deadline_ms,
+            TryContentOf(command));
         if (rows.empty()) {
           return Error(absl::StatusCode::kInternal, "BAD_TRY_ANSWER",
                        "inv_try_gate answered no row");
@@ -420,10 +423,11 @@ absl::StatusOr<Reservation> InventoryStore::Reserve(
     auto result =
         pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<Reservation> {
           Reservation reservation;
-          auto outcome =
-              BarrierTry(tx, command.gid, command.branch_id, [&](pqxx::work&) {
-                return ReserveLines(tx, command, strategy, &reservation);
-              });
+          auto outcome = BarrierTry(tx, command.gid, command.branch_id,
+                                    TryContentOf(command), [&](pqxx::work&) {
+                                      return ReserveLines(tx, command, strategy,
+                                                          &reservation);
+                                    });
           if (!outcome.ok()) return outcome.status();
           if (*outcome == BarrierOutcome::kDuplicate) {
             auto stored = StoredReservation(tx, command.gid, command.branch_id);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/status.h"
+#include "services/common/try_content.h"
 #include "services/common/validate.h"
 #include "services/inventory/buckets.h"
 
@@ -72,6 +73,15 @@ absl::Status ValidateReserve(const ReserveCommand& command) {
     }
   }
   return absl::OkStatus();
+}
+
+std::string TryContentOf(const ReserveCommand& command) {
+  TryContent content;
+  content.Add("user", command.user_id).Add("items", command.items.size());
+  for (const StockLine& line : command.items) {
+    content.Add("sku", line.sku_id).Add("quantity", line.quantity);
+  }
+  return content.str();
 }
 
 ReserveCommand SortedBySku(ReserveCommand command) {

@@ -37,6 +37,10 @@ absl::Status ValidateTxn(const std::string& gid, const std::string& branch_id);
 // txn, user and 1..kMaxItems distinct SKUs of 1..kMaxQuantity units.
 absl::Status ValidateReserve(const ReserveCommand& command);
 
+// The canonical content of a Try (services/common/try_content.h): user and
+// the items in sku_id order (as SortedBySku leaves them).
+std::string TryContentOf(const ReserveCommand& command);
+
 // The command with its items in sku_id order: every transaction touches rows
 // in this order, so concurrent reservations never deadlock.
 ReserveCommand SortedBySku(ReserveCommand command);

@@ -1,5 +1,9 @@
 #include "services/order/branch_tries.h"
 
+#include <chrono>
+
+#include "services/common/try_deadline.h"
+
 namespace turnstile::order {
 namespace {
 
@@ -9,6 +13,14 @@ void SetTxn(v1::TxnRef* txn, const std::string& gid, const char* branch) {
 }
 
 }  // namespace
+
+absl::Status CheckOrderTryDeadline(Deadline txn_deadline) {
+  const int64_t deadline_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          txn_deadline.time_since_epoch())
+          .count();
+  return CheckBeforeDeadline(deadline_ms, WallNowMs());
+}
 
 std::vector<std::string> OrderBranches(const PlaceOrderInput& in) {
   bool has_stock = false, has_seat = false;
@@ -38,6 +50,7 @@ void BuildStockAndSeatTries(Peers& peers, const PlaceOrderInput& in,
   if (out.stock_req.items_size() > 0) {
     SetTxn(out.stock_req.mutable_txn(), gid, kInventoryBranch);
     out.stock_req.set_user_id(in.user_id);
+    SetTryDeadline(out.stock_req, txn_deadline);
     out.tasks.push_back(
         MakeTryTask(kInventoryBranch, out.stock_req, out.stock,
                     [&peers](auto&&... a) { peers.ReserveStock(a...); }));
@@ -54,9 +67,11 @@ void BuildStockAndSeatTries(Peers& peers, const PlaceOrderInput& in,
 
 TryTask PaymentTry(Peers& peers, const std::string& gid,
                    const std::string& user_id, const std::string& currency,
-                   int64_t total_minor, v1::AuthorizePaymentRequest& req,
+                   int64_t total_minor, Deadline txn_deadline,
+                   v1::AuthorizePaymentRequest& req,
                    v1::AuthorizePaymentResponse& resp) {
   SetTxn(req.mutable_txn(), gid, kPaymentBranch);
+  SetTryDeadline(req, txn_deadline);
   req.set_user_id(user_id);
   req.mutable_amount()->set_currency(currency);
   req.mutable_amount()->set_minor_units(total_minor);

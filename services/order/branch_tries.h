@@ -33,18 +33,25 @@ struct StockAndSeatTries {
   std::vector<TryTask> tasks;
 };
 
-// Fills `out` for transaction `gid`; the seat hold expires with
-// `txn_deadline`.
+// Fills `out` for transaction `gid`; every Try carries `txn_deadline` (the
+// participants refuse it after that).
 void BuildStockAndSeatTries(Peers& peers, const PlaceOrderInput& in,
                             const std::string& gid, Deadline txn_deadline,
                             StockAndSeatTries& out);
 
 // The payment Try freezing `total_minor` of `currency` from `user_id`'s
-// wallet; `req` and `resp` must outlive RunTries.
+// wallet, refused by payment after `txn_deadline`; `req` and `resp` must
+// outlive RunTries.
 TryTask PaymentTry(Peers& peers, const std::string& gid,
                    const std::string& user_id, const std::string& currency,
-                   int64_t total_minor, v1::AuthorizePaymentRequest& req,
+                   int64_t total_minor, Deadline txn_deadline,
+                   v1::AuthorizePaymentRequest& req,
                    v1::AuthorizePaymentResponse& resp);
+
+// The order branch's own Try is local: the same deadline rule as the
+// participants' (services/common/try_deadline.h), ABORTED (TXN_DEADLINE)
+// once `txn_deadline` has passed.
+absl::Status CheckOrderTryDeadline(Deadline txn_deadline);
 
 // The order row of transaction `gid` as priced from the first step's
 // answers.

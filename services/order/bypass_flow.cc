@@ -78,7 +78,7 @@ absl::StatusOr<OrderRecord> BypassFlow::PlaceOrder(const PlaceOrderInput& in,
   std::vector<TryTask> tasks;
   if (order.total_minor > 0) {
     tasks.push_back(PaymentTry(peers_, gid, in.user_id, order.currency,
-                               order.total_minor, pay_req, paid));
+                               order.total_minor, txn_deadline, pay_req, paid));
   }
   tasks.push_back(TryTask{
       kOrderBranch, [&](Deadline, std::function<void(absl::Status)> done) {

@@ -1,6 +1,7 @@
 #include "services/order/model.h"
 
 #include "absl/strings/str_cat.h"
+#include "services/common/try_content.h"
 
 namespace turnstile::order {
 
@@ -47,6 +48,25 @@ CancelTarget CancelTargetFor(v1::CancelReason reason) {
       return {OrderState::kFailed,
               absl::StrCat("cancelled: reason ", static_cast<int>(reason))};
   }
+}
+
+std::string TryContentOf(const OrderRecord& order) {
+  TryContent content;
+  content.Add("user", order.user_id)
+      .Add("request", order.request_id)
+      .Add("pay_now", order.pay_now ? "1" : "0")
+      .Add("total", order.total_minor)
+      .Add("currency", order.currency)
+      .Add("items", static_cast<int64_t>(order.items.size()));
+  for (const OrderItem& item : order.items) {
+    content.Add("kind", item.kind)
+        .Add("sku", item.sku_id)
+        .Add("event", item.event_id)
+        .Add("seat", item.seat_id)
+        .Add("quantity", item.quantity)
+        .Add("price", item.unit_price_minor);
+  }
+  return content.str();
 }
 
 }  // namespace turnstile::order

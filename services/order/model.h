@@ -62,4 +62,10 @@ struct CancelTarget {
 };
 CancelTarget CancelTargetFor(v1::CancelReason reason);
 
+// The canonical content of the order branch's Try
+// (services/common/try_content.h): who, which request, how it is paid and
+// every line in order, so that a repeat creating another order under the
+// same gid is refused (TRY_MISMATCH).
+std::string TryContentOf(const OrderRecord& order);
+
 }  // namespace turnstile::order

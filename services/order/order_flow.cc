@@ -325,10 +325,13 @@ absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
   // a no-op. Started first so that it is in flight while the local Try runs.
   if (in.pay_now && order.total_minor > 0) {
     tasks.push_back(PaymentTry(peers_, gid, in.user_id, order.currency,
-                               order.total_minor, pay_req, paid));
+                               order.total_minor, txn_deadline, pay_req, paid));
   }
   tasks.push_back(TryTask{
       kOrderBranch, [&](Deadline, std::function<void(absl::Status)> done) {
+        if (auto s = CheckOrderTryDeadline(txn_deadline); !s.ok()) {
+          return done(s);
+        }
         done(repo_.TryCreate(order, reason));
       }});
   results = RunTries(tasks, policy_, try_until, on_retry);
@@ -522,7 +525,7 @@ absl::StatusOr<OrderRecord> OrderFlow::PayOrder(const std::string& order_id,
     v1::AuthorizePaymentResponse paid;
     const std::vector<TryTask> tasks = {
         PaymentTry(peers_, gid, order->user_id, order->currency,
-                   order->total_minor, pay_req, paid)};
+                   order->total_minor, txn_deadline, pay_req, paid)};
     auto results =
         RunTries(tasks, policy_, until,
                  [&gid](const std::string& branch, const absl::Status& status,

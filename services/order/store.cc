@@ -127,7 +127,7 @@ void OrderStore::Prepare(pqxx::connection& conn) {
   conn.prepare("ord_try_create",
                "SELECT ord_try_create($1::uuid, $2, $3, $4, $5, $6, $7, "
                "$8::bigint, $9, $10::text[], $11::text[], $12::text[], "
-               "$13::text[], $14::bigint[], $15::bigint[])");
+               "$13::text[], $14::bigint[], $15::bigint[], $16)");
   conn.prepare("ord_move_open",
                "SELECT outcome, COALESCE(from_state, ''), COALESCE(note, '') "
                "FROM ord_move_open($1::uuid, $2, $3, $4, $5)");
@@ -168,7 +168,7 @@ absl::Status OrderStore::TryCreate(const OrderRecord& order,
         StateName(order.state), order.pay_now, order.total_minor,
         order.currency, order.expires_at_us, reason, TextArray(kinds),
         TextArray(skus), TextArray(events), TextArray(seats),
-        BigintArray(quantities), BigintArray(prices));
+        BigintArray(quantities), BigintArray(prices), TryContentOf(order));
     return BarrierOutcomeFromWord(row[0].as<std::string>()).status();
   });
 }

@@ -6,6 +6,7 @@
 #include "services/common/caller.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
+#include "services/common/try_deadline.h"
 #include "services/payment/validation.h"
 
 namespace turnstile::payment {
@@ -73,9 +74,20 @@ grpc::Status PaymentService::AuthorizePayment(
     v1::AuthorizePaymentResponse* response) {
   if (auto s = ValidateAuthorize(*request); !s.ok()) return ToGrpc(s, kDomain);
   const auto& txn = request->txn();
+  auto deadline_ms =
+      TryDeadlineMs(request->has_deadline(), request->deadline().seconds(),
+                    request->deadline().nanos(), WallNowMs());
+  if (!deadline_ms.ok()) {
+    Refusals()
+        .Add({{"reason", ReasonOf(deadline_ms.status()).empty()
+                             ? "INVALID_ARGUMENT"
+                             : ReasonOf(deadline_ms.status())}})
+        .Increment();
+    return ToGrpc(deadline_ms.status(), kDomain);
+  }
   auto auth = store_.Authorize(txn.gid(), txn.branch_id(), request->user_id(),
                                request->amount().currency(),
-                               request->amount().minor_units());
+                               request->amount().minor_units(), *deadline_ms);
   if (!auth.ok()) {
     const std::string reason = ReasonOf(auth.status());
     Refusals().Add({{"reason", reason.empty() ? "OTHER" : reason}}).Increment();

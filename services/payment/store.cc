@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/barrier.h"
 #include "services/common/status.h"
+#include "services/payment/validation.h"
 
 namespace turnstile::payment {
 
@@ -10,7 +11,7 @@ void PaymentStore::Prepare(pqxx::connection& conn) {
   conn.prepare("pay_authorize",
                "SELECT outcome, COALESCE(user_id, ''), COALESCE(currency, ''), "
                "COALESCE(amount, 0) FROM pay_authorize($1::uuid, $2, $3, $4, "
-               "$5::bigint)");
+               "$5::bigint, to_timestamp($6::bigint / 1000.0), $7)");
   conn.prepare("pay_settle",
                "SELECT outcome, COALESCE(amount, 0), COALESCE(note, '') "
                "FROM pay_settle($1::uuid, $2, $3)");
@@ -78,11 +79,14 @@ absl::StatusOr<WalletRow> PaymentStore::GetWallet(const std::string& user_id,
 
 absl::StatusOr<Authorization> PaymentStore::Authorize(
     const std::string& gid, const std::string& branch_id,
-    const std::string& user_id, const std::string& currency, int64_t amount) {
+    const std::string& user_id, const std::string& currency, int64_t amount,
+    int64_t deadline_ms) {
+  const std::string content = TryContentOf(user_id, currency, amount);
   return pool_.Autocommit(
       [&](pqxx::nontransaction& tx) -> absl::StatusOr<Authorization> {
-        const auto row = tx.exec_prepared1("pay_authorize", gid, branch_id,
-                                           user_id, currency, amount);
+        const auto row =
+            tx.exec_prepared1("pay_authorize", gid, branch_id, user_id,
+                              currency, amount, deadline_ms, content);
         auto outcome = BarrierOutcomeFromWord(row[0].as<std::string>());
         if (!outcome.ok()) return outcome.status();
         return Authorization{row[1].as<std::string>(), row[2].as<std::string>(),

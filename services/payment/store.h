@@ -58,12 +58,15 @@ class PaymentStore {
   // Try: moves amount from balance to frozen, records the payment
   // AUTHORIZED and a FREEZE ledger entry. FAILED_PRECONDITION
   // (INSUFFICIENT_FUNDS) if the wallet is missing or too low; ABORTED
-  // (BRANCH_CANCELLED) after Cancel. A repeat returns the stored payment.
+  // (BRANCH_CANCELLED) after Cancel. A repeat with the same content returns
+  // the stored payment; one with another user, currency or amount is
+  // FAILED_PRECONDITION (TRY_MISMATCH). `deadline_ms` (the transaction
+  // deadline, epoch ms) is stored with the payment for the orphan sweep.
   absl::StatusOr<Authorization> Authorize(const std::string& gid,
                                           const std::string& branch_id,
                                           const std::string& user_id,
                                           const std::string& currency,
-                                          int64_t amount);
+                                          int64_t amount, int64_t deadline_ms);
 
   // Confirm: AUTHORIZED -> CAPTURED, frozen -= amount, CAPTURE entry.
   absl::StatusOr<PhaseResult> Capture(const std::string& gid,

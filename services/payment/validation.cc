@@ -1,5 +1,6 @@
 #include "services/payment/validation.h"
 
+#include "services/common/try_content.h"
 #include "services/common/validate.h"
 
 namespace turnstile::payment {
@@ -40,6 +41,15 @@ absl::Status ValidateAuthorize(const v1::AuthorizePaymentRequest& request) {
   if (auto s = CheckId("user_id", request.user_id()); !s.ok()) return s;
   return ValidateMoney(request.amount(), "amount.currency",
                        "amount.minor_units");
+}
+
+std::string TryContentOf(const std::string& user_id,
+                         const std::string& currency, int64_t amount) {
+  return TryContent()
+      .Add("user", user_id)
+      .Add("currency", currency)
+      .Add("amount", amount)
+      .str();
 }
 
 }  // namespace turnstile::payment

@@ -66,6 +66,9 @@ struct HoldCommand {
   // deadline + margin); also stored in PostgreSQL so that a rebuilt gate
   // gets the same expiry.
   int64_t expiry_ms = 0;
+  // The transaction deadline (epoch ms), stored with the held seats for the
+  // orphan sweep.
+  int64_t deadline_ms = 0;
 };
 
 // The result of a Try: the held seats (seat_id order) and their total.

@@ -9,6 +9,7 @@
 #include "services/common/second_phase.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
+#include "services/common/try_deadline.h"
 #include "services/seat/validation.h"
 
 namespace turnstile::seat {
@@ -130,13 +131,9 @@ grpc::Status SeatService::HoldSeats(
     Count("try", s, "ok");
     return ToGrpc(s, kDomain);
   }
-  const int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count();
   auto deadline_ms =
       TryDeadlineMs(request->has_deadline(), request->deadline().seconds(),
-                    request->deadline().nanos(), now_ms);
+                    request->deadline().nanos(), WallNowMs());
   if (!deadline_ms.ok()) {
     Count("try", deadline_ms.status(), "ok");
     return ToGrpc(deadline_ms.status(), kDomain);

@@ -48,7 +48,9 @@ void Prepare(pqxx::connection& conn) {
                             "hold_gid = $3::uuid, hold_branch = $4, "
                             "hold_user = $5, "
                             "hold_expires_at = timestamptz 'epoch' + "
-                            "$6::bigint * interval '1 millisecond' "
+                            "$6::bigint * interval '1 millisecond', "
+                            "hold_deadline = timestamptz 'epoch' + "
+                            "$7::bigint * interval '1 millisecond' "
                             "WHERE event_id = $1 AND seat_id = ANY($2::text[]) "
                             "AND state = 'AVAILABLE' RETURNING ",
                             kSeatColumns));
@@ -73,11 +75,12 @@ void Prepare(pqxx::connection& conn) {
   conn.prepare("seat_hold_states",
                "SELECT state, count(*) FROM seat "
                "WHERE hold_gid = $1::uuid AND hold_branch = $2 GROUP BY state");
-  conn.prepare("seat_release",
-               "UPDATE seat SET state = 'AVAILABLE', hold_gid = NULL, "
-               "hold_branch = NULL, hold_user = NULL, hold_expires_at = NULL "
-               "WHERE hold_gid = $1::uuid AND hold_branch = $2 "
-               "AND state = 'HELD' RETURNING event_id, seat_id");
+  conn.prepare(
+      "seat_release",
+      "UPDATE seat SET state = 'AVAILABLE', hold_gid = NULL, "
+      "hold_branch = NULL, hold_user = NULL, hold_expires_at = NULL, "
+      "hold_deadline = NULL WHERE hold_gid = $1::uuid AND hold_branch = $2 "
+      "AND state = 'HELD' RETURNING event_id, seat_id");
   // Reconciler and seat catalog.
   conn.prepare("seat_event_ids", "SELECT event_id FROM event ORDER BY 1");
   conn.prepare("seat_ids", "SELECT seat_id FROM seat WHERE event_id = $1");
@@ -161,9 +164,9 @@ absl::Status HoldAll(pqxx::work& tx, const HoldCommand& command, Hold* out) {
   }
   out->currency = event[0][2].as<std::string>();
   const std::string ids = TextArray(command.seat_ids);
-  for (const auto& row : tx.exec_prepared("seat_hold", command.event_id, ids,
-                                          command.gid, command.branch_id,
-                                          command.user_id, command.expiry_ms)) {
+  for (const auto& row : tx.exec_prepared(
+           "seat_hold", command.event_id, ids, command.gid, command.branch_id,
+           command.user_id, command.expiry_ms, command.deadline_ms)) {
     out->seats.push_back(ReadSeat(row));
   }
   if (out->seats.size() == command.seat_ids.size()) {
@@ -245,7 +248,7 @@ absl::StatusOr<Hold> SeatStore::HoldSeats(const HoldCommand& command) {
     auto result = pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<Hold> {
       Hold hold;
       auto outcome =
-          BarrierTry(tx, command.gid, command.branch_id,
+          BarrierTry(tx, command.gid, command.branch_id, TryContentOf(command),
                      [&](pqxx::work&) { return HoldAll(tx, command, &hold); });
       if (!outcome.ok()) return outcome.status();
       if (*outcome == BarrierOutcome::kDuplicate) {

@@ -95,6 +95,7 @@ absl::StatusOr<SeatGateResult> SeatTcc::GateHold(const HoldCommand& command,
 absl::StatusOr<Hold> SeatTcc::HoldSeats(HoldCommand command,
                                         int64_t deadline_ms) {
   command.expiry_ms = deadline_ms + options_.hold_margin.count();
+  command.deadline_ms = deadline_ms;
   // Unknown seats first: the request can never succeed, whoever holds what.
   if (auto s = catalog_->Check(command.event_id, command.seat_ids); !s.ok()) {
     return s;
@@ -142,6 +143,11 @@ absl::StatusOr<Hold> SeatTcc::HoldSeats(HoldCommand command,
         "error=\"{}\"",
         command.gid, command.branch_id, command.event_id,
         ReasonOf(hold.status()), std::string(hold.status().message()));
+    return hold.status();
+  }
+  if (ReasonOf(hold.status()) == "TRY_MISMATCH") {
+    // The gate's hold of this owner is the first Try's (the gate answered
+    // DUPLICATE): releasing this call's seats would free the first Try's.
     return hold.status();
   }
   Forget(owner, nullptr);

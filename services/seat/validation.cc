@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/status.h"
+#include "services/common/try_content.h"
 #include "services/common/validate.h"
 
 namespace turnstile::seat {
@@ -127,19 +128,13 @@ absl::Status ValidateHold(const HoldCommand& command) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int64_t> TryDeadlineMs(bool has_deadline, int64_t seconds,
-                                      int32_t nanos, int64_t now_ms) {
-  if (!has_deadline) return now_ms + kDefaultTryWindowMs;
-  if (nanos < 0 || nanos > 999'999'999) {
-    return InvalidArgument("deadline.nanos must be in [0, 999999999]");
-  }
-  const int64_t limit_s = (now_ms + kMaxDeadlineAheadMs) / 1000;
-  if (seconds < kMinDeadlineSeconds || seconds > limit_s) {
-    return InvalidArgument(absl::StrCat(
-        "deadline must be between 2000-01-01 and 29 days from now, got ",
-        seconds, "s since the epoch"));
-  }
-  return seconds * 1000 + nanos / 1'000'000;
+std::string TryContentOf(const HoldCommand& command) {
+  TryContent content;
+  content.Add("user", command.user_id)
+      .Add("event", command.event_id)
+      .Add("seats", static_cast<int64_t>(command.seat_ids.size()));
+  for (const std::string& seat : command.seat_ids) content.Add("seat", seat);
+  return content.str();
 }
 
 HoldCommand SortedSeats(HoldCommand command) {

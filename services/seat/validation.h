@@ -26,14 +26,6 @@ inline constexpr size_t kMaxSeatsPerHold = 20;
 inline constexpr int64_t kMinStartsAtSeconds = -62135596800;
 inline constexpr int64_t kMaxStartsAtSeconds = 253402300799;
 
-// A Try without a deadline is treated as one ending this long from now.
-inline constexpr int64_t kDefaultTryWindowMs = 15 * 60 * 1000;
-// A Try's deadline may be at most this far ahead (the gate keeps a hold at
-// most 30 days, margin included).
-inline constexpr int64_t kMaxDeadlineAheadMs = 29LL * 24 * 3600 * 1000;
-// 2000-01-01: anything earlier is a client bug, not a deadline.
-inline constexpr int64_t kMinDeadlineSeconds = 946684800;
-
 // The id of a seat: "<section>-<row>-<number>".
 std::string SeatId(const std::string& section, int64_t row, int64_t number);
 
@@ -53,12 +45,9 @@ absl::Status ValidateTxn(const std::string& gid, const std::string& branch_id);
 // txn, user, event and 1..kMaxSeatsPerHold distinct seat ids.
 absl::Status ValidateHold(const HoldCommand& command);
 
-// The transaction deadline of a Try in epoch ms: the request's deadline
-// (a valid timestamp from 2000 to now_ms + kMaxDeadlineAheadMs; a past one
-// is allowed and refused later as too late) or, if absent, now_ms +
-// kDefaultTryWindowMs.
-absl::StatusOr<int64_t> TryDeadlineMs(bool has_deadline, int64_t seconds,
-                                      int32_t nanos, int64_t now_ms);
+// The canonical content of a hold Try (services/common/try_content.h):
+// user, event and the seat ids in sorted order (as SortedSeats leaves them).
+std::string TryContentOf(const HoldCommand& command);
 
 // The command with its seat ids sorted: concurrent holds then lock the seats
 // they share in the same order.

@@ -21,6 +21,7 @@
 #include "tests/support/mesh_test.h"
 #include "tests/support/raw_call.h"
 #include "tests/support/test_pki.h"
+#include "tests/support/try_deadline.h"
 #include "turnstile/v1/coordinator.grpc.pb.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
 #include "turnstile/v1/order.grpc.pb.h"
@@ -213,6 +214,7 @@ class AuthzMatrixTest : public MeshTest {
       r.mutable_txn()->set_gid(gid);
       r.mutable_txn()->set_branch_id("inventory");
       r.set_user_id("alice");
+      testing::SetTryDeadline(r.mutable_deadline());
       auto* item = r.add_items();
       item->set_sku_id("tee");
       item->set_quantity(1);
@@ -246,6 +248,7 @@ class AuthzMatrixTest : public MeshTest {
       r.mutable_txn()->set_gid(gid);
       r.mutable_txn()->set_branch_id("seat");
       r.set_user_id("alice");
+      testing::SetTryDeadline(r.mutable_deadline());
       r.set_event_id("gig");
       r.add_seat_ids("A-1-" + std::to_string(1 + n % 10));
       deadline(r.mutable_deadline());
@@ -274,6 +277,7 @@ class AuthzMatrixTest : public MeshTest {
       r.mutable_txn()->set_gid(gid);
       r.mutable_txn()->set_branch_id("payment");
       r.set_user_id("alice");
+      testing::SetTryDeadline(r.mutable_deadline());
       r.mutable_amount()->set_currency("EUR");
       r.mutable_amount()->set_minor_units(50);
       return r.SerializeAsString();

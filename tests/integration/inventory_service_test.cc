@@ -13,6 +13,7 @@
 #include "services/common/uuid.h"
 #include "tests/support/inventory_harness.h"
 #include "tests/support/mesh_test.h"
+#include "tests/support/try_deadline.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
 
 namespace turnstile {
@@ -158,15 +159,48 @@ TEST_F(InventoryServiceTest, DuplicateTryReservesOnce) {
   ASSERT_EQ(Reserve(ReserveRequest(gid, "carol", {{"a", 2}}), &first).code, OK);
   ASSERT_EQ(Reserve(ReserveRequest(gid, "carol", {{"a", 2}}), &second).code,
             OK);
-  // A repeat answers with what the branch reserved, whatever it asks now.
-  ASSERT_EQ(Reserve(ReserveRequest(gid, "carol", {{"a", 7}}), &third).code, OK);
   EXPECT_EQ(first.SerializeAsString(), second.SerializeAsString());
-  EXPECT_EQ(first.SerializeAsString(), third.SerializeAsString());
+  // A repeat asking for something else is refused and changes nothing:
+  // other quantity, other items, other user.
+  ASSERT_EQ(CreateSku(SkuRequest("b", 10, 100)).code, OK);
+  const std::string before = Snapshot();
+  for (const auto& other : {ReserveRequest(gid, "carol", {{"a", 7}}),
+                            ReserveRequest(gid, "carol", {{"a", 2}, {"b", 1}}),
+                            ReserveRequest(gid, "dave", {{"a", 2}})}) {
+    const Outcome o = Reserve(other, &third);
+    EXPECT_EQ(o.code, grpc::StatusCode::FAILED_PRECONDITION) << o;
+    EXPECT_EQ(o.reason, "TRY_MISMATCH");
+  }
+  EXPECT_EQ(Snapshot(), before);
+  EXPECT_EQ(Stock("b"), "10/0/0/10");
   EXPECT_EQ(second.total().minor_units(), 600);
   EXPECT_EQ(Stock("a"), "8/2/0/10");
   EXPECT_EQ(Reservations(gid), "a:LOCKED:2");
   EXPECT_EQ(Purchased("carol", "a"), 2);
   EXPECT_EQ(Count("SELECT count(*) FROM tcc_barrier"), 1);
+}
+
+TEST_F(InventoryServiceTest, TryAfterItsDeadlineIsRefusedAndChangesNothing) {
+  ASSERT_EQ(CreateSku(SkuRequest("a", 10, 300)).code, OK);
+  const std::string before = Snapshot();
+  v1::ReserveStockRequest late =
+      ReserveRequest(NewUuidV7(), "carol", {{"a", 2}});
+  testing::SetTryDeadline(late.mutable_deadline(), std::chrono::seconds(-5));
+  const Outcome o = Reserve(late);
+  EXPECT_EQ(o.code, grpc::StatusCode::ABORTED) << o;
+  EXPECT_EQ(o.reason, "TXN_DEADLINE");
+  v1::ReserveStockRequest bare =
+      ReserveRequest(NewUuidV7(), "carol", {{"a", 2}});
+  bare.clear_deadline();
+  EXPECT_EQ(Reserve(bare).code, grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Snapshot(), before);
+  EXPECT_EQ(Count("SELECT count(*) FROM tcc_barrier"), 0);
+  // In time: the deadline is stored on the reservation line.
+  const std::string gid = NewUuidV7();
+  ASSERT_EQ(Reserve(ReserveRequest(gid, "carol", {{"a", 2}})).code, OK);
+  EXPECT_EQ(Count("SELECT count(*) FROM reservation WHERE deadline > now() + "
+                  "interval '14 minutes'"),
+            1);
 }
 
 TEST_F(InventoryServiceTest, DuplicateConfirmAndCancelApplyOnce) {

@@ -32,6 +32,7 @@
 #include "tests/support/inventory_harness.h"
 #include "tests/support/mesh.h"
 #include "tests/support/mesh_test.h"
+#include "tests/support/try_deadline.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
 
 namespace turnstile {
@@ -70,6 +71,7 @@ v1::ReserveStockRequest ReserveRequest(const std::string& gid,
   r.mutable_txn()->set_gid(gid);
   r.mutable_txn()->set_branch_id("inventory");
   r.set_user_id(user);
+  testing::SetTryDeadline(r.mutable_deadline());
   auto* item = r.add_items();
   item->set_sku_id(sku);
   item->set_quantity(quantity);

@@ -21,6 +21,7 @@
 #include "tests/support/service_process.h"
 #include "tests/support/shop.h"
 #include "tests/support/test_pki.h"
+#include "tests/support/try_deadline.h"
 #include "turnstile/v1/common.pb.h"
 #include "turnstile/v1/participant.grpc.pb.h"
 #include "turnstile/v1/payment.grpc.pb.h"
@@ -106,16 +107,18 @@ class PaymentServiceTest : public ::testing::Test {
     return payment_->Deposit(Ctx().get(), req, out);
   }
 
-  grpc::Status Authorize(const std::string& gid, const std::string& user,
-                         int64_t amount, v1::AuthorizePaymentResponse* out,
-                         const std::string& currency = "EUR",
-                         const std::string& branch = "payment") {
+  grpc::Status Authorize(
+      const std::string& gid, const std::string& user, int64_t amount,
+      v1::AuthorizePaymentResponse* out, const std::string& currency = "EUR",
+      const std::string& branch = "payment",
+      std::chrono::milliseconds deadline_in = std::chrono::minutes(15)) {
     v1::AuthorizePaymentRequest req;
     req.mutable_txn()->set_gid(gid);
     req.mutable_txn()->set_branch_id(branch);
     req.set_user_id(user);
     req.mutable_amount()->set_currency(currency);
     req.mutable_amount()->set_minor_units(amount);
+    testing::SetTryDeadline(req.mutable_deadline(), deadline_in);
     return payment_try_->AuthorizePayment(Ctx().get(), req, out);
   }
 
@@ -378,9 +381,9 @@ TEST_F(PaymentServiceTest, DuplicateTryFreezesOnceAndReturnsStoredAmount) {
   ASSERT_TRUE(Authorize(gid, "alice", 250, &auth).ok());
   ASSERT_TRUE(Authorize(gid, "alice", 250, &auth).ok());
   EXPECT_EQ(auth.amount().minor_units(), 250);
-  // Even a repeat with another amount answers with what was frozen.
-  ASSERT_TRUE(Authorize(gid, "alice", 999, &auth).ok());
-  EXPECT_EQ(auth.amount().minor_units(), 250);
+  // A repeat with another amount is refused (TRY_MISMATCH, see below).
+  EXPECT_EQ(Authorize(gid, "alice", 999, &auth).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Q("SELECT balance || '/' || frozen FROM wallet"), "750/250");
   EXPECT_EQ(N("SELECT count(*) FROM ledger_entry WHERE kind = 'FREEZE'"), 1);
   EXPECT_EQ(N("SELECT count(*) FROM payment"), 1);
@@ -389,6 +392,69 @@ TEST_F(PaymentServiceTest, DuplicateTryFreezesOnceAndReturnsStoredAmount) {
   ASSERT_TRUE(Authorize(gid, "alice", 50, &auth, "EUR", "payment-2").ok());
   EXPECT_EQ(Q("SELECT balance || '/' || frozen FROM wallet"), "700/300");
   ExpectMoneyConserved("alice");
+}
+
+TEST_F(PaymentServiceTest, RepeatWithOtherContentIsRefusedTryMismatch) {
+  v1::Wallet w;
+  ASSERT_TRUE(Deposit("alice", 1000, "d1", &w).ok());
+  ASSERT_TRUE(Deposit("bob", 1000, "d2", &w).ok());
+  ASSERT_TRUE(Deposit("alice", 1000, "d3", &w, "USD").ok());
+  const std::string gid = NewUuidV7();
+  v1::AuthorizePaymentResponse r;
+  ASSERT_TRUE(Authorize(gid, "alice", 300, &r).ok());
+  const std::string before =
+      Q("SELECT string_agg(user_id || currency || balance || '/' || frozen, ','"
+        " ORDER BY user_id, currency) FROM wallet");
+  const int64_t ledger = N("SELECT count(*) FROM ledger_entry");
+  struct Other {
+    std::string user, currency;
+    int64_t amount;
+  };
+  for (const Other& o : std::vector<Other>{
+           {"bob", "EUR", 300}, {"alice", "EUR", 301}, {"alice", "USD", 300}}) {
+    const grpc::Status s = Authorize(gid, o.user, o.amount, &r, o.currency);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+        << o.user << o.currency << o.amount;
+    EXPECT_EQ(OutcomeOf(s).reason, "TRY_MISMATCH");
+  }
+  EXPECT_EQ(Q("SELECT string_agg(user_id || currency || balance || '/' || "
+              "frozen, ',' ORDER BY user_id, currency) FROM wallet"),
+            before);
+  EXPECT_EQ(N("SELECT count(*) FROM ledger_entry"), ledger);
+  // The identical repeat is still an idempotent success.
+  ASSERT_TRUE(Authorize(gid, "alice", 300, &r).ok());
+  EXPECT_EQ(r.amount().minor_units(), 300);
+  EXPECT_EQ(N("SELECT frozen FROM wallet WHERE user_id = 'alice' AND "
+              "currency = 'EUR'"),
+            300);
+}
+
+TEST_F(PaymentServiceTest, TryAfterItsDeadlineIsRefusedAndChangesNothing) {
+  v1::Wallet w;
+  ASSERT_TRUE(Deposit("alice", 1000, "d1", &w).ok());
+  const std::string gid = NewUuidV7();
+  v1::AuthorizePaymentResponse r;
+  const grpc::Status late = Authorize(gid, "alice", 300, &r, "EUR", "payment",
+                                      std::chrono::seconds(-5));
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(OutcomeOf(late).reason, "TXN_DEADLINE");
+  EXPECT_EQ(N("SELECT count(*) FROM tcc_barrier"), 0);
+  EXPECT_EQ(N("SELECT count(*) FROM payment"), 0);
+  EXPECT_EQ(N("SELECT frozen FROM wallet WHERE user_id = 'alice'"), 0);
+  // No deadline at all: INVALID_ARGUMENT.
+  v1::AuthorizePaymentRequest bare;
+  bare.mutable_txn()->set_gid(gid);
+  bare.mutable_txn()->set_branch_id("payment");
+  bare.set_user_id("alice");
+  bare.mutable_amount()->set_currency("EUR");
+  bare.mutable_amount()->set_minor_units(300);
+  EXPECT_EQ(payment_try_->AuthorizePayment(Ctx().get(), bare, &r).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  // In time: frozen, and the deadline is stored with the payment.
+  ASSERT_TRUE(Authorize(gid, "alice", 300, &r).ok());
+  EXPECT_EQ(N("SELECT count(*) FROM payment WHERE deadline > now() + "
+              "interval '14 minutes'"),
+            1);
 }
 
 TEST_F(PaymentServiceTest, CancelBeforeTryIsEmptyRollbackAndBlocksTry) {

@@ -25,6 +25,7 @@
 #include "tests/support/mesh.h"
 #include "tests/support/mesh_test.h"
 #include "tests/support/seat_harness.h"
+#include "tests/support/try_deadline.h"
 #include "turnstile/v1/seat.grpc.pb.h"
 
 namespace turnstile {
@@ -88,6 +89,7 @@ v1::HoldSeatsRequest HoldRequest(const std::string& gid,
   r.mutable_txn()->set_gid(gid);
   r.mutable_txn()->set_branch_id("seat");
   r.set_user_id("u" + gid.substr(30));
+  testing::SetTryDeadline(r.mutable_deadline());
   r.set_event_id(event);
   for (const auto& s : seats) r.add_seat_ids(s);
   return r;
@@ -435,18 +437,13 @@ TEST_F(SeatGateTest, DeadlineSetsTheHoldExpiryInBothStores) {
   EXPECT_EQ(PgExpiryMs("A-1-1"), want);
   EXPECT_EQ(GateSeats()["A-1-1"], Held(request.txn().gid(), want));
 
-  // No deadline: now + 15 min (+ margin).
-  const int64_t before = NowMs();
-  const std::string plain = NewUuidV7();
-  ASSERT_EQ(Hold(plain, {"A-1-2"}).code, OK);
-  const int64_t expiry = PgExpiryMs("A-1-2");
-  EXPECT_GE(expiry, before + 15 * 60'000 + kMarginMs);
-  EXPECT_LE(expiry, NowMs() + 15 * 60'000 + kMarginMs);
-  EXPECT_EQ(GateSeats()["A-1-2"], Held(plain, expiry));
-
-  // Too late: refused by the gate, nothing anywhere.
+  // Too late or no deadline at all: refused before the gate, nothing
+  // anywhere.
   const auto gate_before = SharedRedis().Snapshot();
   const std::string pg_before = Snapshot();
+  v1::HoldSeatsRequest plain = HoldRequest(NewUuidV7(), {"A-1-2"});
+  plain.clear_deadline();
+  EXPECT_EQ(Hold(plain).code, grpc::StatusCode::INVALID_ARGUMENT);
   v1::HoldSeatsRequest late = HoldRequest(NewUuidV7(), {"A-1-3"});
   late.mutable_deadline()->set_seconds(NowMs() / 1000 - 600);
   const Outcome o = Hold(late);

@@ -189,9 +189,23 @@ TEST_F(SeatServiceTest, DuplicateHoldReturnsTheHeldSeats) {
   ASSERT_EQ(
       Hold(HoldRequest(gid, "erin", "gig", {"A-1-1", "B-1-2"}), &second).code,
       OK);
-  // A repeat answers with what the branch holds, whatever it asks now.
-  ASSERT_EQ(Hold(HoldRequest(gid, "erin", "gig", {"A-2-3"}), &third).code, OK);
   EXPECT_EQ(first.SerializeAsString(), second.SerializeAsString());
+  // A repeat asking for something else is refused and changes nothing:
+  // other seats, fewer seats, other user.
+  const std::string before = Snapshot();
+  for (const auto& other :
+       {HoldRequest(gid, "erin", "gig", {"A-2-3"}),
+        HoldRequest(gid, "erin", "gig", {"A-1-1"}),
+        HoldRequest(gid, "frank", "gig", {"A-1-1", "B-1-2"})}) {
+    const Outcome o = Hold(other, &third);
+    EXPECT_EQ(o.code, grpc::StatusCode::FAILED_PRECONDITION) << o;
+    EXPECT_EQ(o.reason, "TRY_MISMATCH");
+  }
+  EXPECT_EQ(Snapshot(), before);
+  // The identical repeat still answers the held seats.
+  ASSERT_EQ(
+      Hold(HoldRequest(gid, "erin", "gig", {"A-1-1", "B-1-2"}), &third).code,
+      OK);
   EXPECT_EQ(first.SerializeAsString(), third.SerializeAsString());
   EXPECT_EQ(Taken("gig"), "A-1-1:HELD,B-1-2:HELD");
   EXPECT_EQ(Count("SELECT count(*) FROM tcc_barrier"), 1);

@@ -13,6 +13,7 @@
 #include "services/common/uuid.h"
 #include "tests/support/mesh_test.h"
 #include "tests/support/test_pki.h"
+#include "tests/support/try_deadline.h"
 #include "turnstile/v1/participant.grpc.pb.h"
 
 namespace turnstile::testing {
@@ -70,6 +71,7 @@ TEST_F(SecurityAttacksTest, FreezingAndCapturingAStrangersMoneyIsRefused) {
   auth.mutable_txn()->set_gid(gid);
   auth.mutable_txn()->set_branch_id("payment");
   auth.set_user_id("stranger");
+  testing::SetTryDeadline(auth.mutable_deadline());
   auth.mutable_amount()->set_currency("EUR");
   auth.mutable_amount()->set_minor_units(50000);
   v1::ConfirmRequest confirm;

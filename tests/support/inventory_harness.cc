@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "tests/support/mesh_test.h"
+#include "tests/support/try_deadline.h"
 
 namespace turnstile::testing {
 
@@ -30,6 +31,7 @@ v1::ReserveStockRequest ReserveRequest(
   r.mutable_txn()->set_gid(gid);
   r.mutable_txn()->set_branch_id(branch);
   r.set_user_id(user);
+  testing::SetTryDeadline(r.mutable_deadline());
   for (const auto& [sku, quantity] : items) {
     auto* item = r.add_items();
     item->set_sku_id(sku);

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <sstream>
 
+#include "tests/support/try_deadline.h"
+
 namespace turnstile::testing {
 
 v1::SectionSpec Section(const std::string& name, int rows, int per_row,
@@ -36,6 +38,7 @@ v1::HoldSeatsRequest HoldRequest(const std::string& gid,
   r.mutable_txn()->set_gid(gid);
   r.mutable_txn()->set_branch_id(branch);
   r.set_user_id(user);
+  testing::SetTryDeadline(r.mutable_deadline());
   r.set_event_id(event);
   for (const auto& s : seats) r.add_seat_ids(s);
   return r;

@@ -192,27 +192,5 @@ TEST(ParseOwner, AcceptsOnlyBranchOwners) {
   }
 }
 
-TEST(TryDeadlineMs, DefaultsAndBounds) {
-  const int64_t now = 1'800'000'000'000;
-  EXPECT_EQ(*TryDeadlineMs(false, 0, 0, now), now + 15 * 60 * 1000);
-  EXPECT_EQ(*TryDeadlineMs(true, 1'800'000'100, 500'000'000, now),
-            1'800'000'100'500);
-  // The past is allowed (the gate refuses it as too late).
-  EXPECT_EQ(*TryDeadlineMs(true, 1'700'000'000, 0, now), 1'700'000'000'000);
-  const int64_t max_s = (now + kMaxDeadlineAheadMs) / 1000;
-  EXPECT_TRUE(TryDeadlineMs(true, max_s, 999'999'999, now).ok());
-  for (auto [s, n] : std::vector<std::pair<int64_t, int32_t>>{
-           {max_s + 1, 0},
-           {kMinDeadlineSeconds - 1, 0},
-           {0, 0},
-           {-5, 0},
-           {1'800'000'100, -1},
-           {1'800'000'100, 1'000'000'000}}) {
-    const auto r = TryDeadlineMs(true, s, n, now);
-    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument)
-        << s << "." << n;
-  }
-}
-
 }  // namespace
 }  // namespace turnstile::seat
