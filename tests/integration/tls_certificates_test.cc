@@ -251,5 +251,53 @@ TEST_F(TlsCertificatesTest, ClientCertificateRotationNeedsNoRestart) {
   coordinator.Terminate(5000);
 }
 
+TEST_F(TlsCertificatesTest, AMeshClientRefusesAServerWithAnotherName) {
+  // The coordinator's channel to "payment" reaches a process that presents
+  // the inventory certificate: the handshake fails and no Cancel is ever
+  // delivered there (an empty rollback would write barrier rows).
+  const std::string payment_db = db_ + "_p";
+  SharedPg().CreateDatabase(payment_db, "payment");
+  // Started plainly: ServiceProcess would probe for the name "payment".
+  ChildProcess proc;
+  const int impostor_port = FreePort();
+  proc.Start(Binary("turnstile-payment"),
+             {"--listen=127.0.0.1:" + std::to_string(impostor_port),
+              "--metrics_listen=", "--pg=" + SharedPg().Conninfo(payment_db),
+              "--tls_dir=" + TestPkiDir(), "--tls_identity=inventory"},
+             Log() + ".impostor");
+  ASSERT_TRUE(WaitForPort(impostor_port, proc));
+  ChildProcess coordinator;
+  const int port = FreePort();
+  coordinator.Start(
+      Binary("turnstile-coordinator"),
+      {"--listen=127.0.0.1:" + std::to_string(port), "--metrics_listen=",
+       "--pg=" + SharedPg().Conninfo(db_), "--tls_dir=" + TestPkiDir(),
+       "--participants=payment=127.0.0.1:" + std::to_string(impostor_port),
+       "--poll_interval_ms=100", "--backoff_initial_ms=50",
+       "--backoff_max_ms=200", "--rpc_timeout_ms=1000"},
+      Log());
+  ASSERT_TRUE(WaitForPort(port, coordinator));
+  const std::string gid = NewUuidV7();
+  Q("INSERT INTO global_txn (gid, request_id, state, deadline, cancel_reason, "
+    "next_attempt_at) VALUES ('" +
+    gid + "', 'name', 'CANCELLING', now(), 2, now())");
+  Q("INSERT INTO branch (gid, branch_id, participant) VALUES ('" + gid +
+    "', 'payment', 'payment') RETURNING 1");
+  const auto until = Clock::now() + seconds(15);
+  while (Q("SELECT attempts >= 3 FROM branch WHERE gid = '" + gid + "'") !=
+             "t" &&
+         Clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_EQ(Q("SELECT state || '/' || (attempts >= 3)::text FROM branch WHERE "
+              "gid = '" +
+              gid + "'"),
+            "REGISTERED/true");
+  EXPECT_EQ(SharedPg().Query(payment_db, "SELECT count(*) FROM tcc_barrier"),
+            "0");
+  coordinator.Terminate(5000);
+  proc.Terminate(5000);
+}
+
 }  // namespace
 }  // namespace turnstile::testing
