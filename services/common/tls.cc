@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -30,7 +31,7 @@ ABSL_FLAG(bool, insecure_plaintext, false,
 namespace turnstile {
 namespace {
 
-absl::Mutex identity_mu;
+ABSL_CONST_INIT absl::Mutex identity_mu(absl::kConstInit);
 std::string& DefaultIdentity() {
   static auto* name = new std::string();
   return *name;
