@@ -2,7 +2,8 @@
 // turnstile.v1.Participant phases of inventory branches on one port, after
 // applying the inventory migrations. With the gate strategy (the default) it
 // also connects to Redis (--redis), reconciles every SKU's gate once before
-// serving and then every --reconcile_interval_s.
+// serving and then every --reconcile_interval_s. With --coordinator it also
+// sweeps orphaned reservations (services/common/orphan_sweeper.h).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "services/common/gate_scripts.h"
 #include "services/common/lua_scripts.h"
 #include "services/common/migrate.h"
+#include "services/common/orphan_sweeper.h"
 #include "services/common/pg_password.h"
 #include "services/common/process.h"
 #include "services/common/redis_client.h"
@@ -52,6 +54,9 @@ ABSL_FLAG(int, reconcile_settle_grace_ms, 5000,
           "The reconciler leaves a gate reservation that PostgreSQL decided "
           "(sold, released, cancelled) less than this long ago to the "
           "service's own gate call");
+ABSL_FLAG(std::string, coordinator, "",
+          "Coordinator address, asked about reservations still locked past "
+          "their deadline (the orphan sweep); empty: no sweep");
 ABSL_FLAG(int, optimistic_attempts, 10,
           "optimistic strategy: local transactions per Try before "
           "UNAVAILABLE (CONTENDED)");
@@ -76,6 +81,14 @@ int main(int argc, char** argv) {
   if (!strategy.ok()) {
     spdlog::critical("event=bad_flag flag=reservation_strategy error=\"{}\"",
                      std::string(strategy.status().message()));
+    return 2;
+  }
+
+  auto sweep_options =
+      turnstile::OrphanSweepOptionsFromFlags(absl::GetFlag(FLAGS_coordinator));
+  if (!sweep_options.ok()) {
+    spdlog::critical("event=bad_flag error=\"{}\"",
+                     std::string(sweep_options.status().message()));
     return 2;
   }
 
@@ -139,9 +152,17 @@ int main(int argc, char** argv) {
   inv::StockFlow flow(&store, *strategy, gate.get(), reconciler.get());
   inv::InventoryService inventory(&store, &flow, reconciler.get());
   turnstile::SecondPhaseParticipant participant(inv::ParticipantSpec(&flow));
+  turnstile::OrphanSweeper sweeper(
+      "inventory", *sweep_options,
+      {[&store](std::chrono::seconds margin, int limit) {
+         return store.ListOverdue(margin, limit);
+       },
+       turnstile::ReleaseThroughCancel(&participant)});
+  sweeper.Start();
   return turnstile::ServeGrpc(
       {absl::GetFlag(FLAGS_listen), pool_size + 4, "inventory"},
       {&inventory, &participant}, [&] {
+        sweeper.Stop();
         if (reconciler) reconciler->Stop();
       });
 }

@@ -57,6 +57,12 @@ void Prepare(pqxx::connection& conn) {
                "SELECT outcome, sku_id, quantity, unit_price_minor, currency "
                "FROM inv_try_gate($1::uuid, $2, $3, $4::text[], $5::bigint[], "
                "$6, to_timestamp($7::bigint / 1000.0), $8)");
+  // One row per branch: a reservation has a line per SKU.
+  conn.prepare("inv_overdue",
+               "SELECT gid::text, branch_id FROM reservation "
+               "WHERE state = 'LOCKED' AND deadline IS NOT NULL "
+               "AND deadline < now() - make_interval(secs => $1::bigint) "
+               "GROUP BY gid, branch_id ORDER BY min(deadline) LIMIT $2");
   conn.prepare("inv_settle",
                "SELECT outcome, sku_id, user_id, quantity, bucket "
                "FROM inv_settle($1::uuid, $2, $3)");
@@ -495,6 +501,19 @@ absl::StatusOr<PhaseResult> InventoryStore::Confirm(
 absl::StatusOr<PhaseResult> InventoryStore::Cancel(
     const std::string& gid, const std::string& branch_id) {
   return Settle(pool_, gid, branch_id, "cancel");
+}
+
+absl::StatusOr<std::vector<OverdueHold>> InventoryStore::ListOverdue(
+    std::chrono::seconds margin, int limit) {
+  return pool_.Transact(
+      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<OverdueHold>> {
+        std::vector<OverdueHold> holds;
+        for (const auto& row : tx.exec_prepared(
+                 "inv_overdue", static_cast<int64_t>(margin.count()), limit)) {
+          holds.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
+        }
+        return holds;
+      });
 }
 
 absl::StatusOr<StockTruth> InventoryStore::ReadStockTruth(

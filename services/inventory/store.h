@@ -7,12 +7,14 @@
 // structs from model.h.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "services/common/backoff.h"
+#include "services/common/orphan_decision.h"
 #include "services/common/pg_pool.h"
 #include "services/inventory/model.h"
 
@@ -64,6 +66,13 @@ class InventoryStore {
   // (which makes any later Try fail).
   absl::StatusOr<PhaseResult> Cancel(const std::string& gid,
                                      const std::string& branch_id);
+
+  // The orphan sweep (services/common/orphan_sweeper.h): up to `limit`
+  // branches with a LOCKED line whose stored deadline is more than `margin`
+  // ago, oldest first (the partial index of sql/inventory/0008). Lines
+  // without a deadline (from before it was stored) are never listed.
+  absl::StatusOr<std::vector<OverdueHold>> ListOverdue(
+      std::chrono::seconds margin, int limit);
 
   // PostgreSQL's side of the gate of `sku_id` in one repeatable-read
   // snapshot, with the facts about each of `owners` ("<gid>:<branch_id>";

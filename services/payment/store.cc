@@ -31,6 +31,11 @@ void PaymentStore::Prepare(pqxx::connection& conn) {
                "SELECT balance, frozen FROM wallet "
                "WHERE user_id = $1 AND currency = $2");
   // Conditional on the state, so a phase can move a payment only once.
+  conn.prepare("pay_overdue",
+               "SELECT gid::text, branch_id FROM payment "
+               "WHERE state = 'AUTHORIZED' AND deadline IS NOT NULL "
+               "AND deadline < now() - make_interval(secs => $1::bigint) "
+               "ORDER BY deadline LIMIT $2");
 }
 
 absl::StatusOr<WalletRow> PaymentStore::Deposit(const std::string& user_id,
@@ -125,6 +130,19 @@ absl::StatusOr<PhaseResult> PaymentStore::Capture(
 absl::StatusOr<PhaseResult> PaymentStore::Release(
     const std::string& gid, const std::string& branch_id) {
   return Settle(pool_, gid, branch_id, "cancel");
+}
+
+absl::StatusOr<std::vector<OverdueHold>> PaymentStore::ListOverdue(
+    std::chrono::seconds margin, int limit) {
+  return pool_.Autocommit([&](pqxx::nontransaction& tx)
+                              -> absl::StatusOr<std::vector<OverdueHold>> {
+    std::vector<OverdueHold> holds;
+    for (const auto& row : tx.exec_prepared(
+             "pay_overdue", static_cast<int64_t>(margin.count()), limit)) {
+      holds.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
+    }
+    return holds;
+  });
 }
 
 }  // namespace turnstile::payment

@@ -5,11 +5,14 @@
 // never builds gRPC messages.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <pqxx/pqxx>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/common/orphan_decision.h"
 #include "services/common/pg_pool.h"
 
 namespace turnstile::payment {
@@ -75,6 +78,13 @@ class PaymentStore {
   // Cancel: AUTHORIZED -> VOIDED, frozen back to balance, RELEASE entry.
   absl::StatusOr<PhaseResult> Release(const std::string& gid,
                                       const std::string& branch_id);
+
+  // The orphan sweep (services/common/orphan_sweeper.h): up to `limit`
+  // AUTHORIZED payments whose stored deadline is more than `margin` ago,
+  // oldest first (the partial index of sql/payment/0005). Payments without a
+  // deadline (from before it was stored) are never listed.
+  absl::StatusOr<std::vector<OverdueHold>> ListOverdue(
+      std::chrono::seconds margin, int limit);
 
  private:
   PgPool& pool_;

@@ -1,7 +1,8 @@
 // turnstile-seat: serves turnstile.v1.Seat and the
 // turnstile.v1.Participant phases of seat branches on one port, after
 // applying the seat migrations and reconciling the Redis seat gate with
-// PostgreSQL (then again every --reconcile_interval_s).
+// PostgreSQL (then again every --reconcile_interval_s). With --coordinator
+// it also sweeps orphaned holds (services/common/orphan_sweeper.h).
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include "services/common/backoff.h"
 #include "services/common/gate_scripts.h"
 #include "services/common/migrate.h"
+#include "services/common/orphan_sweeper.h"
 #include "services/common/pg_password.h"
 #include "services/common/process.h"
 #include "services/common/redis_client.h"
@@ -36,6 +38,9 @@ ABSL_FLAG(int, reconcile_interval_s, 30,
 ABSL_FLAG(int, gate_hold_margin_s, 60,
           "A gate hold expires this long after the transaction deadline "
           "(0..86400)");
+ABSL_FLAG(std::string, coordinator, "",
+          "Coordinator address, asked about seats still held past their "
+          "transaction's deadline (the orphan sweep); empty: no sweep");
 ABSL_FLAG(int64_t, seat_catalog_max_seats, 2000000,
           "Seat ids of events cached in memory to refuse unknown seats "
           "without a round trip");
@@ -49,6 +54,14 @@ int main(int argc, char** argv) {
   const int pool_size = absl::GetFlag(FLAGS_pg_pool_size);
   if (pool_size < 1) {
     spdlog::critical("event=bad_flag flag=pg_pool_size value={}", pool_size);
+    return 2;
+  }
+
+  auto sweep_options =
+      turnstile::OrphanSweepOptionsFromFlags(absl::GetFlag(FLAGS_coordinator));
+  if (!sweep_options.ok()) {
+    spdlog::critical("event=bad_flag error=\"{}\"",
+                     std::string(sweep_options.status().message()));
     return 2;
   }
 
@@ -112,7 +125,17 @@ int main(int argc, char** argv) {
   turnstile::seat::SeatService seat(&store, &catalog, &tcc, &reconciler);
   turnstile::SecondPhaseParticipant participant(
       turnstile::seat::ParticipantSpec(&tcc));
+  turnstile::OrphanSweeper sweeper(
+      "seat", *sweep_options,
+      {[&store](std::chrono::seconds margin, int limit) {
+         return store.ListOverdue(margin, limit);
+       },
+       turnstile::ReleaseThroughCancel(&participant)});
+  sweeper.Start();
   return turnstile::ServeGrpc(
       {absl::GetFlag(FLAGS_listen), pool_size + 4, "seat"},
-      {&seat, &participant}, [&reconciler] { reconciler.Stop(); });
+      {&seat, &participant}, [&] {
+        sweeper.Stop();
+        reconciler.Stop();
+      });
 }

@@ -82,6 +82,13 @@ void Prepare(pqxx::connection& conn) {
       "hold_deadline = NULL WHERE hold_gid = $1::uuid AND hold_branch = $2 "
       "AND state = 'HELD' RETURNING event_id, seat_id");
   // Reconciler and seat catalog.
+  // One row per branch: a hold has a row per seat.
+  conn.prepare("seat_overdue",
+               "SELECT hold_gid::text, hold_branch FROM seat "
+               "WHERE state = 'HELD' AND hold_deadline IS NOT NULL "
+               "AND hold_deadline < now() - make_interval(secs => $1::bigint) "
+               "GROUP BY hold_gid, hold_branch ORDER BY min(hold_deadline) "
+               "LIMIT $2");
   conn.prepare("seat_event_ids", "SELECT event_id FROM event ORDER BY 1");
   conn.prepare("seat_ids", "SELECT seat_id FROM seat WHERE event_id = $1");
   conn.prepare("seat_taken",
@@ -322,6 +329,19 @@ absl::StatusOr<BranchSeats> SeatStore::Cancel(const std::string& gid,
     if (!outcome.ok()) return outcome.status();
     return out;
   });
+}
+
+absl::StatusOr<std::vector<OverdueHold>> SeatStore::ListOverdue(
+    std::chrono::seconds margin, int limit) {
+  return pool_.Transact(
+      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<OverdueHold>> {
+        std::vector<OverdueHold> holds;
+        for (const auto& row : tx.exec_prepared(
+                 "seat_overdue", static_cast<int64_t>(margin.count()), limit)) {
+          holds.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
+        }
+        return holds;
+      });
 }
 
 absl::StatusOr<std::vector<std::string>> SeatStore::EventIds() {

@@ -18,12 +18,14 @@
 // holds. SELECT ... FOR UPDATE is not used.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "services/common/orphan_decision.h"
 #include "services/common/pg_pool.h"
 #include "services/seat/model.h"
 
@@ -59,6 +61,15 @@ class SeatStore {
   // empty rollback.
   absl::StatusOr<BranchSeats> Cancel(const std::string& gid,
                                      const std::string& branch_id);
+
+  // The orphan sweep (services/common/orphan_sweeper.h): up to `limit`
+  // branches holding a seat whose stored transaction deadline
+  // (hold_deadline, not hold_expires_at: that one adds the gate's margin) is
+  // more than `margin` ago, oldest first (the partial index of
+  // sql/seat/0004). Holds without a deadline (from before it was stored) are
+  // never listed.
+  absl::StatusOr<std::vector<OverdueHold>> ListOverdue(
+      std::chrono::seconds margin, int limit);
 
   // Every event id, sorted.
   absl::StatusOr<std::vector<std::string>> EventIds();

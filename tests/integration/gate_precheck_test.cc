@@ -5,7 +5,8 @@
 // SQL statement in any participant database. SQL is counted with
 // pg_stat_database (xact_commit + xact_rollback of the order, inventory,
 // seat and payment databases, read from the `postgres` database), with the
-// services' periodic reconcilers off so that nothing else runs there. The
+// services' periodic reconcilers and orphan sweeps off so that nothing else
+// runs there. The
 // test proves its own counter can see SQL (an order that does go through
 // moves it), so it fails if the pre-check is removed. Also: a buyer who got
 // the last unit and repeats the request gets the order back, and with the
@@ -14,7 +15,9 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/status.h"
@@ -38,12 +41,17 @@ bool HasFlag(const std::string& binary, const std::string& flag) {
 class GatePrecheckTest : public MeshTest {
  protected:
   void Configure(Mesh& mesh) override {
-    // Reconcilers would run SQL in inventory and seat on their own.
-    for (const char* service : {"inventory", "seat"}) {
-      if (HasFlag(std::string("turnstile-") + service,
-                  "reconcile_interval_s")) {
-        mesh.SetArgs(service, {"--reconcile_interval_s=0"});
+    // Reconcilers (inventory, seat) and orphan sweeps (inventory, seat,
+    // payment) would run SQL in their databases on their own.
+    for (const char* service : {"inventory", "seat", "payment"}) {
+      const std::string binary = std::string("turnstile-") + service;
+      std::vector<std::string> args;
+      for (const char* flag :
+           {"reconcile_interval_s", "orphan_sweep_interval_s"}) {
+        if (HasFlag(binary, flag))
+          args.push_back(absl::StrCat("--", flag, "=0"));
       }
+      mesh.SetArgs(service, args);
     }
   }
 

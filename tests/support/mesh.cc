@@ -57,6 +57,10 @@ void Mesh::Start(const std::string& service,
     for (const auto& peer : {"coordinator", "inventory", "seat", "payment"}) {
       args.push_back(std::string("--") + peer + "=" + Address(peer));
     }
+  } else {
+    // Inventory, seat and payment ask it about holds past their deadline
+    // (the orphan sweep).
+    args.push_back("--coordinator=" + Address("coordinator"));
   }
   for (const auto& a : args_[service]) args.push_back(a);
   for (const auto& a : extra) args.push_back(a);

@@ -10,6 +10,7 @@
 // coordinator: --participants=order=ADDR,inventory=ADDR,seat=ADDR,payment=ADDR
 //              --poll_interval_ms=N --lease_ms=N
 // order:       --coordinator=ADDR --inventory=ADDR --seat=ADDR --payment=ADDR
+// inventory, seat, payment: --coordinator=ADDR (the orphan sweep)
 #pragma once
 
 #include <grpcpp/grpcpp.h>
