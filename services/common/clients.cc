@@ -6,7 +6,8 @@
 namespace turnstile {
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
-                                           const std::string& peer) {
+                                           const std::string& peer,
+                                           const std::string& identity) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
@@ -15,7 +16,8 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   SetPeerName(args, peer);
-  return grpc::CreateCustomChannel(target, MeshChannelCredentials(), args);
+  return grpc::CreateCustomChannel(target, MeshChannelCredentials(identity),
+                                   args);
 }
 
 std::unique_ptr<grpc::ClientContext> CallContextFor(

@@ -149,9 +149,10 @@ void DisableMutexDeadlockDetection() {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 }
 
-std::vector<char*> InitProcess(int argc, char** argv, const char* service) {
+std::vector<char*> InitProcess(int argc, char** argv, const char* service,
+                               const char* identity) {
   DisableMutexDeadlockDetection();
-  SetDefaultTlsIdentity(service);
+  SetDefaultTlsIdentity(identity != nullptr ? identity : service);
   ApplyEnvironment();
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   auto logger = spdlog::stderr_logger_mt(service);

@@ -19,7 +19,9 @@ namespace turnstile {
 // default identity, tls.h; exits if they are unusable), and blocks
 // SIGTERM/SIGINT so that WaitForShutdownSignal can receive them. Call first
 // in main.
-std::vector<char*> InitProcess(int argc, char** argv, const char* service);
+// `identity` (default: `service`) is the TLS identity it presents.
+std::vector<char*> InitProcess(int argc, char** argv, const char* service,
+                               const char* identity = nullptr);
 
 // For tools (turnstilectl, the demo, the bench): parses flags (environment
 // fallbacks included) with `identity` as the default TLS identity. The TLS

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -42,27 +43,33 @@ bool Readable(const std::string& path) {
   return in.good() && in.peek() != std::ifstream::traits_type::eof();
 }
 
-// One watcher per process: every channel and the server share it, so a
-// rotation is read once and reaches all of them.
-std::shared_ptr<grpc::experimental::CertificateProviderInterface> Provider() {
-  static auto* provider = [] {
-    auto files = TlsFilesFromFlags();
-    if (files.ok()) {
-      if (auto s = CheckTransportSecurity(); !s.ok()) files = s;
-    }
-    if (!files.ok()) {
-      // Servers checked at start-up already; a tool learns it here.
-      std::fprintf(stderr, "%s: %s\n", TlsIdentity().c_str(),
-                   std::string(files.status().message()).c_str());
-      std::exit(2);
-    }
-    return new std::shared_ptr<
-        grpc::experimental::CertificateProviderInterface>(
-        std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-            files->key, files->cert, files->ca,
-            std::max(1, absl::GetFlag(FLAGS_tls_refresh_s))));
-  }();
-  return *provider;
+// One watcher per identity (normally just the process's own): every channel
+// and the server share it, so a rotation is read once and reaches all.
+std::shared_ptr<grpc::experimental::CertificateProviderInterface> Provider(
+    const std::string& identity = "") {
+  ABSL_CONST_INIT static absl::Mutex mu(absl::kConstInit);
+  static auto* providers = new std::map<
+      std::string,
+      std::shared_ptr<grpc::experimental::CertificateProviderInterface>>();
+  absl::MutexLock lock(&mu);
+  auto& provider = (*providers)[identity];
+  if (provider) return provider;
+  auto files = TlsFilesFromFlags(identity);
+  if (files.ok() && identity.empty()) {
+    if (auto s = CheckTransportSecurity(); !s.ok()) files = s;
+  }
+  if (!files.ok()) {
+    // Servers checked at start-up already; a tool learns it here.
+    std::fprintf(stderr, "%s: %s\n",
+                 (identity.empty() ? TlsIdentity() : identity).c_str(),
+                 std::string(files.status().message()).c_str());
+    std::exit(2);
+  }
+  provider =
+      std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+          files->key, files->cert, files->ca,
+          std::max(1, absl::GetFlag(FLAGS_tls_refresh_s)));
+  return provider;
 }
 
 }  // namespace
@@ -81,11 +88,12 @@ std::string TlsIdentity() {
 
 bool InsecurePlaintext() { return absl::GetFlag(FLAGS_insecure_plaintext); }
 
-absl::StatusOr<TlsFiles> TlsFilesFromFlags() {
+absl::StatusOr<TlsFiles> TlsFilesFromFlags(const std::string& other) {
   const std::string dir = absl::GetFlag(FLAGS_tls_dir);
-  const std::string identity = TlsIdentity();
-  TlsFiles files{absl::GetFlag(FLAGS_tls_ca), absl::GetFlag(FLAGS_tls_cert),
-                 absl::GetFlag(FLAGS_tls_key)};
+  const std::string identity = other.empty() ? TlsIdentity() : other;
+  TlsFiles files{absl::GetFlag(FLAGS_tls_ca),
+                 other.empty() ? absl::GetFlag(FLAGS_tls_cert) : "",
+                 other.empty() ? absl::GetFlag(FLAGS_tls_key) : ""};
   if (!dir.empty()) {
     if (files.ca.empty()) files.ca = absl::StrCat(dir, "/ca.pem");
     if (files.cert.empty())
@@ -136,10 +144,11 @@ std::shared_ptr<grpc::ServerCredentials> MeshServerCredentials() {
   return grpc::experimental::TlsServerCredentials(options);
 }
 
-std::shared_ptr<grpc::ChannelCredentials> MeshChannelCredentials() {
+std::shared_ptr<grpc::ChannelCredentials> MeshChannelCredentials(
+    const std::string& identity) {
   if (InsecurePlaintext()) return grpc::InsecureChannelCredentials();
   grpc::experimental::TlsChannelCredentialsOptions options;
-  options.set_certificate_provider(Provider());
+  options.set_certificate_provider(Provider(identity));
   options.watch_root_certs();
   options.watch_identity_key_cert_pairs();
   options.set_verify_server_certs(true);

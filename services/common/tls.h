@@ -33,8 +33,10 @@ std::string TlsIdentity();
 // True if --insecure_plaintext: no TLS, no peer identities.
 bool InsecurePlaintext();
 
-// The files from the flags; INVALID_ARGUMENT naming what is missing.
-absl::StatusOr<TlsFiles> TlsFilesFromFlags();
+// The files from the flags; INVALID_ARGUMENT naming what is missing. With
+// `other`, the files of that identity under --tls_dir (a process that acts
+// under a second identity: the bench-only coordinator bypass).
+absl::StatusOr<TlsFiles> TlsFilesFromFlags(const std::string& other = "");
 
 // Checks once at start-up that the files exist and can be read (or warns
 // loudly about plaintext). A process exits if this fails.
@@ -50,7 +52,9 @@ std::shared_ptr<grpc::ServerCredentials> MeshServerCredentials();
 // Client side: TLS presenting this process's certificate. The server must
 // present a certificate whose DNS SAN is `peer` (the identity the caller
 // expects, e.g. "inventory"), whatever address it is reached at.
-std::shared_ptr<grpc::ChannelCredentials> MeshChannelCredentials();
+// With `identity`, present that identity's certificate instead (tls_dir).
+std::shared_ptr<grpc::ChannelCredentials> MeshChannelCredentials(
+    const std::string& identity = "");
 void SetPeerName(grpc::ChannelArguments& args, absl::string_view peer);
 
 }  // namespace turnstile

@@ -37,5 +37,8 @@ int main(int argc, char** argv) {
         return std::make_unique<turnstile::order::BypassFlow>(
             parts.peers, parts.peers, parts.store, parts.options,
             parts.precheck);
-      });
+      },
+      // It decides its own transactions, so it needs the coordinator's
+      // certificate for the second phases it sends (tls_dir/coordinator.pem).
+      "coordinator");
 }

@@ -46,18 +46,24 @@ void CallAsync(const Req& req, Deadline deadline, Done<Resp> done,
 
 }  // namespace
 
-GrpcPeers::GrpcPeers(const PeerTargets& targets)
+GrpcPeers::GrpcPeers(const PeerTargets& targets,
+                     const std::string& phases_identity)
     : coordinator_(v1::Coordinator::NewStub(
           MakeChannel(targets.coordinator, "coordinator"))) {
-  auto inventory = MakeChannel(targets.inventory, "inventory");
-  auto seat = MakeChannel(targets.seat, "seat");
-  auto payment = MakeChannel(targets.payment, "payment");
-  inventory_ = v1::Inventory::NewStub(inventory);
-  seat_ = v1::Seat::NewStub(seat);
-  payment_ = v1::Payment::NewStub(payment);
-  participants_["inventory"] = v1::Participant::NewStub(inventory);
-  participants_["seat"] = v1::Participant::NewStub(seat);
-  participants_["payment"] = v1::Participant::NewStub(payment);
+  const std::map<std::string, std::string> participants = {
+      {"inventory", targets.inventory},
+      {"seat", targets.seat},
+      {"payment", targets.payment}};
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
+  for (const auto& [name, target] : participants) {
+    channels[name] = MakeChannel(target, name);
+    participants_[name] = v1::Participant::NewStub(
+        phases_identity.empty() ? channels[name]
+                                : MakeChannel(target, name, phases_identity));
+  }
+  inventory_ = v1::Inventory::NewStub(channels["inventory"]);
+  seat_ = v1::Seat::NewStub(channels["seat"]);
+  payment_ = v1::Payment::NewStub(channels["payment"]);
 }
 
 absl::StatusOr<v1::BeginResponse> GrpcPeers::Begin(const v1::BeginRequest& req,

@@ -26,7 +26,10 @@ struct PeerTargets {
 
 class GrpcPeers final : public Peers, public Phases {
  public:
-  explicit GrpcPeers(const PeerTargets& targets);
+  // Phases (Confirm/Cancel sent straight to a participant) present
+  // `phases_identity`'s certificate if given.
+  explicit GrpcPeers(const PeerTargets& targets,
+                     const std::string& phases_identity = "");
 
   absl::StatusOr<v1::BeginResponse> Begin(const v1::BeginRequest& req,
                                           Deadline deadline) override;

@@ -54,8 +54,10 @@ ABSL_FLAG(int, precheck_sold_out_cache_ms, 50,
 namespace turnstile::order {
 
 int RunOrderServer(int argc, char** argv, const char* service,
-                   const PayNowFactory& pay_now) {
-  InitProcess(argc, argv, service);
+                   const PayNowFactory& pay_now,
+                   const std::string& phases_identity) {
+  // Both binaries are the order service to their peers.
+  InitProcess(argc, argv, service, "order");
   const auto with_password = ServiceConninfo(absl::GetFlag(FLAGS_pg));
   if (!with_password) return 2;
   const std::string& pg = *with_password;
@@ -79,9 +81,10 @@ int RunOrderServer(int argc, char** argv, const char* service,
 
   PgPool pool(pg, pool_size, &OrderStore::Prepare);
   OrderStore store(pool);
-  GrpcPeers peers({absl::GetFlag(FLAGS_coordinator),
-                   absl::GetFlag(FLAGS_inventory), absl::GetFlag(FLAGS_seat),
-                   absl::GetFlag(FLAGS_payment)});
+  GrpcPeers peers(
+      {absl::GetFlag(FLAGS_coordinator), absl::GetFlag(FLAGS_inventory),
+       absl::GetFlag(FLAGS_seat), absl::GetFlag(FLAGS_payment)},
+      phases_identity);
 
   std::unique_ptr<RedisClient> redis;
   std::unique_ptr<RedisGateReader> gate_reader;

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "services/order/gate_precheck.h"
 #include "services/order/grpc_peers.h"
@@ -30,9 +31,12 @@ struct OrderParts {
 using PayNowFactory =
     std::function<std::unique_ptr<PayNowPlacer>(const OrderParts& parts)>;
 
-// Runs the order process; `service` names it in logs and metrics. Returns the
-// process exit code.
+// Runs the order process; `service` names it in logs and metrics; it always
+// presents the order certificate. Second phases sent straight to a
+// participant (only the bypass sends them) present `phases_identity` ("":
+// order's, which the participants refuse). Returns the exit code.
 int RunOrderServer(int argc, char** argv, const char* service,
-                   const PayNowFactory& pay_now = nullptr);
+                   const PayNowFactory& pay_now = nullptr,
+                   const std::string& phases_identity = "");
 
 }  // namespace turnstile::order
