@@ -2,9 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+
 #include "absl/flags/flag.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "prometheus/counter.h"
+#include "services/common/authz_table.h"
 #include "services/common/process.h"
 
 ABSL_FLAG(std::string, act_for_users, "gateway,loadgen",
@@ -26,6 +31,20 @@ prometheus::Family<prometheus::Counter>& Denials() {
                                 "by method and status code")
                             .Register(Metrics());
   return family;
+}
+
+// At most kDenialLogsPerSecond denial lines a second (the metric counts
+// every denial): a flood of refused calls must not become a flood of log.
+constexpr int64_t kDenialLogsPerSecond = 20;
+bool DenialLogAllowed() {
+  static std::atomic<int64_t> window{0};
+  static std::atomic<int64_t> used{0};
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  int64_t seen = window.load(std::memory_order_relaxed);
+  if (seen != now && window.compare_exchange_strong(seen, now)) {
+    used.store(0, std::memory_order_relaxed);
+  }
+  return used.fetch_add(1, std::memory_order_relaxed) < kDenialLogsPerSecond;
 }
 
 }  // namespace
@@ -76,14 +95,20 @@ grpc::Status Processor::Process(const InputMetadata& auth_metadata,
   Decision d = Decide(policy_, call);
   if (!d.status.ok()) {
     const auto code = static_cast<grpc::StatusCode>(d.status.code());
+    // The path is the client's: only the table's methods become label
+    // values, so made-up paths cannot grow the metric without bound.
     Denials()
-        .Add({{"method", method},
+        .Add({{"method", Find(method) != nullptr ? method : "unknown"},
               {"code", std::to_string(static_cast<int>(code))}})
         .Increment();
-    spdlog::warn(
-        "event=authz_denied method={} peer={} user={} code={} reason=\"{}\"",
-        method, d.peer.empty() ? "-" : d.peer, d.user.empty() ? "-" : d.user,
-        static_cast<int>(code), std::string(d.status.message()));
+    if (DenialLogAllowed()) {
+      spdlog::warn(
+          "event=authz_denied method={} peer={} user={} code={} "
+          "reason=\"{}\"",
+          method.substr(0, 200), d.peer.empty() ? "-" : d.peer,
+          d.user.empty() ? "-" : d.user, static_cast<int>(code),
+          std::string(d.status.message()));
+    }
     return grpc::Status(code, std::string(d.status.message()));
   }
   // Nothing is written to `context`: gRPC shares one AuthContext among all

@@ -11,45 +11,50 @@ namespace {
 constexpr Rule kTable[] = {
     // The coordinator: only the initiator drives transactions; operators
     // and the participants (their own branches, orphan checks) read them.
-    {"/turnstile.v1.Coordinator/Begin", kOrder, ""},
-    {"/turnstile.v1.Coordinator/RegisterBranch", kOrder, ""},
-    {"/turnstile.v1.Coordinator/Commit", kOrder, ""},
-    {"/turnstile.v1.Coordinator/Abort", kOrder, ""},
-    {"/turnstile.v1.Coordinator/GetTransaction", kOperator | kParticipants,
-     "a participant sees only its own branches"},
-    {"/turnstile.v1.Coordinator/ListTransactions", kOperator, ""},
-    {"/turnstile.v1.Coordinator/RetryTransaction", kOperator, ""},
+    {"/turnstile.v1.Coordinator/Begin", kOrder},
+    {"/turnstile.v1.Coordinator/RegisterBranch", kOrder},
+    {"/turnstile.v1.Coordinator/Commit", kOrder},
+    {"/turnstile.v1.Coordinator/Abort", kOrder},
+    // The handler: a participant sees only its own branches.
+    {"/turnstile.v1.Coordinator/GetTransaction", kOperator | kParticipants},
+    {"/turnstile.v1.Coordinator/ListTransactions", kOperator},
+    {"/turnstile.v1.Coordinator/RetryTransaction", kOperator},
     // Second phases: only the coordinator decides.
-    {"/turnstile.v1.Participant/Confirm", kCoordinator, ""},
-    {"/turnstile.v1.Participant/Cancel", kCoordinator, ""},
+    {"/turnstile.v1.Participant/Confirm", kCoordinator},
+    {"/turnstile.v1.Participant/Cancel", kCoordinator},
     // Inventory.
-    {"/turnstile.v1.Inventory/CreateSku", kOperator, ""},
-    {"/turnstile.v1.Inventory/GetSku", kAnyPeer, ""},
-    {"/turnstile.v1.Inventory/ListSkus", kAnyPeer, ""},
-    {"/turnstile.v1.Inventory/ReserveStock", kOrder, ""},
-    {"/turnstile.v1.Inventory/Reconcile", kOperator, ""},
+    {"/turnstile.v1.Inventory/CreateSku", kOperator},
+    {"/turnstile.v1.Inventory/GetSku", kAnyPeer},
+    {"/turnstile.v1.Inventory/ListSkus", kAnyPeer},
+    {"/turnstile.v1.Inventory/ReserveStock", kOrder},
+    {"/turnstile.v1.Inventory/Reconcile", kOperator},
     // Seat.
-    {"/turnstile.v1.Seat/CreateEvent", kOperator, ""},
-    {"/turnstile.v1.Seat/GetSeatMap", kAnyPeer, ""},
-    {"/turnstile.v1.Seat/HoldSeats", kOrder, ""},
-    {"/turnstile.v1.Seat/Reconcile", kOperator, ""},
+    {"/turnstile.v1.Seat/CreateEvent", kOperator},
+    {"/turnstile.v1.Seat/GetSeatMap", kAnyPeer},
+    {"/turnstile.v1.Seat/HoldSeats", kOrder},
+    {"/turnstile.v1.Seat/Reconcile", kOperator},
     // Payment.
-    {"/turnstile.v1.Payment/Deposit", kOperator, ""},
-    {"/turnstile.v1.Payment/GetWallet", kBuyer, "the caller's own wallet"},
-    {"/turnstile.v1.Payment/AuthorizePayment", kOrder, ""},
+    {"/turnstile.v1.Payment/Deposit", kOperator},
+    // The handler: the caller's own wallet.
+    {"/turnstile.v1.Payment/GetWallet", kBuyer},
+    {"/turnstile.v1.Payment/AuthorizePayment", kOrder},
     // The public order API.
-    {"/turnstile.v1.Order/PlaceOrder", kBuyer, "orders as the caller"},
-    {"/turnstile.v1.Order/PayOrder", kBuyer, "the caller's own orders"},
-    {"/turnstile.v1.Order/CancelOrder", kBuyer, "the caller's own orders"},
-    {"/turnstile.v1.Order/GetOrder", kBuyer | kOperator,
-     "a buyer sees only their own orders"},
-    {"/turnstile.v1.Order/ListOrders", kBuyer, "the caller's own orders"},
+    // The handler: orders as the caller.
+    {"/turnstile.v1.Order/PlaceOrder", kBuyer},
+    // The handler: the caller's own orders.
+    {"/turnstile.v1.Order/PayOrder", kBuyer},
+    // The handler: the caller's own orders.
+    {"/turnstile.v1.Order/CancelOrder", kBuyer},
+    // The handler: a buyer sees only their own orders.
+    {"/turnstile.v1.Order/GetOrder", kBuyer | kOperator},
+    // The handler: the caller's own orders.
+    {"/turnstile.v1.Order/ListOrders", kBuyer},
     // gRPC's own services on the main port (the plaintext --health_listen
     // port serves health to anyone, and nothing else).
-    {"/grpc.health.v1.Health/Check", kAnyPeer, ""},
-    {"/grpc.health.v1.Health/Watch", kAnyPeer, ""},
-    {"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", kAnyPeer,
-     ""},
+    {"/grpc.health.v1.Health/Check", kAnyPeer},
+    {"/grpc.health.v1.Health/Watch", kAnyPeer},
+    {"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+     kAnyPeer},
 };
 
 const absl::flat_hash_map<absl::string_view, const Rule*>& Index() {

@@ -36,7 +36,6 @@ inline constexpr uint32_t kParticipants =
 struct Rule {
   absl::string_view method;  // ":path", e.g. "/turnstile.v1.Order/PlaceOrder"
   uint32_t parties;          // Party bits allowed to call it
-  absl::string_view note;    // what the handler checks on top (ownership)
 };
 
 // Every row, in the order of the README table.

@@ -90,4 +90,15 @@ class OrphanSweeper {
 std::function<absl::Status(const OverdueHold&)> ReleaseThroughCancel(
     v1::Participant::Service* participant);
 
+// The hooks of a holding participant (inventory, seat, payment): overdue
+// holds from its store's ListOverdue, released through its own Cancel.
+template <typename Store>
+OrphanSweeper::Hooks ParticipantHooks(Store* store,
+                                      v1::Participant::Service* participant) {
+  return {[store](std::chrono::seconds margin, int limit) {
+            return store->ListOverdue(margin, limit);
+          },
+          ReleaseThroughCancel(participant)};
+}
+
 }  // namespace turnstile

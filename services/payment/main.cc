@@ -53,10 +53,7 @@ int main(int argc, char** argv) {
   turnstile::payment::PaymentParticipant participant(store);
   turnstile::OrphanSweeper sweeper(
       "payment", *sweep_options,
-      {[&store](std::chrono::seconds margin, int limit) {
-         return store.ListOverdue(margin, limit);
-       },
-       turnstile::ReleaseThroughCancel(&participant)});
+      turnstile::ParticipantHooks(&store, &participant));
   sweeper.Start();
   return turnstile::ServeGrpc(
       {absl::GetFlag(FLAGS_listen), pool_size + 4, "payment"},
