@@ -299,5 +299,37 @@ TEST_F(TlsCertificatesTest, AMeshClientRefusesAServerWithAnotherName) {
   proc.Terminate(5000);
 }
 
+TEST_F(TlsCertificatesTest, MadeUpMethodsAreDeniedWithoutGrowingTheMetrics) {
+  const int metrics = FreePort();
+  ServiceProcess payment("payment", Log());
+  ASSERT_TRUE(
+      payment.Start({"--pg=" + SharedPg().Conninfo(db_),
+                     "--metrics_listen=127.0.0.1:" + std::to_string(metrics)}));
+  auto channel = TestChannel(payment.address(), "payment", "turnstilectl");
+  for (int i = 0; i < 30; ++i) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + seconds(5));
+    const auto s = RawUnaryCall(channel, "/evil.Scan/M" + std::to_string(i),
+                                std::string(), &ctx);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << i;
+  }
+  const std::string out = Log() + ".metrics";
+  ASSERT_EQ(std::system(("python3 -c \"import urllib.request;print(urllib."
+                         "request.urlopen('http://127.0.0.1:" +
+                         std::to_string(metrics) +
+                         "/metrics').read()."
+                         "decode())\" > " +
+                         out)
+                            .c_str()),
+            0);
+  const std::string text = ReadFile(out);
+  EXPECT_EQ(text.find("evil.Scan"), std::string::npos);
+  EXPECT_NE(
+      text.find(
+          "turnstile_authz_denied_total{code=\"7\",method=\"unknown\"} 30"),
+      std::string::npos)
+      << text.substr(0, 2000);
+}
+
 }  // namespace
 }  // namespace turnstile::testing
