@@ -1,10 +1,8 @@
 // Test data made through the gateway itself, with an operator token: each
 // test file creates its own SKUs, buyers and deposits, so files neither
 // share state nor depend on order.
-import { Code, ConnectError } from "@connectrpc/connect";
-
 import { auth, clients } from "./clients.mjs";
-import { adminToken, buyerToken, uniqueId } from "./tokens.mjs";
+import { buyerToken, uniqueId } from "./tokens.mjs";
 
 export const CURRENCY = "EUR";
 
@@ -58,10 +56,3 @@ export function payNowRequest(skuId, quantity = 1n) {
     payNow: true,
   };
 }
-
-/** A fresh admin token (a unique operator per test). */
-export const newAdmin = () => adminToken();
-
-/** Whether `error` is a ConnectError with `code`. */
-export const isCode = (error, code) => error instanceof ConnectError && error.code === code;
-export { Code };
