@@ -1,8 +1,10 @@
 // turnstilectl: the operator's admin CLI. Reads transactions, stock and orders
 // through the services' gRPC APIs, makes waiting transactions due now, runs
 // migrations, and checks the invariants of DESIGN.md §4 on the databases
-// (exit code 1 on any violation).
+// (exit code 1 on any violation). `token` mints an HS256 bearer token for
+// the gateway from the local secret file, with no server involved.
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -11,11 +13,14 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "services/common/clients.h"
 #include "services/common/migrate.h"
 #include "services/common/pg_password.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
+#include "services/gateway/jwt/jwt_flags.h"
+#include "services/gateway/jwt/jwt_mint.h"
 #include "tools/format.h"
 #include "tools/invariants.h"
 #include "turnstile/v1/coordinator.grpc.pb.h"
@@ -39,6 +44,10 @@ ABSL_FLAG(int, horizon_s, 60,
           "check: a transaction still open this long after its deadline "
           "is a violation");
 ABSL_FLAG(int, timeout_ms, 5000, "per-call timeout");
+ABSL_FLAG(std::string, user, "", "token: the user id (sub) of the token");
+ABSL_FLAG(bool, admin, false, "token: give the token the admin role");
+ABSL_FLAG(absl::Duration, ttl, absl::Hours(1),
+          "token: lifetime (e.g. 1h, 15m)");
 
 namespace turnstile {
 namespace {
@@ -54,7 +63,10 @@ constexpr char kUsage[] =
     "  check                verify the invariants (exit 1 on violation)\n"
     "  reconcile [sku|event <id>]  rebuild/repair the Redis gates from\n"
     "                       PostgreSQL (all SKUs and events by default)\n"
-    "  migrate              apply every service's migrations\n";
+    "  migrate              apply every service's migrations\n"
+    "  token --user=U [--admin] [--ttl=1h]  print an HS256 bearer token for\n"
+    "                       the gateway, signed with --jwt_hs256_secret_file\n"
+    "                       (iss --jwt_issuer, aud --jwt_audience)\n";
 
 std::chrono::milliseconds Timeout() {
   return std::chrono::milliseconds(absl::GetFlag(FLAGS_timeout_ms));
@@ -144,6 +156,46 @@ int Reconcile(const std::vector<std::string>& cmd) {
   return ok ? 0 : 2;
 }
 
+// `token`: no server, no TLS files; only the HS256 secret file.
+int Token() {
+  const gateway::JwtSettings settings = gateway::JwtSettingsFromFlags();
+  if (settings.hs256_secret_file.empty()) {
+    std::fputs("error: token needs --jwt_hs256_secret_file\n", stderr);
+    return 2;
+  }
+  const std::string user = absl::GetFlag(FLAGS_user);
+  if (user.empty()) {
+    std::fputs("error: token needs --user\n", stderr);
+    return 2;
+  }
+  const absl::Duration ttl = absl::GetFlag(FLAGS_ttl);
+  if (ttl < absl::Seconds(1) || ttl > absl::Seconds(gateway::kMaxMintTtlS)) {
+    std::fprintf(stderr, "error: --ttl must be 1s to %lldh\n",
+                 static_cast<long long>(gateway::kMaxMintTtlS / 3600));
+    return 2;
+  }
+  auto secret = gateway::ReadHs256Secret(settings.hs256_secret_file);
+  if (!secret.ok()) {
+    std::fprintf(stderr, "error: %s\n",
+                 std::string(secret.status().message()).c_str());
+    return 2;
+  }
+  auto token = gateway::MintHs256(
+      *secret, {.user = user,
+                .admin = absl::GetFlag(FLAGS_admin),
+                .ttl_s = absl::ToInt64Seconds(ttl),
+                .issuer = settings.issuer,
+                .audience = settings.audience,
+                .now_s = static_cast<int64_t>(std::time(nullptr))});
+  if (!token.ok()) {
+    std::fprintf(stderr, "error: %s\n",
+                 std::string(token.status().message()).c_str());
+    return 2;
+  }
+  std::cout << *token << "\n";
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
   std::vector<char*> args;
@@ -154,6 +206,7 @@ int Main(int argc, char** argv) {
     return 2;
   }
   const std::string& verb = cmd[0];
+  if (verb == "token" && cmd.size() == 1) return Token();
   auto coordinator = [] {
     return v1::Coordinator::NewStub(
         MakeChannel(absl::GetFlag(FLAGS_coordinator), "coordinator"));
