@@ -187,16 +187,21 @@ bool InitTool(int argc, char** argv, const char* identity,
   return true;
 }
 
-int ServeGrpc(const ServerConfig& config,
-              const std::vector<grpc::Service*>& services,
-              const std::function<void()>& on_stop) {
-  std::unique_ptr<prometheus::Exposer> exposer;
+SideServers::SideServers() = default;
+SideServers::~SideServers() { Shutdown(); }
+
+bool SideServers::Start() {
   if (const auto where = absl::GetFlag(FLAGS_metrics_listen); !where.empty()) {
-    exposer = std::make_unique<prometheus::Exposer>(where);
-    exposer->RegisterCollectable(MetricsRegistry());
+    try {
+      exposer_ = std::make_unique<prometheus::Exposer>(where);
+    } catch (const std::exception& e) {
+      spdlog::critical("event=listen_failed metrics_listen={} error=\"{}\"",
+                       where, e.what());
+      return false;
+    }
+    exposer_->RegisterCollectable(MetricsRegistry());
   }
   grpc::EnableDefaultHealthCheckService(true);
-  std::unique_ptr<grpc::Server> health_server;
   if (const auto where = absl::GetFlag(FLAGS_health_listen); !where.empty()) {
     grpc::ServerBuilder health_builder;
     health_builder.SetOption(std::make_unique<WithoutPlugins>());
@@ -208,14 +213,50 @@ int ServeGrpc(const ServerConfig& config,
     int health_port = 0;
     health_builder.AddListeningPort(where, grpc::InsecureServerCredentials(),
                                     &health_port);
-    health_server = health_builder.BuildAndStart();
-    if (!health_server || health_port == 0) {
+    health_ = health_builder.BuildAndStart();
+    if (!health_ || health_port == 0) {
       spdlog::critical("event=listen_failed health_listen={}", where);
-      return 1;
+      return false;
     }
     spdlog::info("event=serving_health listen={} (plaintext, health only)",
                  where);
   }
+  return true;
+}
+
+void SideServers::SetServing(bool serving) {
+  if (health_) health_->GetHealthCheckService()->SetServingStatus(serving);
+}
+
+void SideServers::Shutdown() {
+  if (health_) {
+    health_->GetHealthCheckService()->Shutdown();
+    health_->Shutdown(std::chrono::system_clock::now());
+    health_->Wait();
+    health_.reset();
+  }
+  exposer_.reset();
+}
+
+int WaitForShutdownSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+std::chrono::milliseconds ShutdownGrace() {
+  return std::chrono::milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms));
+}
+
+int ServeGrpc(const ServerConfig& config,
+              const std::vector<grpc::Service*>& services,
+              const std::function<void()>& on_stop) {
+  SideServers side;
+  if (!side.Start()) return 1;
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
@@ -251,23 +292,13 @@ int ServeGrpc(const ServerConfig& config,
   spdlog::info("event=serving listen={} threads={} tls={}", config.listen,
                threads, InsecurePlaintext() ? "off (INSECURE)" : "mtls");
 
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  int sig = 0;
-  sigwait(&set, &sig);
+  const int sig = WaitForShutdownSignal();
   spdlog::info("event=shutdown_begin signal={}", sig);
   server->GetHealthCheckService()->Shutdown();
-  if (health_server) health_server->GetHealthCheckService()->Shutdown();
-  server->Shutdown(
-      std::chrono::system_clock::now() +
-      std::chrono::milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms)));
+  side.SetServing(false);
+  server->Shutdown(std::chrono::system_clock::now() + ShutdownGrace());
   server->Wait();
-  if (health_server) {
-    health_server->Shutdown(std::chrono::system_clock::now());
-    health_server->Wait();
-  }
+  side.Shutdown();
   if (on_stop) on_stop();
   spdlog::info("event=shutdown_done");
   spdlog::default_logger()->flush();

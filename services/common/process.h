@@ -5,12 +5,17 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "prometheus/registry.h"
+
+namespace prometheus {
+class Exposer;
+}
 
 namespace turnstile {
 
@@ -36,6 +41,32 @@ void DisableMutexDeadlockDetection();
 
 // The process-wide metrics registry (exposed over HTTP by ServeGrpc).
 prometheus::Registry& Metrics();
+
+// The operator's side doors of a process: the metrics endpoint
+// (--metrics_listen) and the plaintext health-only gRPC port
+// (--health_listen). ServeGrpc opens them itself; a process that is no
+// gRPC server (the gateway) opens them with this.
+class SideServers {
+ public:
+  SideServers();
+  ~SideServers();
+  // False (and logged) if a configured port cannot be opened.
+  bool Start();
+  // Health of the process on the health port ("" service), e.g. false
+  // while draining.
+  void SetServing(bool serving);
+  void Shutdown();
+
+ private:
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<grpc::Server> health_;
+};
+
+// Blocks until SIGTERM or SIGINT (blocked by InitProcess) and returns it.
+int WaitForShutdownSignal();
+
+// How long in-flight calls may run after SIGTERM (--shutdown_grace_ms).
+std::chrono::milliseconds ShutdownGrace();
 
 struct ServerConfig {
   std::string listen;    // e.g. "127.0.0.1:50051"

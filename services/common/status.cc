@@ -105,8 +105,14 @@ absl::Status Refused(absl::string_view reason, absl::string_view message) {
 
 absl::Status Overloaded(absl::string_view reason, absl::string_view message,
                         std::chrono::milliseconds retry_after) {
-  absl::Status status =
-      Error(absl::StatusCode::kResourceExhausted, reason, message);
+  return WithRetryDelay(
+      Error(absl::StatusCode::kResourceExhausted, reason, message),
+      retry_after);
+}
+
+absl::Status WithRetryDelay(absl::Status status,
+                            std::chrono::milliseconds retry_after) {
+  if (status.ok()) return status;
   google::rpc::RetryInfo retry;
   SetDuration(retry_after, retry.mutable_retry_delay());
   SetPayload(status, kRetryInfoUrl, retry);

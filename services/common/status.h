@@ -43,6 +43,10 @@ absl::Status Refused(absl::string_view reason, absl::string_view message);
 // is full; the caller should retry after `retry_after` (RetryInfo).
 absl::Status Overloaded(absl::string_view reason, absl::string_view message,
                         std::chrono::milliseconds retry_after);
+// `status` telling the caller to retry after `retry_after` (RetryInfo), for
+// codes other than RESOURCE_EXHAUSTED too (e.g. UNAVAILABLE). OK stays OK.
+absl::Status WithRetryDelay(absl::Status status,
+                            std::chrono::milliseconds retry_after);
 
 // `status` with `facts` added to its metadata (later keys win). OK stays OK.
 absl::Status WithMetadata(absl::Status status, ErrorFacts facts);

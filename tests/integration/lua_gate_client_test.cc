@@ -51,14 +51,14 @@ class GateClientTest : public ::testing::Test {
 };
 
 TEST_F(GateClientTest, LoadScriptsLoadsEveryEmbeddedScript) {
-  ASSERT_EQ(EmbeddedLuaScripts().size(), 10u);
+  ASSERT_EQ(EmbeddedLuaScripts().size(), 11u);
   RedisClient client(SharedRedis().Options());
   ASSERT_TRUE(client.LoadScripts(EmbeddedLuaScripts()).ok());
   std::vector<std::string> argv = {"SCRIPT", "EXISTS"};
   for (const LuaScript& s : EmbeddedLuaScripts()) {
     argv.emplace_back(s.sha1);
   }
-  EXPECT_EQ(SharedRedis().Run(argv), "1,1,1,1,1,1,1,1,1,1");
+  EXPECT_EQ(SharedRedis().Run(argv), "1,1,1,1,1,1,1,1,1,1,1");
   EXPECT_EQ(client.script_reloads(), 0);
 }
 

@@ -71,6 +71,10 @@ void Mesh::Kill(const std::string& service) { procs_[service]->Kill(); }
 
 void Mesh::Stop(const std::string& service) { procs_[service]->Stop(); }
 
+pid_t Mesh::Pid(const std::string& service) const {
+  return procs_.at(service)->pid();
+}
+
 std::string Mesh::Address(const std::string& service) const {
   return procs_.at(service)->address();
 }

@@ -49,6 +49,8 @@ class Mesh {
   void Stop(const std::string& service);
 
   std::string Address(const std::string& service) const;
+  // The process id of a running service (e.g. to SIGSTOP it).
+  pid_t Pid(const std::string& service) const;
   std::string Db(const std::string& service) const;
   // The service's database as the superuser (checks and test helpers).
   std::string Conninfo(const std::string& service) const;

@@ -32,6 +32,7 @@ class ServiceProcess {
   // SIGKILL.
   void Kill();
   bool running() const { return process_.running(); }
+  pid_t pid() const { return process_.pid(); }
 
   const std::string& address() const { return address_; }
   // The channel to the current process (reconnects after a restart),

@@ -57,9 +57,9 @@ bool IsBadReply(const absl::Status& status) {
 
 TEST(EmbeddedScripts, EveryScriptIsThereWithItsHelpersAndSha1) {
   const std::vector<std::string> names = {
-      "seat_commit",   "seat_hold",    "seat_init",  "seat_read",
-      "seat_release",  "stock_commit", "stock_init", "stock_read",
-      "stock_release", "stock_reserve"};
+      "rate_limit", "seat_commit",   "seat_hold",    "seat_init",
+      "seat_read",  "seat_release",  "stock_commit", "stock_init",
+      "stock_read", "stock_release", "stock_reserve"};
   auto scripts = EmbeddedLuaScripts();
   ASSERT_EQ(scripts.size(), names.size());
   for (size_t i = 0; i < names.size(); ++i) {

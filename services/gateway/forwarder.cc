@@ -1,0 +1,72 @@
+#include "services/gateway/forwarder.h"
+
+#include "absl/strings/match.h"
+#include "services/common/caller.h"
+#include "services/common/clients.h"
+#include "services/gateway/grpc_web_codec.h"
+
+namespace turnstile::gateway {
+namespace {
+
+struct PendingCall {
+  grpc::ClientContext ctx;
+  grpc::ByteBuffer request;
+  ForwardResult result;
+  Forwarder::Done done;
+};
+
+void CopyMetadata(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+    std::vector<std::pair<std::string, std::string>>* out) {
+  for (const auto& [key_ref, value_ref] : metadata) {
+    absl::string_view key(key_ref.data(), key_ref.size());
+    absl::string_view value(value_ref.data(), value_ref.size());
+    if (absl::StartsWith(key, "grpc-") || absl::StartsWith(key, ":") ||
+        key == "content-type" || key == "te") {
+      continue;
+    }
+    if (absl::EndsWith(key, "-bin")) {
+      out->emplace_back(std::string(key), Base64Unpadded(value));
+    } else {
+      out->emplace_back(std::string(key), std::string(value));
+    }
+  }
+}
+
+}  // namespace
+
+Forwarder::Forwarder(const std::array<std::string, kBackendCount>& addresses) {
+  for (int i = 0; i < kBackendCount; ++i) {
+    const auto backend = static_cast<Backend>(i);
+    stubs_[i] = std::make_unique<grpc::GenericStub>(
+        MakeChannel(addresses[i], std::string(BackendName(backend))));
+  }
+  for (const Route& route : Routes()) methods_.emplace_back(route.method);
+}
+
+void Forwarder::Call(const Route& route, absl::string_view message,
+                     const Caller& caller,
+                     std::chrono::system_clock::time_point deadline,
+                     Done done) {
+  auto* call = new PendingCall();
+  call->done = std::move(done);
+  call->ctx.set_deadline(deadline);
+  if (!caller.user.empty()) {
+    ActAs(call->ctx, caller.user, caller.admin ? "admin" : "");
+  }
+  grpc::Slice slice(message.data(), message.size());
+  call->request = grpc::ByteBuffer(&slice, 1);
+  stubs_[static_cast<int>(route.backend)]->UnaryCall(
+      &call->ctx, methods_[route.index], grpc::StubOptions(), &call->request,
+      &call->result.response, [call](grpc::Status status) {
+        call->result.status = std::move(status);
+        CopyMetadata(call->ctx.GetServerInitialMetadata(),
+                     &call->result.headers);
+        CopyMetadata(call->ctx.GetServerTrailingMetadata(),
+                     &call->result.trailers);
+        call->done(call->result);
+        delete call;
+      });
+}
+
+}  // namespace turnstile::gateway

@@ -1,0 +1,191 @@
+#include "services/gateway/grpc_web_handler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/common/status.h"
+#include "services/gateway/edge_auth.h"
+#include "services/gateway/grpc_web_codec.h"
+#include "services/gateway/routes.h"
+
+namespace turnstile::gateway {
+namespace http = boost::beast::http;
+namespace {
+
+constexpr char kDomain[] = "gateway.turnstile";
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Answers an edge refusal and counts it.
+void Refuse(Edge& edge, const Route* route, const WebCall& call,
+            const absl::Status& error, Clock::time_point start,
+            const Reply& reply) {
+  const grpc::Status status = ToGrpc(error, kDomain);
+  edge.metrics->CountCall(route, status.error_code(), SecondsSince(start));
+  reply(TrailersOnly(call, status));
+}
+
+}  // namespace
+
+void HandleGrpcWeb(Edge& edge, const HttpRequest& request, WebCall call,
+                   absl::string_view client_ip, Reply reply) {
+  const auto start = Clock::now();
+  const absl::string_view path(request.target().data(),
+                               request.target().size());
+  const Route* route = FindRoute(path.substr(0, path.find('?')));
+  if (route == nullptr) {
+    return Refuse(edge, nullptr, call,
+                  Error(absl::StatusCode::kUnimplemented, "NOT_ROUTED",
+                        "this method is not part of the public API"),
+                  start, reply);
+  }
+
+  // The message: decoded (text flavour), framed, within the size bound.
+  absl::string_view body(request.body());
+  std::string decoded;
+  if (call.format == WebFormat::kText) {
+    if (auto s = DecodeBase64Chunks(body, &decoded); !s.ok()) {
+      return Refuse(edge, route, call, s, start, reply);
+    }
+    body = decoded;
+  }
+  auto message = UnaryRequestMessage(body);
+  if (!message.ok()) {
+    return Refuse(edge, route, call, message.status(), start, reply);
+  }
+  if (static_cast<int64_t>(message->size()) > edge.settings.max_request_bytes) {
+    return Refuse(
+        edge, route, call,
+        Overloaded("MESSAGE_TOO_LARGE",
+                   absl::StrCat("the request message is larger than ",
+                                edge.settings.max_request_bytes, " bytes"),
+                   std::chrono::milliseconds(0)),
+        start, reply);
+  }
+
+  // The deadline: the client's grpc-timeout, capped; a default otherwise.
+  auto timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      edge.settings.default_deadline);
+  if (auto it = request.find("grpc-timeout"); it != request.end()) {
+    auto parsed = ParseGrpcTimeout(
+        absl::string_view(it->value().data(), it->value().size()));
+    if (!parsed) {
+      return Refuse(edge, route, call,
+                    Error(absl::StatusCode::kInvalidArgument, "BAD_TIMEOUT",
+                          "malformed grpc-timeout header"),
+                    start, reply);
+    }
+    timeout =
+        std::min(*parsed, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              edge.settings.max_deadline));
+  }
+
+  // Who calls.
+  absl::string_view authorization;
+  if (auto it = request.find(http::field::authorization); it != request.end()) {
+    authorization = absl::string_view(it->value().data(), it->value().size());
+  }
+  auto caller = Authenticate(*route, authorization, *edge.verifier,
+                             absl::ToUnixSeconds(absl::Now()));
+  if (!caller.ok()) {
+    if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
+      edge.metrics->CountAuthFailure(ReasonOf(caller.status()));
+    }
+    return Refuse(edge, route, call, caller.status(), start, reply);
+  }
+
+  // Abuse limits, then the bound on calls in flight.
+  if (edge.limiter != nullptr) {
+    const RateLimiter::Decision decision =
+        edge.limiter->Check(route->method, caller->user, client_ip);
+    if (decision.kind == RateLimiter::Decision::kLimited) {
+      return Refuse(
+          edge, route, call,
+          WithMetadata(
+              Overloaded("RATE_LIMITED",
+                         "too many calls: slow down and retry after the delay",
+                         std::chrono::milliseconds(decision.retry_after_ms)),
+              {{"scope", decision.scope}}),
+          start, reply);
+    }
+    if (decision.kind == RateLimiter::Decision::kUnavailable) {
+      return Refuse(
+          edge, route, call,
+          WithRetryDelay(
+              Error(absl::StatusCode::kUnavailable, "RATE_LIMITER_UNAVAILABLE",
+                    "the rate limiter is unavailable; this call is refused "
+                    "until it is back"),
+              std::chrono::milliseconds(decision.retry_after_ms > 0
+                                            ? decision.retry_after_ms
+                                            : 1000)),
+          start, reply);
+    }
+  }
+  if (!edge.limits.TryStartCall()) {
+    return Refuse(edge, route, call,
+                  Overloaded("GATEWAY_OVERLOADED",
+                             "too many calls in flight at the gateway",
+                             edge.settings.overload_retry_after),
+                  start, reply);
+  }
+  edge.metrics->SetInflight(edge.limits.inflight());
+
+  const auto deadline =
+      std::chrono::system_clock::now() +
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(timeout);
+  Edge* edge_ptr = &edge;
+  edge.forwarder->Call(
+      *route, *message, *caller, deadline,
+      [edge_ptr, route, call = std::move(call), start,
+       reply = std::move(reply)](ForwardResult& result) {
+        Edge& edge = *edge_ptr;
+        edge.limits.EndCall();
+        edge.metrics->SetInflight(edge.limits.inflight());
+        grpc::Status status = result.status;
+        if (!status.ok() && status.error_details().empty() &&
+            status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED &&
+            status.error_code() != grpc::StatusCode::CANCELLED) {
+          // Made by the gRPC library, not by a service (no details): its
+          // text names addresses and internals, which stay in the log.
+          spdlog::warn("event=backend_failed method={} code={} error=\"{}\"",
+                       std::string(route->method),
+                       static_cast<int>(status.error_code()),
+                       status.error_message());
+          status = ToGrpc(
+              Error(static_cast<absl::StatusCode>(status.error_code()),
+                    "BACKEND_UNAVAILABLE",
+                    "the service behind the gateway did not answer; retry"),
+              kDomain);
+        }
+        if (status.ok() && static_cast<int64_t>(result.response.Length()) >
+                               edge.settings.max_response_bytes) {
+          status = ToGrpc(
+              Error(absl::StatusCode::kResourceExhausted, "RESPONSE_TOO_LARGE",
+                    absl::StrCat("the response is larger than ",
+                                 edge.settings.max_response_bytes, " bytes")),
+              kDomain);
+        }
+        edge.metrics->CountCall(route, status.error_code(),
+                                SecondsSince(start));
+        if (!status.ok()) {
+          HeaderList fields = std::move(result.headers);
+          fields.insert(fields.end(), result.trailers.begin(),
+                        result.trailers.end());
+          reply(TrailersOnly(call, status, fields));
+        } else {
+          reply(MessageResponse(call, status, result.response, result.headers,
+                                result.trailers));
+        }
+      });
+}
+
+}  // namespace turnstile::gateway

@@ -1,0 +1,27 @@
+// One gRPC-web call at the edge, from the HTTP request to the HTTP answer,
+// in the order that refuses cheapest first and never calls the mesh for a
+// call that must fail: route (UNIMPLEMENTED if not public), body decoded
+// and framed (BAD_BASE64, BAD_FRAME), message size (MESSAGE_TOO_LARGE),
+// grpc-timeout, the caller from its token (edge_auth.h), the rate limits
+// (RATE_LIMITED with RetryInfo), the in-flight bound, then the forward.
+// Every refusal is a gRPC status with ErrorInfo, as any gRPC client decodes
+// it; every answer is counted by method and code.
+#pragma once
+
+#include <functional>
+
+#include "absl/strings/string_view.h"
+#include "services/gateway/edge.h"
+#include "services/gateway/web_response.h"
+
+namespace turnstile::gateway {
+
+using Reply = std::function<void(HttpResponse)>;
+
+// `format` comes from the request's content type (already checked).
+// `reply` runs exactly once, on this thread for an edge refusal or on a
+// gRPC thread for a forwarded call.
+void HandleGrpcWeb(Edge& edge, const HttpRequest& request, WebCall call,
+                   absl::string_view client_ip, Reply reply);
+
+}  // namespace turnstile::gateway

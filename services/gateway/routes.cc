@@ -1,0 +1,67 @@
+#include "services/gateway/routes.h"
+
+#include "absl/container/flat_hash_map.h"
+
+namespace turnstile::gateway {
+namespace {
+
+constexpr Route kRoutes[] = {
+    // Catalogue reads.
+    {"/turnstile.v1.Inventory/GetSku", Backend::kInventory, Access::kAnyone, 0},
+    {"/turnstile.v1.Inventory/ListSkus", Backend::kInventory, Access::kAnyone,
+     1},
+    {"/turnstile.v1.Seat/GetSeatMap", Backend::kSeat, Access::kAnyone, 2},
+    // The buyer's own orders and wallet.
+    {"/turnstile.v1.Order/PlaceOrder", Backend::kOrder, Access::kBuyer, 3},
+    {"/turnstile.v1.Order/PayOrder", Backend::kOrder, Access::kBuyer, 4},
+    {"/turnstile.v1.Order/CancelOrder", Backend::kOrder, Access::kBuyer, 5},
+    {"/turnstile.v1.Order/GetOrder", Backend::kOrder, Access::kBuyer, 6},
+    {"/turnstile.v1.Order/ListOrders", Backend::kOrder, Access::kBuyer, 7},
+    {"/turnstile.v1.Payment/GetWallet", Backend::kPayment, Access::kBuyer, 8},
+    // Operators (admin tokens).
+    {"/turnstile.v1.Inventory/CreateSku", Backend::kInventory,
+     Access::kOperator, 9},
+    {"/turnstile.v1.Inventory/Reconcile", Backend::kInventory,
+     Access::kOperator, 10},
+    {"/turnstile.v1.Seat/CreateEvent", Backend::kSeat, Access::kOperator, 11},
+    {"/turnstile.v1.Seat/Reconcile", Backend::kSeat, Access::kOperator, 12},
+    {"/turnstile.v1.Payment/Deposit", Backend::kPayment, Access::kOperator, 13},
+    {"/turnstile.v1.Coordinator/GetTransaction", Backend::kCoordinator,
+     Access::kOperator, 14},
+    {"/turnstile.v1.Coordinator/ListTransactions", Backend::kCoordinator,
+     Access::kOperator, 15},
+    {"/turnstile.v1.Coordinator/RetryTransaction", Backend::kCoordinator,
+     Access::kOperator, 16},
+};
+
+}  // namespace
+
+absl::string_view BackendName(Backend backend) {
+  switch (backend) {
+    case Backend::kOrder:
+      return "order";
+    case Backend::kInventory:
+      return "inventory";
+    case Backend::kSeat:
+      return "seat";
+    case Backend::kPayment:
+      return "payment";
+    case Backend::kCoordinator:
+      return "coordinator";
+  }
+  return "unknown";
+}
+
+absl::Span<const Route> Routes() { return kRoutes; }
+
+const Route* FindRoute(absl::string_view path) {
+  static const auto* index = [] {
+    auto* map = new absl::flat_hash_map<absl::string_view, const Route*>();
+    for (const Route& route : kRoutes) map->emplace(route.method, &route);
+    return map;
+  }();
+  auto it = index->find(path);
+  return it == index->end() ? nullptr : it->second;
+}
+
+}  // namespace turnstile::gateway

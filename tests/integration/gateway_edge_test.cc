@@ -1,0 +1,202 @@
+// turnstile-gateway in front of the real mesh, driven by a plain HTTP
+// client: the acting user is the token's subject and nothing else; the
+// connection and in-flight bounds refuse early and recover; a call in
+// flight survives SIGTERM (graceful drain); and with Redis gone the rate
+// limiter fails open for catalogue reads and closed for PlaceOrder, and
+// says so in its metrics. (The protocol, JWT, CORS and browser cases run
+// with third-party clients in web/test/gateway/.)
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/gateway/jwt/jwt_mint.h"
+#include "tests/support/gateway_process.h"
+#include "tests/support/http_client.h"
+#include "tests/support/mesh_test.h"
+#include "tests/support/test_pki.h"
+#include "turnstile/v1/inventory.pb.h"
+#include "turnstile/v1/order.pb.h"
+#include "turnstile/v1/payment.pb.h"
+
+namespace turnstile::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+class GatewayEdgeTest : public MeshTest {
+ protected:
+  void StartGateway(const std::vector<std::string>& args = {}) {
+    gateway_ = std::make_unique<GatewayProcess>(mesh());
+    ASSERT_TRUE(gateway_->Start(args));
+  }
+
+  std::string Token(const std::string& user, bool admin = false) {
+    auto secret = gateway::ReadHs256Secret(gateway_->secret_file());
+    EXPECT_TRUE(secret.ok());
+    gateway::MintClaims claims;
+    claims.user = user;
+    claims.admin = admin;
+    claims.issuer = GatewayProcess::kIssuer;
+    claims.audience = GatewayProcess::kAudience;
+    claims.now_s = absl::ToUnixSeconds(absl::Now());
+    auto token = gateway::MintHs256(*secret, claims);
+    EXPECT_TRUE(token.ok());
+    return *token;
+  }
+
+  HttpResult Wallet(const std::string& token, int timeout_ms = 5000) {
+    v1::GetWalletRequest req;
+    req.set_currency("EUR");
+    return GrpcWebCall(gateway_->port(), "/turnstile.v1.Payment/GetWallet",
+                       req.SerializeAsString(), token, timeout_ms);
+  }
+
+  void TearDown() override {
+    if (HasFailure() && gateway_) gateway_->DumpLog(40);
+    gateway_.reset();
+    MeshTest::TearDown();
+  }
+
+  std::string GatewayMetrics() {
+    return HttpCall(gateway_->metrics_port(), "GET", "/metrics", {}).body;
+  }
+
+  std::unique_ptr<GatewayProcess> gateway_;
+};
+
+// The frame's message of a gRPC-web answer with one message.
+std::string MessageOf(const HttpResult& r) {
+  if (r.body.size() < 5) return "";
+  const uint32_t len = (static_cast<uint8_t>(r.body[1]) << 24) |
+                       (static_cast<uint8_t>(r.body[2]) << 16) |
+                       (static_cast<uint8_t>(r.body[3]) << 8) |
+                       static_cast<uint8_t>(r.body[4]);
+  return r.body.substr(5, len);
+}
+
+TEST_F(GatewayEdgeTest, CallsActAsTheTokensSubject) {
+  StartGateway();
+  shop().Deposit("alice", 7000);
+  shop().Deposit("bob", 100);
+  const HttpResult r = Wallet(Token("alice"));
+  ASSERT_EQ(r.status, 200);
+  ASSERT_EQ(GrpcStatusOf(r), 0) << r.body;
+  v1::Wallet wallet;
+  ASSERT_TRUE(wallet.ParseFromString(MessageOf(r)));
+  EXPECT_EQ(wallet.user_id(), "alice");
+  EXPECT_EQ(wallet.balance().minor_units(), 7000);
+  // No token, or a token of another key: refused before the mesh.
+  EXPECT_EQ(GrpcStatusOf(Wallet("")), 16);
+  EXPECT_EQ(GrpcStatusOf(Wallet(Token("alice") + "x")), 16);
+  // A buyer may not deposit; an admin token may.
+  v1::DepositRequest deposit;
+  deposit.set_user_id("alice");
+  deposit.mutable_amount()->set_minor_units(5);
+  deposit.mutable_amount()->set_currency("EUR");
+  deposit.set_request_id("gw-deposit-1");
+  EXPECT_EQ(GrpcStatusOf(
+                GrpcWebCall(gateway_->port(), "/turnstile.v1.Payment/Deposit",
+                            deposit.SerializeAsString(), Token("alice"))),
+            7);
+  EXPECT_EQ(GrpcStatusOf(GrpcWebCall(
+                gateway_->port(), "/turnstile.v1.Payment/Deposit",
+                deposit.SerializeAsString(), Token("ops", /*admin=*/true))),
+            0);
+  EXPECT_EQ(shop().GetWallet("alice").balance().minor_units(), 7005);
+}
+
+TEST_F(GatewayEdgeTest, ConnectionBoundsRefuseEarlyAndRecover) {
+  StartGateway({"--max_connections_per_ip=4"});
+  std::vector<int> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(ConnectTcp(gateway_->port()));
+    ASSERT_GE(held.back(), 0);
+  }
+  std::this_thread::sleep_for(milliseconds(200));
+  // The fifth connection is answered 503 at once and closed.
+  const int fifth = ConnectTcp(gateway_->port());
+  ASSERT_GE(fifth, 0);
+  timeval tv{2, 0};
+  setsockopt(fifth, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  char buf[256] = {};
+  const ssize_t n = read(fifth, buf, sizeof(buf) - 1);
+  close(fifth);
+  ASSERT_GT(n, 0);
+  EXPECT_NE(std::string(buf, n).find("503"), std::string::npos);
+  EXPECT_NE(GatewayMetrics().find("reason=\"max_connections_per_ip\""),
+            std::string::npos);
+  for (int fd : held) close(fd);
+  std::this_thread::sleep_for(milliseconds(200));
+  shop().Deposit("carol", 10);
+  EXPECT_EQ(GrpcStatusOf(Wallet(Token("carol"))), 0);
+}
+
+TEST_F(GatewayEdgeTest, InflightBoundAndGracefulDrain) {
+  StartGateway({"--max_inflight=1"});
+  shop().Deposit("dave", 10);
+  const std::string token = Token("dave");
+  ASSERT_EQ(GrpcStatusOf(Wallet(token)), 0);  // the channel is up
+  // The payment service frozen: a call to it waits in flight.
+  ASSERT_EQ(kill(mesh().Pid("payment"), SIGSTOP), 0);
+  auto slow =
+      std::async(std::launch::async, [&] { return Wallet(token, 15000); });
+  std::this_thread::sleep_for(milliseconds(500));
+  // The second call finds the bound reached: RESOURCE_EXHAUSTED at once.
+  const auto start = std::chrono::steady_clock::now();
+  const HttpResult refused = Wallet(token);
+  EXPECT_EQ(GrpcStatusOf(refused), 8);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(1000));
+  EXPECT_TRUE(refused.headers.count("grpc-status-details-bin"));
+  // SIGTERM while the first call is in flight: the gateway waits for it.
+  ASSERT_EQ(kill(gateway_->pid(), SIGTERM), 0);
+  std::this_thread::sleep_for(milliseconds(300));
+  ASSERT_EQ(kill(mesh().Pid("payment"), SIGCONT), 0);
+  const HttpResult drained = slow.get();
+  EXPECT_EQ(drained.status, 200);
+  EXPECT_EQ(GrpcStatusOf(drained), 0);
+  EXPECT_EQ(gateway_->Stop(), 0);
+}
+
+TEST_F(GatewayEdgeTest, RedisDownFailsOpenForReadsClosedForPlaceOrder) {
+  shop().CreateSku("gw-tee", 10);
+  StartGateway();
+  mesh().redis().Stop();
+  v1::GetSkuRequest get;
+  get.set_sku_id("gw-tee");
+  const HttpResult read =
+      GrpcWebCall(gateway_->port(), "/turnstile.v1.Inventory/GetSku",
+                  get.SerializeAsString(), "");
+  EXPECT_EQ(GrpcStatusOf(read), 0) << read.body;
+  v1::PlaceOrderRequest place;
+  place.set_request_id("gw-redis-down-1");
+  auto* line = place.add_lines();
+  line->set_sku_id("gw-tee");
+  line->set_quantity(1);
+  place.set_pay_now(true);
+  const HttpResult order =
+      GrpcWebCall(gateway_->port(), "/turnstile.v1.Order/PlaceOrder",
+                  place.SerializeAsString(), Token("erin"));
+  EXPECT_EQ(GrpcStatusOf(order), 14);  // UNAVAILABLE
+  EXPECT_TRUE(order.headers.count("grpc-status-details-bin"));
+  const std::string metrics = GatewayMetrics();
+  EXPECT_NE(metrics.find(
+                "turnstile_gateway_ratelimit_fallback_total{mode=\"closed\"}"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(
+      metrics.find("turnstile_gateway_ratelimit_fallback_total{mode=\"open\"}"),
+      std::string::npos);
+  // Nothing was ordered.
+  EXPECT_EQ(mesh().Query("order", "SELECT count(*) FROM orders"), "0");
+  mesh().redis().StartAgain();
+}
+
+}  // namespace
+}  // namespace turnstile::testing

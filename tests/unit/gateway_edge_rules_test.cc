@@ -1,0 +1,128 @@
+// The edge's pure rules: which methods are routed (and that Try, second
+// phases and coordinator writes are not), CORS origins and headers, and
+// static paths that cannot leave the directory (files and symlinks on a
+// real temporary directory).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "services/gateway/cors.h"
+#include "services/gateway/routes.h"
+#include "services/gateway/static_files.h"
+
+namespace turnstile::gateway {
+namespace {
+
+TEST(Routes, PublicApiOnly) {
+  for (const char* routed :
+       {"/turnstile.v1.Order/PlaceOrder", "/turnstile.v1.Order/PayOrder",
+        "/turnstile.v1.Order/CancelOrder", "/turnstile.v1.Order/GetOrder",
+        "/turnstile.v1.Order/ListOrders", "/turnstile.v1.Payment/GetWallet",
+        "/turnstile.v1.Inventory/GetSku", "/turnstile.v1.Seat/GetSeatMap"}) {
+    EXPECT_NE(FindRoute(routed), nullptr) << routed;
+  }
+  for (const char* hidden :
+       {"/turnstile.v1.Inventory/ReserveStock", "/turnstile.v1.Seat/HoldSeats",
+        "/turnstile.v1.Payment/AuthorizePayment",
+        "/turnstile.v1.Participant/Confirm", "/turnstile.v1.Participant/Cancel",
+        "/turnstile.v1.Coordinator/Begin", "/turnstile.v1.Coordinator/Commit",
+        "/turnstile.v1.Coordinator/Abort",
+        "/turnstile.v1.Coordinator/RegisterBranch",
+        "/grpc.health.v1.Health/Check",
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        "/turnstile.v1.Order/PlaceOrder/", "/x.Y/Z", ""}) {
+    EXPECT_EQ(FindRoute(hidden), nullptr) << hidden;
+  }
+  EXPECT_EQ(FindRoute("/turnstile.v1.Inventory/GetSku")->access,
+            Access::kAnyone);
+  EXPECT_EQ(FindRoute("/turnstile.v1.Order/PlaceOrder")->access,
+            Access::kBuyer);
+  EXPECT_EQ(FindRoute("/turnstile.v1.Payment/Deposit")->access,
+            Access::kOperator);
+  int i = 0;
+  for (const Route& r : Routes()) EXPECT_EQ(r.index, i++) << r.method;
+}
+
+TEST(Cors, ExactOriginsOnly) {
+  auto policy =
+      CorsPolicy::Parse("http://localhost:8080, https://shop.example");
+  ASSERT_TRUE(policy.ok());
+  EXPECT_TRUE(policy->Allowed("http://localhost:8080"));
+  EXPECT_TRUE(policy->Allowed("HTTPS://SHOP.EXAMPLE"));
+  EXPECT_FALSE(policy->Allowed("http://localhost:8081"));
+  EXPECT_FALSE(policy->Allowed("http://evil.example"));
+  EXPECT_FALSE(policy->Allowed(""));
+  EXPECT_FALSE(policy->Allowed("null"));
+  for (const char* bad : {"*", "http://*.example", "localhost:8080",
+                          "http://a.example/path", "ftp://a.example"}) {
+    EXPECT_FALSE(CorsPolicy::Parse(bad).ok()) << bad;
+  }
+  const auto headers = policy->PreflightHeaders("http://localhost:8080");
+  auto find = [&](const std::string& key) {
+    for (const auto& [k, v] : headers) {
+      if (k == key) return v;
+    }
+    return std::string();
+  };
+  EXPECT_EQ(find("Access-Control-Allow-Origin"), "http://localhost:8080");
+  EXPECT_EQ(find("Access-Control-Allow-Credentials"), "true");
+  EXPECT_NE(find("Access-Control-Allow-Headers").find("grpc-timeout"),
+            std::string::npos);
+  EXPECT_NE(find("Access-Control-Allow-Headers").find("x-grpc-web"),
+            std::string::npos);
+}
+
+TEST(StaticFiles, PathsStayInside) {
+  EXPECT_EQ(*StaticRelativePath("/"), "index.html");
+  EXPECT_EQ(*StaticRelativePath("/a/b.js?v=1"), "a/b.js");
+  EXPECT_EQ(*StaticRelativePath("/dir/"), "dir/index.html");
+  EXPECT_EQ(*StaticRelativePath("/a%20b.txt"), "a b.txt");
+  for (const char* bad :
+       {"/../etc/passwd", "/a/../../x", "/%2e%2e/etc/passwd", "/a%2f..%2fb",
+        "/a%5cb", "/a\\b", "/.env", "/.git/config", "/a%00b", "/%zz", "/%2",
+        "relative", ""}) {
+    EXPECT_FALSE(StaticRelativePath(bad).ok()) << bad;
+  }
+  EXPECT_EQ(ContentTypeOf("index.html"), "text/html; charset=utf-8");
+  EXPECT_EQ(ContentTypeOf("assets/app-1234.js"),
+            "text/javascript; charset=utf-8");
+  EXPECT_EQ(CacheControlOf("index.html"), "no-cache");
+  EXPECT_EQ(CacheControlOf("assets/app-1234.js"),
+            "public, max-age=31536000, immutable");
+}
+
+TEST(StaticFiles, SymlinksOutAreNotFollowed) {
+  char tmpl[] = "/tmp/turnstile-static-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string root = dir + "/www";
+  ASSERT_EQ(system(("mkdir -p '" + root + "/assets'").c_str()), 0);
+  std::ofstream(root + "/index.html") << "<p>hi</p>";
+  std::ofstream(root + "/assets/app.js") << "console.log(1)";
+  std::ofstream(dir + "/secret.txt") << "secret";
+  ASSERT_EQ(symlink((dir + "/secret.txt").c_str(), (root + "/leak").c_str()),
+            0);
+  ASSERT_EQ(symlink(dir.c_str(), (root + "/up").c_str()), 0);
+  ASSERT_EQ(symlink("assets/app.js", (root + "/inside.js").c_str()), 0);
+
+  auto files = StaticFiles::Open(root, 1 << 20);
+  ASSERT_TRUE(files.ok());
+  auto index = files->Load("/");
+  ASSERT_TRUE(index.ok());
+  EXPECT_EQ(index->body, "<p>hi</p>");
+  EXPECT_EQ(index->cache_control, "no-cache");
+  EXPECT_FALSE(index->etag.empty());
+  EXPECT_TRUE(files->Load("/assets/app.js").ok());
+  EXPECT_TRUE(files->Load("/inside.js").ok());  // a symlink within is fine
+  EXPECT_FALSE(files->Load("/leak").ok());
+  EXPECT_FALSE(files->Load("/up/secret.txt").ok());
+  EXPECT_FALSE(files->Load("/assets").ok());  // a directory
+  EXPECT_FALSE(files->Load("/missing.js").ok());
+  EXPECT_FALSE(StaticFiles::Open(dir + "/nope", 1).ok());
+  ASSERT_EQ(system(("rm -rf '" + dir + "'").c_str()), 0);
+}
+
+}  // namespace
+}  // namespace turnstile::gateway
