@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "prometheus/counter.h"
 #include "services/common/authz_table.h"
+#include "services/common/log_budget.h"
 #include "services/common/process.h"
 
 ABSL_FLAG(std::string, act_for_users, "gateway,loadgen",
@@ -33,18 +34,11 @@ prometheus::Family<prometheus::Counter>& Denials() {
   return family;
 }
 
-// At most kDenialLogsPerSecond denial lines a second (the metric counts
-// every denial): a flood of refused calls must not become a flood of log.
-constexpr int64_t kDenialLogsPerSecond = 20;
+// At most 20 denial lines a second (the metric counts every denial): a
+// flood of refused calls must not become a flood of log.
 bool DenialLogAllowed() {
-  static std::atomic<int64_t> window{0};
-  static std::atomic<int64_t> used{0};
-  const int64_t now = absl::ToUnixSeconds(absl::Now());
-  int64_t seen = window.load(std::memory_order_relaxed);
-  if (seen != now && window.compare_exchange_strong(seen, now)) {
-    used.store(0, std::memory_order_relaxed);
-  }
-  return used.fetch_add(1, std::memory_order_relaxed) < kDenialLogsPerSecond;
+  static LogBudget budget(20);
+  return budget.Allow();
 }
 
 }  // namespace

@@ -7,8 +7,10 @@ namespace turnstile {
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
                                            const std::string& peer,
-                                           const std::string& identity) {
+                                           const std::string& identity,
+                                           int max_receive_bytes) {
   grpc::ChannelArguments args;
+  if (max_receive_bytes > 0) args.SetMaxReceiveMessageSize(max_receive_bytes);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   // Reconnect quickly after a peer restarts (crash recovery).

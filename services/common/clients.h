@@ -14,10 +14,13 @@ namespace turnstile {
 // shared by all stubs to that peer: mTLS presenting this process's
 // certificate and requiring the server's to name `peer` (e.g. "inventory"),
 // plaintext under --insecure_plaintext (tls.h).
-// `identity` (default: the process's own) names the certificate presented.
+// `identity` (default: the process's own) names the certificate presented;
+// `max_receive_bytes` > 0 sets the largest message accepted (gRPC's default
+// is 4 MiB).
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
                                            const std::string& peer,
-                                           const std::string& identity = "");
+                                           const std::string& identity = "",
+                                           int max_receive_bytes = 0);
 
 // A client context whose deadline is `timeout` from now.
 inline std::unique_ptr<grpc::ClientContext> CallContext(

@@ -39,7 +39,7 @@ bool InitTool(int argc, char** argv, const char* identity,
 // their own flags call it first thing in main.
 void DisableMutexDeadlockDetection();
 
-// The process-wide metrics registry (exposed over HTTP by ServeGrpc).
+// The process-wide metrics registry (exposed over HTTP by SideServers).
 prometheus::Registry& Metrics();
 
 // The operator's side doors of a process: the metrics endpoint

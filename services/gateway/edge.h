@@ -32,6 +32,7 @@ struct EdgeSettings {
   std::chrono::milliseconds default_deadline{10000};
   std::chrono::milliseconds overload_retry_after{1000};
   bool trust_forwarded_for = false;
+  int64_t max_buffered_body_bytes = 256 << 20;  // all bodies being read
 };
 
 struct Edge {
@@ -46,6 +47,8 @@ struct Edge {
   std::atomic<bool> draining{false};
   // Requests read and not yet answered (written): the drain waits for them.
   std::atomic<int> active_requests{0};
+  // Bytes of request bodies being received (reserved at the header).
+  std::atomic<int64_t> body_bytes{0};
 
   Edge(EdgeSettings s, LimitSettings l, CorsPolicy c)
       : settings(s), limits(l), cors(std::move(c)) {}

@@ -1,5 +1,8 @@
 #include "services/gateway/forwarder.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "absl/strings/match.h"
 #include "services/common/caller.h"
 #include "services/common/clients.h"
@@ -35,11 +38,15 @@ void CopyMetadata(
 
 }  // namespace
 
-Forwarder::Forwarder(const std::array<std::string, kBackendCount>& addresses) {
+Forwarder::Forwarder(const std::array<std::string, kBackendCount>& addresses,
+                     int64_t max_response_bytes) {
+  const int max_receive = static_cast<int>(
+      std::min<int64_t>(max_response_bytes, std::numeric_limits<int>::max()));
   for (int i = 0; i < kBackendCount; ++i) {
     const auto backend = static_cast<Backend>(i);
     stubs_[i] = std::make_unique<grpc::GenericStub>(
-        MakeChannel(addresses[i], std::string(BackendName(backend))));
+        MakeChannel(addresses[i], std::string(BackendName(backend)),
+                    /*identity=*/"", max_receive));
   }
   for (const Route& route : Routes()) methods_.emplace_back(route.method);
 }
@@ -56,9 +63,17 @@ void Forwarder::Call(const Route& route, absl::string_view message,
   }
   grpc::Slice slice(message.data(), message.size());
   call->request = grpc::ByteBuffer(&slice, 1);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_.insert(&call->ctx);
+  }
   stubs_[static_cast<int>(route.backend)]->UnaryCall(
       &call->ctx, methods_[route.index], grpc::StubOptions(), &call->request,
-      &call->result.response, [call](grpc::Status status) {
+      &call->result.response, [this, call](grpc::Status status) {
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          running_.erase(&call->ctx);
+        }
         call->result.status = std::move(status);
         CopyMetadata(call->ctx.GetServerInitialMetadata(),
                      &call->result.headers);
@@ -67,6 +82,11 @@ void Forwarder::Call(const Route& route, absl::string_view message,
         call->done(call->result);
         delete call;
       });
+}
+
+void Forwarder::CancelAll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (grpc::ClientContext* ctx : running_) ctx->TryCancel();
 }
 
 }  // namespace turnstile::gateway

@@ -13,10 +13,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "services/gateway/routes.h"
 
@@ -41,16 +43,25 @@ class Forwarder {
  public:
   using Done = std::function<void(ForwardResult&)>;
 
-  // `addresses` indexed by Backend: host:port of each service.
-  explicit Forwarder(const std::array<std::string, kBackendCount>& addresses);
+  // `addresses` indexed by Backend: host:port of each service. Answers
+  // larger than `max_response_bytes` fail RESOURCE_EXHAUSTED in gRPC itself
+  // (nothing larger is buffered).
+  Forwarder(const std::array<std::string, kBackendCount>& addresses,
+            int64_t max_response_bytes);
 
   // Starts the call; `done` runs exactly once, on a gRPC thread.
   void Call(const Route& route, absl::string_view message, const Caller& caller,
             std::chrono::system_clock::time_point deadline, Done done);
 
+  // Cancels every call still running (their `done` then runs with
+  // CANCELLED), for the end of a shutdown's grace period.
+  void CancelAll();
+
  private:
   std::array<std::unique_ptr<grpc::GenericStub>, kBackendCount> stubs_;
   std::vector<std::string> methods_;  // by Route::index (UnaryCall's type)
+  std::mutex mu_;
+  absl::flat_hash_set<grpc::ClientContext*> running_;  // guarded by mu_
 };
 
 }  // namespace turnstile::gateway

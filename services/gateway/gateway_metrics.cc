@@ -1,5 +1,7 @@
 #include "services/gateway/gateway_metrics.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace turnstile::gateway {
 namespace {
 
@@ -65,12 +67,22 @@ void GatewayMetrics::CountCall(const Route* route, int code, double seconds) {
   histograms_[row]->Observe(seconds);
 }
 
+prometheus::Counter& GatewayMetrics::Cached(
+    prometheus::Family<prometheus::Counter>& family, absl::string_view reason) {
+  std::string key =
+      absl::StrCat(&family == &auth_failed_ ? "a:" : "r:", reason);
+  std::lock_guard<std::mutex> lock(reasons_mu_);
+  auto [it, inserted] = reasons_.try_emplace(std::move(key), nullptr);
+  if (inserted) it->second = &family.Add({{"reason", std::string(reason)}});
+  return *it->second;
+}
+
 void GatewayMetrics::CountAuthFailure(absl::string_view reason) {
-  auth_failed_.Add({{"reason", std::string(reason)}}).Increment();
+  Cached(auth_failed_, reason).Increment();
 }
 
 void GatewayMetrics::CountConnectionRefused(absl::string_view reason) {
-  refused_.Add({{"reason", std::string(reason)}}).Increment();
+  Cached(refused_, reason).Increment();
 }
 
 }  // namespace turnstile::gateway

@@ -8,8 +8,10 @@
 
 #include <array>
 #include <atomic>
+#include <mutex>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -26,13 +28,16 @@ class GatewayMetrics {
 
   // A finished call of `route` (nullptr = unrouted) with gRPC `code`.
   void CountCall(const Route* route, int code, double seconds);
-  // An edge refusal of authentication, by reason (bounded set).
+  // An edge refusal of authentication, by reason (a bounded set: the
+  // verifier's reasons).
   void CountAuthFailure(absl::string_view reason);
   // A connection refused or dropped by a bound: "max_connections",
   // "max_connections_per_ip", "header_timeout", "header_too_large".
   void CountConnectionRefused(absl::string_view reason);
-  void SetOpenConnections(int n) { open_->Set(n); }
-  void SetInflight(int n) { inflight_->Set(n); }
+  void ConnectionOpened() { open_->Increment(); }
+  void ConnectionClosed() { open_->Decrement(); }
+  void CallStarted() { inflight_->Increment(); }
+  void CallEnded() { inflight_->Decrement(); }
 
  private:
   static constexpr int kCodes = 17;
@@ -48,6 +53,11 @@ class GatewayMetrics {
              kMaxRoutes + 1>
       call_counters_{};
   std::array<prometheus::Histogram*, kMaxRoutes + 1> histograms_{};
+  // Few distinct reasons; looked up under a lock only on refusal paths.
+  prometheus::Counter& Cached(prometheus::Family<prometheus::Counter>& family,
+                              absl::string_view reason);
+  std::mutex reasons_mu_;
+  absl::flat_hash_map<std::string, prometheus::Counter*> reasons_;
 };
 
 }  // namespace turnstile::gateway

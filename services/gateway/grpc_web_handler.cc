@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "services/common/log_budget.h"
 #include "services/common/status.h"
 #include "services/gateway/edge_auth.h"
 #include "services/gateway/grpc_web_codec.h"
@@ -137,10 +138,13 @@ void HandleGrpcWeb(Edge& edge, const HttpRequest& request, WebCall call,
                              edge.settings.overload_retry_after),
                   start, reply);
   }
-  edge.metrics->SetInflight(edge.limits.inflight());
+  edge.metrics->CallStarted();
 
+  // The client's clock started when its request arrived, not now.
   const auto deadline =
-      std::chrono::system_clock::now() +
+      std::chrono::system_clock::now() -
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          Clock::now() - start) +
       std::chrono::duration_cast<std::chrono::system_clock::duration>(timeout);
   Edge* edge_ptr = &edge;
   edge.forwarder->Call(
@@ -149,17 +153,19 @@ void HandleGrpcWeb(Edge& edge, const HttpRequest& request, WebCall call,
        reply = std::move(reply)](ForwardResult& result) {
         Edge& edge = *edge_ptr;
         edge.limits.EndCall();
-        edge.metrics->SetInflight(edge.limits.inflight());
+        edge.metrics->CallEnded();
         grpc::Status status = result.status;
         if (!status.ok() && status.error_details().empty() &&
             status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED &&
             status.error_code() != grpc::StatusCode::CANCELLED) {
           // Made by the gRPC library, not by a service (no details): its
           // text names addresses and internals, which stay in the log.
-          spdlog::warn("event=backend_failed method={} code={} error=\"{}\"",
-                       std::string(route->method),
-                       static_cast<int>(status.error_code()),
-                       status.error_message());
+          static LogBudget budget(20);
+          if (budget.Allow())
+            spdlog::warn("event=backend_failed method={} code={} error=\"{}\"",
+                         std::string(route->method),
+                         static_cast<int>(status.error_code()),
+                         status.error_message());
           status = ToGrpc(
               Error(static_cast<absl::StatusCode>(status.error_code()),
                     "BACKEND_UNAVAILABLE",

@@ -8,6 +8,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,8 @@ class HttpServer {
 
  private:
   void Accept();
+  void OnAccept(boost::system::error_code ec,
+                boost::asio::ip::tcp::socket socket);
 
   Edge& edge_;
   const int threads_;
@@ -46,7 +49,8 @@ class HttpServer {
   std::optional<
       boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
       work_;
-  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::ip::tcp::acceptor acceptor_;  // on its own strand
+  boost::asio::steady_timer retry_;          // after a failed accept
   std::vector<std::thread> workers_;
   int port_ = 0;
 };

@@ -11,6 +11,7 @@
 #include "services/common/status.h"
 #include "services/gateway/grpc_web_codec.h"
 #include "services/gateway/grpc_web_handler.h"
+#include "services/gateway/request_kind.h"
 
 namespace turnstile::gateway {
 namespace beast = boost::beast;
@@ -19,22 +20,21 @@ namespace net = boost::asio;
 
 namespace {
 
+constexpr char kDomain[] = "gateway.turnstile";
+constexpr size_t kDrainBytes = 64 << 10;
+
 absl::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
 
-absl::string_view HeaderOf(const HttpRequest& request, http::field field) {
-  auto it = request.find(field);
-  return it == request.end() ? absl::string_view() : View(it->value());
+template <class Fields>
+absl::string_view HeaderOf(const Fields& fields, http::field field) {
+  auto it = fields.find(field);
+  return it == fields.end() ? absl::string_view() : View(it->value());
 }
 
-absl::string_view HeaderOf(const HttpRequest& request, const char* name) {
-  auto it = request.find(name);
-  return it == request.end() ? absl::string_view() : View(it->value());
-}
-
-// A text body is base64 of the binary one: 4 bytes per 3, plus padding
-// between chunks and the frame headers.
-uint64_t BodyLimit(const EdgeSettings& s) {
-  return static_cast<uint64_t>(s.max_request_bytes + 64) * 4 / 3 + 64;
+template <class Fields>
+absl::string_view HeaderOf(const Fields& fields, const char* name) {
+  auto it = fields.find(name);
+  return it == fields.end() ? absl::string_view() : View(it->value());
 }
 
 }  // namespace
@@ -45,8 +45,9 @@ HttpSession::HttpSession(net::ip::tcp::socket socket, Edge& edge,
 
 HttpSession::~HttpSession() {
   Answered();
+  ReleaseBodyBudget();
   edge_.limits.Close(ip_);
-  edge_.metrics->SetOpenConnections(edge_.limits.open());
+  edge_.metrics->ConnectionClosed();
 }
 
 void HttpSession::Start() {
@@ -59,7 +60,11 @@ void HttpSession::ReadRequest() {
   first_ = false;
   parser_.emplace();
   parser_->header_limit(static_cast<uint32_t>(edge_.settings.max_header_bytes));
-  parser_->body_limit(BodyLimit(edge_.settings));
+  // The largest body of any flavour; the header's own limit is applied in
+  // OnHeader (Beast checks a Content-Length against this while parsing the
+  // header, so a larger one arrives there as body_limit).
+  parser_->body_limit(
+      MaxBodyBytes(WebFormat::kText, edge_.settings.max_request_bytes));
   // The whole header within the header timeout, however slowly it trickles.
   stream_.expires_after(edge_.settings.header_timeout);
   http::async_read_header(
@@ -83,10 +88,36 @@ void HttpSession::WaitForNextRequest() {
       });
 }
 
+void HttpSession::RefuseBody(const HttpRequest::header_type& header,
+                             absl::string_view reason,
+                             absl::string_view message) {
+  keep_alive_ = false;
+  drain_close_ = true;
+  head_ = false;
+  const absl::string_view content_type =
+      HeaderOf(header, http::field::content_type);
+  WebCall call;
+  call.format = ParseContentType(content_type).value_or(WebFormat::kBinary);
+  call.content_type = ResponseContentType(call.format, content_type);
+  call.version = header.version();
+  const absl::string_view origin = HeaderOf(header, http::field::origin);
+  if (edge_.cors.Allowed(origin)) origin_ = std::string(origin);
+  const absl::string_view target = View(header.target());
+  const grpc::Status status = ToGrpc(
+      reason == "GATEWAY_OVERLOADED"
+          ? Overloaded(reason, message, edge_.settings.overload_retry_after)
+          : Error(absl::StatusCode::kResourceExhausted, reason, message),
+      kDomain);
+  edge_.metrics->CountCall(FindRoute(target.substr(0, target.find('?'))),
+                           status.error_code(), 0);
+  Send(TrailersOnly(call, status));
+}
+
 void HttpSession::OnHeader(beast::error_code ec) {
   if (ec == http::error::header_limit) {
     edge_.metrics->CountConnectionRefused("header_too_large");
     keep_alive_ = false;
+    drain_close_ = true;
     return Send(PlainResponse(11, http::status::request_header_fields_too_large,
                               "request header too large"));
   }
@@ -94,32 +125,43 @@ void HttpSession::OnHeader(beast::error_code ec) {
     edge_.metrics->CountConnectionRefused("header_timeout");
     return Close();
   }
-  if (ec) return Close();
   const auto& header = parser_->get();
-  const auto length = parser_->content_length();
-  // A body announced larger than any allowed message is refused before it
-  // is read (the connection then closes: the body stays unread).
+  if (ec == http::error::body_limit) {
+    return RefuseBody(header, "MESSAGE_TOO_LARGE",
+                      "the request body is larger than allowed");
+  }
+  if (ec) {
+    if (ec != http::error::end_of_stream && ec != net::error::eof &&
+        ec != net::error::connection_reset) {
+      keep_alive_ = false;
+      drain_close_ = true;
+      return Send(PlainResponse(11, http::status::bad_request,
+                                "malformed HTTP request"));
+    }
+    return Close();
+  }
+  // The body limit of this request's own flavour, and the memory it may
+  // take: string_body reserves a Content-Length at once.
   const auto format =
       ParseContentType(HeaderOf(header, http::field::content_type));
-  const uint64_t limit =
-      format == WebFormat::kText
-          ? BodyLimit(edge_.settings)
-          : static_cast<uint64_t>(edge_.settings.max_request_bytes) + 64;
+  const uint64_t limit = MaxBodyBytes(format, edge_.settings.max_request_bytes);
+  const auto length = parser_->content_length();
   if (length && *length > limit) {
-    keep_alive_ = false;
-    WebCall call;
-    call.format = format.value_or(WebFormat::kBinary);
-    call.content_type = ResponseContentType(
-        call.format, HeaderOf(header, http::field::content_type));
-    call.version = header.version();
-    const absl::string_view origin = HeaderOf(header, http::field::origin);
-    if (edge_.cors.Allowed(origin))
-      call.cors = edge_.cors.ResponseHeaders(origin);
-    return Send(TrailersOnly(
-        call, ToGrpc(Overloaded("MESSAGE_TOO_LARGE",
-                                "the request body is larger than allowed",
-                                std::chrono::milliseconds(0)),
-                     "gateway.turnstile")));
+    return RefuseBody(header, "MESSAGE_TOO_LARGE",
+                      "the request body is larger than allowed");
+  }
+  parser_->body_limit(limit);
+  const int64_t need =
+      static_cast<int64_t>(length ? *length : (parser_->chunked() ? limit : 0));
+  if (need > 0) {
+    if (edge_.body_bytes.fetch_add(need) + need >
+        edge_.settings.max_buffered_body_bytes) {
+      edge_.body_bytes.fetch_sub(need);
+      edge_.metrics->CountConnectionRefused("body_budget");
+      return RefuseBody(header, "GATEWAY_OVERLOADED",
+                        "the gateway is receiving too many request bodies");
+    }
+    body_reserved_ = need;
   }
   stream_.expires_after(edge_.settings.body_timeout);
   http::async_read(stream_, buffer_, *parser_,
@@ -130,13 +172,13 @@ void HttpSession::OnHeader(beast::error_code ec) {
 
 void HttpSession::OnBody(beast::error_code ec) {
   if (ec == http::error::body_limit) {
-    keep_alive_ = false;
-    return Send(PlainResponse(11, http::status::payload_too_large,
-                              "request body too large"));
+    return RefuseBody(parser_->get(), "MESSAGE_TOO_LARGE",
+                      "the request body is larger than allowed");
   }
   if (ec) return Close();
   stream_.expires_never();
   Dispatch(parser_->release());
+  ReleaseBodyBudget();  // the body is copied or gone by now
 }
 
 std::string HttpSession::ClientIp(const HttpRequest& request) const {
@@ -156,55 +198,55 @@ void HttpSession::Dispatch(HttpRequest request) {
   edge_.active_requests.fetch_add(1);
   answering_ = true;
   keep_alive_ = request.keep_alive() && !edge_.draining.load();
-  if (request.method() == http::verb::options) return HandlePreflight(request);
-
-  const absl::string_view target = View(request.target());
+  head_ = request.method() == http::verb::head;
+  const absl::string_view origin = HeaderOf(request, http::field::origin);
+  const bool origin_allowed = edge_.cors.Allowed(origin);
+  origin_ = origin_allowed ? std::string(origin) : std::string();
   const absl::string_view content_type =
       HeaderOf(request, http::field::content_type);
-  const auto format = ParseContentType(content_type);
-  const absl::string_view origin = HeaderOf(request, http::field::origin);
-  // A browser page of another site may not use a user's token here.
-  if (!origin.empty() && !edge_.cors.Allowed(origin)) {
-    return Send(PlainResponse(request.version(), http::status::forbidden,
-                              "origin not allowed"));
-  }
-  const bool grpc_path =
-      FindRoute(target.substr(0, target.find('?'))) != nullptr ||
-      absl::StartsWith(target, "/turnstile.") ||
-      absl::StartsWith(target, "/grpc.");
-  if (request.method() == http::verb::post && format) {
-    WebCall call;
-    call.format = *format;
-    call.content_type = ResponseContentType(*format, content_type);
-    call.version = request.version();
-    if (!origin.empty()) call.cors = edge_.cors.ResponseHeaders(origin);
-    const std::string ip = ClientIp(request);
-    HandleGrpcWeb(edge_, request, std::move(call), ip,
-                  [self = shared_from_this()](HttpResponse response) {
-                    net::post(self->stream_.get_executor(),
-                              [self, response = std::move(response)]() mutable {
-                                self->Send(std::move(response));
-                              });
-                  });
-    return;
-  }
-  if (grpc_path) {
-    if (request.method() != http::verb::post) {
+  const Classified what = ClassifyRequest(
+      {.post = request.method() == http::verb::post,
+       .get_or_head = request.method() == http::verb::get || head_,
+       .options = request.method() == http::verb::options,
+       .target = View(request.target()),
+       .content_type = content_type,
+       .origin = origin,
+       .origin_allowed = origin_allowed,
+       .serves_static = edge_.static_files.has_value()});
+  const unsigned version = request.version();
+  switch (what.kind) {
+    case RequestKind::kPreflight:
+      return HandlePreflight(request);
+    case RequestKind::kStatic:
+      return HandleStatic(request);
+    case RequestKind::kForbiddenOrigin:
+      return Send(PlainResponse(version, http::status::forbidden,
+                                "origin not allowed", {{"Vary", "Origin"}}));
+    case RequestKind::kMethodNotAllowed:
+      return Send(PlainResponse(version, http::status::method_not_allowed,
+                                "gRPC-web calls are POST",
+                                {{"Allow", "POST, OPTIONS"}}));
+    case RequestKind::kWrongContentType:
       return Send(PlainResponse(
-          request.version(), http::status::method_not_allowed,
-          "gRPC-web calls are POST", {{"Allow", "POST, OPTIONS"}}));
-    }
-    return Send(PlainResponse(
-        request.version(), http::status::unsupported_media_type,
-        "content-type must be application/grpc-web, application/grpc-web+proto "
-        "or application/grpc-web-text"));
+          version, http::status::unsupported_media_type,
+          "content-type must be application/grpc-web, "
+          "application/grpc-web+proto or application/grpc-web-text"));
+    case RequestKind::kNotFound:
+      return Send(PlainResponse(version, http::status::not_found, "not found"));
+    case RequestKind::kGrpcWeb:
+      break;
   }
-  if ((request.method() == http::verb::get ||
-       request.method() == http::verb::head) &&
-      edge_.static_files) {
-    return HandleStatic(request);
-  }
-  Send(PlainResponse(request.version(), http::status::not_found, "not found"));
+  WebCall call;
+  call.format = *what.format;
+  call.content_type = ResponseContentType(*what.format, content_type);
+  call.version = version;
+  HandleGrpcWeb(edge_, request, std::move(call), ClientIp(request),
+                [self = shared_from_this()](HttpResponse response) {
+                  net::post(self->stream_.get_executor(),
+                            [self, response = std::move(response)]() mutable {
+                              self->Send(std::move(response));
+                            });
+                });
 }
 
 void HttpSession::HandlePreflight(const HttpRequest& request) {
@@ -212,48 +254,65 @@ void HttpSession::HandlePreflight(const HttpRequest& request) {
   if (!edge_.cors.Allowed(origin) ||
       request.find(http::field::access_control_request_method) ==
           request.end()) {
+    origin_.clear();
     return Send(PlainResponse(request.version(), http::status::forbidden,
                               "origin not allowed", {{"Vary", "Origin"}}));
   }
   HttpResponse res{http::status::no_content, request.version()};
   for (const auto& [k, v] : edge_.cors.PreflightHeaders(origin)) res.set(k, v);
+  origin_.clear();  // the preflight headers are complete
   Send(std::move(res));
 }
 
 void HttpSession::HandleStatic(const HttpRequest& request) {
-  auto file = edge_.static_files->Load(View(request.target()));
+  auto file = edge_.static_files->Load(
+      View(request.target()), HeaderOf(request, http::field::if_none_match),
+      /*read_body=*/!head_);
   if (!file.ok()) {
     return Send(
         PlainResponse(request.version(), http::status::not_found, "not found"));
   }
-  HttpResponse res{http::status::ok, request.version()};
+  HttpResponse res{
+      file->not_modified ? http::status::not_modified : http::status::ok,
+      request.version()};
   res.set(http::field::content_type, file->content_type);
   res.set(http::field::cache_control, file->cache_control);
   res.set(http::field::etag, file->etag);
   res.set("X-Content-Type-Options", "nosniff");
-  if (HeaderOf(request, http::field::if_none_match) == file->etag) {
-    res.result(http::status::not_modified);
-    return Send(std::move(res));
+  res.set(http::field::vary, "Origin");
+  if (!file->not_modified) {
+    res.body() = std::move(file->body);
+    res.prepare_payload();
+    if (head_) res.content_length(file->size);
   }
-  if (request.method() == http::verb::head) {
-    res.content_length(file->body.size());
-    HttpResponse head = std::move(res);
-    head.body().clear();
-    head.content_length(file->body.size());
-    return Send(std::move(head));
-  }
-  res.body() = std::move(file->body);
-  res.prepare_payload();
   Send(std::move(res));
 }
 
 void HttpSession::Send(HttpResponse response) {
   response.keep_alive(keep_alive_);
+  if (!origin_.empty() &&
+      response.find(http::field::access_control_allow_origin) ==
+          response.end()) {
+    for (const auto& [k, v] : edge_.cors.ResponseHeaders(origin_)) {
+      response.set(k, v);
+    }
+  }
+  if (head_) {
+    // A HEAD answer has the headers of the GET answer and no body.
+    const auto length = response.has_content_length()
+                            ? response[http::field::content_length]
+                            : beast::string_view();
+    const std::string keep(length);
+    response.body().clear();
+    if (!keep.empty()) response.set(http::field::content_length, keep);
+  }
   auto res = std::make_shared<HttpResponse>(std::move(response));
   stream_.expires_after(edge_.settings.body_timeout);
   http::async_write(
       stream_, *res,
       [self = shared_from_this(), res](beast::error_code ec, size_t) {
+        self->Answered();
+        if (!ec && self->drain_close_) return self->DrainAndClose();
         if (ec || !self->keep_alive_) return self->Close();
         self->ReadRequest();
       });
@@ -266,9 +325,42 @@ void HttpSession::Answered() {
   }
 }
 
-void HttpSession::Close() {
+void HttpSession::ReleaseBodyBudget() {
+  if (body_reserved_ > 0) {
+    edge_.body_bytes.fetch_sub(body_reserved_);
+    body_reserved_ = 0;
+  }
+}
+
+void HttpSession::DrainAndClose() {
+  ReleaseBodyBudget();
   beast::error_code ec;
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  stream_.expires_after(std::chrono::seconds(1));
+  buffer_.clear();
+  auto self = shared_from_this();
+  auto drained = std::make_shared<size_t>(0);
+  auto loop = std::make_shared<std::function<void()>>();
+  *loop = [self, drained, loop] {
+    self->stream_.async_read_some(
+        self->buffer_.prepare(16384),
+        [self, drained, loop](beast::error_code ec, size_t n) {
+          *drained += n;
+          self->buffer_.consume(self->buffer_.size());
+          if (ec || *drained >= kDrainBytes) {
+            self->Close();
+            *loop = nullptr;  // breaks the cycle
+            return;
+          }
+          (*loop)();
+        });
+  };
+  (*loop)();
+}
+
+void HttpSession::Close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
   stream_.socket().close(ec);
 }
 

@@ -1,12 +1,15 @@
 // One client connection of the gateway on Boost.Beast: HTTP/1.1 with
-// keep-alive, requests read with the edge's bounds -- the whole header must
-// arrive within --header_timeout_ms and fit --max_header_bytes, the body
-// within --body_timeout_ms and the size bound, an idle keep-alive
-// connection is closed after --idle_timeout_ms -- so a slow or silent
-// client cannot hold a connection. Each request is dispatched: CORS
-// preflight, gRPC-web call (grpc_web_handler.h), or static file. All
-// handlers of a connection run on its strand; a forwarded call's answer is
-// posted back to it.
+// keep-alive, requests read within the edge's bounds -- the whole header
+// within --header_timeout_ms and --max_header_bytes, the body within
+// --body_timeout_ms, the size bound and the process-wide budget of body
+// bytes being buffered, an idle keep-alive connection closed after
+// --idle_timeout_ms -- so a slow or silent client cannot hold a connection
+// or memory. Each request is classified (request_kind.h) and answered: CORS
+// preflight, gRPC-web call (grpc_web_handler.h), static file, or a plain
+// refusal. All handlers of a connection run on its strand; a forwarded
+// call's answer is posted back to it. A refusal sent before the body was
+// read closes the connection after draining what the client still sends,
+// so the client reads the answer instead of a reset.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -38,10 +41,17 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void Dispatch(HttpRequest request);
   void HandlePreflight(const HttpRequest& request);
   void HandleStatic(const HttpRequest& request);
+  // Answers a request whose body is too large (before or while reading it)
+  // as the gRPC refusal MESSAGE_TOO_LARGE, then closes.
+  void RefuseBody(const HttpRequest::header_type& header,
+                  absl::string_view reason, absl::string_view message);
   void Send(HttpResponse response);
-  void Close();
   // The request being answered has been written (or never will be).
   void Answered();
+  void ReleaseBodyBudget();
+  void Close();
+  // Half-closes, discards what the client still sends (bounded), closes.
+  void DrainAndClose();
   // The client address used for per-IP limits.
   std::string ClientIp(const HttpRequest& request) const;
 
@@ -54,7 +64,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   const std::string ip_;
   bool keep_alive_ = false;
   bool first_ = true;
-  bool answering_ = false;  // counted in edge_.active_requests
+  bool answering_ = false;     // counted in edge_.active_requests
+  bool head_ = false;          // answering a HEAD: no body on the wire
+  bool drain_close_ = false;   // the body was not read: drain, then close
+  std::string origin_;         // allowed Origin of the request, or ""
+  int64_t body_reserved_ = 0;  // bytes held in edge_.body_bytes
 };
 
 }  // namespace turnstile::gateway

@@ -44,6 +44,8 @@ ABSL_FLAG(int, idle_timeout_ms, 60000, "idle keep-alive connections close");
 ABSL_FLAG(int, max_connections, 10000, "open connections in all");
 ABSL_FLAG(int, max_connections_per_ip, 256, "open connections per client IP");
 ABSL_FLAG(int, max_inflight, 4096, "calls in flight to the mesh");
+ABSL_FLAG(int64_t, max_buffered_body_bytes, 256 << 20,
+          "request bodies being received, in all; beyond: RESOURCE_EXHAUSTED");
 ABSL_FLAG(int, default_deadline_ms, 10000,
           "backend deadline of a call without grpc-timeout");
 ABSL_FLAG(int, max_deadline_ms, 30000, "cap on any call's grpc-timeout");
@@ -70,7 +72,10 @@ int Run() {
   settings.max_deadline =
       std::chrono::milliseconds(absl::GetFlag(FLAGS_max_deadline_ms));
   settings.trust_forwarded_for = absl::GetFlag(FLAGS_trust_forwarded_for);
+  settings.max_buffered_body_bytes =
+      absl::GetFlag(FLAGS_max_buffered_body_bytes);
   if (settings.max_request_bytes <= 0 || settings.max_response_bytes <= 0 ||
+      settings.max_buffered_body_bytes < settings.max_request_bytes ||
       settings.max_header_bytes < 1024 ||
       settings.header_timeout.count() <= 0 ||
       settings.body_timeout.count() <= 0 ||
@@ -79,7 +84,8 @@ int Run() {
       settings.max_deadline.count() <= 0) {
     spdlog::critical(
         "event=bad_flags error=\"sizes and timeouts must be > 0 "
-        "(--max_header_bytes >= 1024)\"");
+        "(--max_header_bytes >= 1024, --max_buffered_body_bytes >= "
+        "--max_request_bytes)\"");
     return 2;
   }
   LimitSettings limits{absl::GetFlag(FLAGS_max_connections),
@@ -106,7 +112,7 @@ int Run() {
                        std::string(files.status().message()));
       return 2;
     }
-    edge.static_files = *std::move(files);
+    edge.static_files.emplace(*std::move(files));
   }
   auto verifier = JwtVerifier::Create(JwtSettingsFromFlags());
   if (!verifier.ok()) {
@@ -135,11 +141,12 @@ int Run() {
     edge.limiter = std::make_unique<RateLimiter>(
         std::move(redis), *std::move(rate_limits), Metrics(), *limiter_options);
   }
-  edge.forwarder =
-      std::make_unique<Forwarder>(std::array<std::string, kBackendCount>{
+  edge.forwarder = std::make_unique<Forwarder>(
+      std::array<std::string, kBackendCount>{
           absl::GetFlag(FLAGS_order), absl::GetFlag(FLAGS_inventory),
           absl::GetFlag(FLAGS_seat), absl::GetFlag(FLAGS_payment),
-          absl::GetFlag(FLAGS_coordinator)});
+          absl::GetFlag(FLAGS_coordinator)},
+      settings.max_response_bytes);
 
   SideServers side;
   if (!side.Start()) return 1;

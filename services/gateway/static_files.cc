@@ -2,9 +2,13 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -104,26 +108,52 @@ absl::StatusOr<StaticFiles> StaticFiles::Open(const std::string& dir,
     return absl::FailedPreconditionError(
         absl::StrCat("--static_dir ", dir, " does not exist"));
   }
-  struct stat st;
-  if (stat(real, &st) != 0 || !S_ISDIR(st.st_mode)) {
+  const int fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("--static_dir ", dir, " is not a directory"));
   }
   StaticFiles files;
   files.root_ = real;
+  if (files.root_ == "/") files.root_.clear();
+  files.root_fd_ = fd;
   files.max_file_bytes_ = max_file_bytes;
   return files;
 }
 
-absl::StatusOr<StaticFile> StaticFiles::Load(absl::string_view target) const {
+StaticFiles::StaticFiles(StaticFiles&& other) noexcept
+    : root_(std::move(other.root_)),
+      root_fd_(other.root_fd_),
+      max_file_bytes_(other.max_file_bytes_) {
+  other.root_fd_ = -1;
+}
+
+StaticFiles::~StaticFiles() {
+  if (root_fd_ >= 0) close(root_fd_);
+}
+
+int StaticFiles::OpenBeneath(const std::string& rel) const {
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  const long fd =
+      syscall(SYS_openat2, root_fd_, rel.c_str(), &how, sizeof(how));
+  if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
+  // No openat2 (kernel < 5.6): the real path must be inside, and the last
+  // component is opened without following a symlink swapped in since.
+  const std::string full = absl::StrCat(root_, "/", rel);
+  char real[PATH_MAX];
+  if (realpath(full.c_str(), real) == nullptr) return -1;
+  if (!absl::StartsWith(real, absl::StrCat(root_, "/"))) return -1;
+  return open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+absl::StatusOr<StaticFile> StaticFiles::Load(absl::string_view target,
+                                             absl::string_view if_none_match,
+                                             bool read_body) const {
   auto rel = StaticRelativePath(target);
   if (!rel.ok()) return rel.status();
-  const std::string full = absl::StrCat(root_, "/", *rel);
-  char real[PATH_MAX];
-  if (realpath(full.c_str(), real) == nullptr) return NotFound();
-  // After symlinks: the file itself must be inside the directory.
-  if (!absl::StartsWith(real, absl::StrCat(root_, "/"))) return NotFound();
-  const int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  const int fd = OpenBeneath(*rel);
   if (fd < 0) return NotFound();
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
@@ -132,20 +162,24 @@ absl::StatusOr<StaticFile> StaticFiles::Load(absl::string_view target) const {
     return NotFound();
   }
   StaticFile file;
-  file.body.resize(static_cast<size_t>(st.st_size));
-  size_t done = 0;
-  while (done < file.body.size()) {
-    const ssize_t n =
-        read(fd, file.body.data() + done, file.body.size() - done);
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  close(fd);
-  file.body.resize(done);
+  file.size = st.st_size;
   file.content_type = std::string(ContentTypeOf(*rel));
   file.cache_control = std::string(CacheControlOf(*rel));
   file.etag = absl::StrCat("\"", st.st_size, "-", st.st_mtim.tv_sec, "-",
                            st.st_mtim.tv_nsec, "\"");
+  file.not_modified = !if_none_match.empty() && if_none_match == file.etag;
+  if (read_body && !file.not_modified) {
+    file.body.resize(static_cast<size_t>(st.st_size));
+    size_t done = 0;
+    while (done < file.body.size()) {
+      const ssize_t n =
+          read(fd, file.body.data() + done, file.body.size() - done);
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    file.body.resize(done);
+  }
+  close(fd);
   return file;
 }
 

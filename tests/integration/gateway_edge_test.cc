@@ -81,6 +81,40 @@ std::string MessageOf(const HttpResult& r) {
   return r.body.substr(5, len);
 }
 
+// Writes `bytes` to `fd`, then reads what comes back until the peer closes
+// or `wait_ms` pass without more data.
+std::string Exchange(int fd, const std::string& bytes, int wait_ms = 1500) {
+  if (!bytes.empty() && write(fd, bytes.data(), bytes.size()) !=
+                            static_cast<ssize_t>(bytes.size())) {
+    return "";
+  }
+  timeval tv{wait_ms / 1000, (wait_ms % 1000) * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  std::string got;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof(buf));
+    if (n <= 0) break;
+    got.append(buf, n);
+  }
+  return got;
+}
+
+int Count(const std::string& haystack, const std::string& needle) {
+  int n = 0;
+  for (size_t pos = haystack.find(needle); pos != std::string::npos;
+       pos = haystack.find(needle, pos + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// Resumes a SIGSTOPped process even if the test fails half-way.
+struct ContinueOnExit {
+  pid_t pid;
+  ~ContinueOnExit() { kill(pid, SIGCONT); }
+};
+
 TEST_F(GatewayEdgeTest, CallsActAsTheTokensSubject) {
   StartGateway();
   shop().Deposit("alice", 7000);
@@ -145,6 +179,7 @@ TEST_F(GatewayEdgeTest, InflightBoundAndGracefulDrain) {
   ASSERT_EQ(GrpcStatusOf(Wallet(token)), 0);  // the channel is up
   // The payment service frozen: a call to it waits in flight.
   ASSERT_EQ(kill(mesh().Pid("payment"), SIGSTOP), 0);
+  ContinueOnExit resume{mesh().Pid("payment")};
   auto slow =
       std::async(std::launch::async, [&] { return Wallet(token, 15000); });
   std::this_thread::sleep_for(milliseconds(500));
@@ -162,6 +197,67 @@ TEST_F(GatewayEdgeTest, InflightBoundAndGracefulDrain) {
   EXPECT_EQ(drained.status, 200);
   EXPECT_EQ(GrpcStatusOf(drained), 0);
   EXPECT_EQ(gateway_->Stop(), 0);
+}
+
+TEST_F(GatewayEdgeTest, KeepAliveHeadAndPipelining) {
+  StartGateway();
+  const int fd = ConnectTcp(gateway_->port());
+  ASSERT_GE(fd, 0);
+  // Two requests in one write: a HEAD answer has no body, so the GET's
+  // answer that follows is read intact on the same connection.
+  const std::string got =
+      Exchange(fd,
+               "HEAD /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+               "GET /turnstile.v1.Order/PlaceOrder HTTP/1.1\r\nHost: x\r\n\r\n",
+               800);
+  close(fd);
+  EXPECT_EQ(got.rfind("HTTP/1.1 404", 0), 0u) << got;
+  EXPECT_EQ(Count(got, "HTTP/1.1 "), 2) << got;
+  EXPECT_NE(got.find("HTTP/1.1 405"), std::string::npos) << got;
+  EXPECT_EQ(Count(got, "not found\n"), 0) << got;  // HEAD: no body
+  EXPECT_EQ(Count(got, "gRPC-web calls are POST\n"), 1) << got;
+}
+
+TEST_F(GatewayEdgeTest, HugeBodiesAreRefusedWithAnAnswerNotAReset) {
+  StartGateway();
+  const int fd = ConnectTcp(gateway_->port());
+  ASSERT_GE(fd, 0);
+  // 100 MB announced, a little sent: refused at the header, answered as a
+  // gRPC status, the rest drained (no reset), nothing allocated for it.
+  const std::string got =
+      Exchange(fd,
+               "POST /turnstile.v1.Order/PlaceOrder HTTP/1.1\r\nHost: x\r\n"
+               "content-type: application/grpc-web+proto\r\n"
+               "content-length: 100000000\r\n\r\n" +
+                   std::string(4096, 'x'));
+  close(fd);
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+  EXPECT_NE(got.find("grpc-status: 8"), std::string::npos) << got;
+  EXPECT_NE(
+      GatewayMetrics().find("turnstile_gateway_requests_total{code=\"8\""),
+      std::string::npos);
+}
+
+TEST_F(GatewayEdgeTest, SigtermWithIdleKeepAliveConnectionsExitsAtOnce) {
+  StartGateway();
+  shop().Deposit("fay", 10);
+  const std::string token = Token("fay");
+  std::vector<int> idle;
+  for (int i = 0; i < 3; ++i) {
+    const int fd = ConnectTcp(gateway_->port());
+    ASSERT_GE(fd, 0);
+    const std::string got = Exchange(
+        fd, "GET /turnstile.v1.Order/PlaceOrder HTTP/1.1\r\nHost: x\r\n\r\n",
+        300);
+    EXPECT_NE(got.find("405"), std::string::npos);
+    idle.push_back(fd);  // kept open, idle, keep-alive
+  }
+  EXPECT_EQ(GrpcStatusOf(Wallet(token)), 0);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(gateway_->Stop(), 0);
+  // Nothing is being answered: no grace period to wait out (3 s here).
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(1500));
+  for (int fd : idle) close(fd);
 }
 
 TEST_F(GatewayEdgeTest, RedisDownFailsOpenForReadsClosedForPlaceOrder) {

@@ -34,7 +34,12 @@ bool PortAnswers(int port) {
 
 GatewayProcess::GatewayProcess(Mesh& mesh) : mesh_(mesh) {
   char tmpl[] = "/tmp/turnstile-gateway-XXXXXX";
-  dir_ = mkdtemp(tmpl);
+  const char* dir = mkdtemp(tmpl);
+  if (dir == nullptr) {
+    std::perror("mkdtemp");
+    std::abort();
+  }
+  dir_ = dir;
   secret_file_ = dir_ + "/jwt-hs256.key";
   jwks_file_ = dir_ + "/jwks.json";
   std::random_device rd;

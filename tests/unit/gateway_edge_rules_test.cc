@@ -9,7 +9,9 @@
 #include <fstream>
 #include <string>
 
+#include "services/common/authz_table.h"
 #include "services/gateway/cors.h"
+#include "services/gateway/request_kind.h"
 #include "services/gateway/routes.h"
 #include "services/gateway/static_files.h"
 
@@ -44,6 +46,76 @@ TEST(Routes, PublicApiOnly) {
             Access::kOperator);
   int i = 0;
   for (const Route& r : Routes()) EXPECT_EQ(r.index, i++) << r.method;
+}
+
+// The edge never routes what the mesh's table keeps for services, and each
+// route's access class matches who the table lets call it.
+TEST(Routes, AgreeWithTheAuthorizationTable) {
+  for (const Route& route : Routes()) {
+    const authz::Rule* rule = authz::Find(route.method);
+    ASSERT_NE(rule, nullptr) << route.method;
+    switch (route.access) {
+      case Access::kAnyone:
+        EXPECT_TRUE(rule->parties & authz::kAnyPeer) << route.method;
+        break;
+      case Access::kBuyer:
+        EXPECT_TRUE(rule->parties & authz::kBuyer) << route.method;
+        break;
+      case Access::kOperator:
+        EXPECT_TRUE(rule->parties & authz::kOperator) << route.method;
+        EXPECT_FALSE(rule->parties & authz::kBuyer) << route.method;
+        break;
+    }
+  }
+  constexpr uint32_t kEndUsers =
+      authz::kBuyer | authz::kOperator | authz::kAnyPeer;
+  for (const authz::Rule& rule : authz::Table()) {
+    if ((rule.parties & kEndUsers) == 0) {
+      EXPECT_EQ(FindRoute(rule.method), nullptr)
+          << rule.method << " is for services only";
+    }
+  }
+}
+
+TEST(RequestKind, Classification) {
+  RequestFacts call{.post = true,
+                    .target = "/turnstile.v1.Order/PlaceOrder",
+                    .content_type = "application/grpc-web+proto"};
+  EXPECT_EQ(ClassifyRequest(call).kind, RequestKind::kGrpcWeb);
+  EXPECT_EQ(ClassifyRequest(call).format, WebFormat::kBinary);
+  // Unrouted methods are still gRPC-web calls: the handler answers
+  // UNIMPLEMENTED in gRPC terms.
+  call.target = "/turnstile.v1.Participant/Confirm";
+  EXPECT_EQ(ClassifyRequest(call).kind, RequestKind::kGrpcWeb);
+  call.content_type = "application/json";
+  EXPECT_EQ(ClassifyRequest(call).kind, RequestKind::kWrongContentType);
+  call.content_type = "application/grpc-web-text";
+  call.origin = "http://evil.example";
+  EXPECT_EQ(ClassifyRequest(call).kind, RequestKind::kForbiddenOrigin);
+  call.origin_allowed = true;
+  EXPECT_EQ(ClassifyRequest(call).kind, RequestKind::kGrpcWeb);
+  EXPECT_EQ(ClassifyRequest(call).format, WebFormat::kText);
+
+  RequestFacts get{.get_or_head = true,
+                   .target = "/turnstile.v1.Order/GetOrder"};
+  EXPECT_EQ(ClassifyRequest(get).kind, RequestKind::kMethodNotAllowed);
+  get.target = "/index.html";
+  EXPECT_EQ(ClassifyRequest(get).kind, RequestKind::kNotFound);
+  get.serves_static = true;
+  EXPECT_EQ(ClassifyRequest(get).kind, RequestKind::kStatic);
+  RequestFacts post_page{
+      .post = true, .target = "/index.html", .serves_static = true};
+  EXPECT_EQ(ClassifyRequest(post_page).kind, RequestKind::kNotFound);
+  RequestFacts options{.options = true, .target = "/turnstile.v1.Order/X"};
+  EXPECT_EQ(ClassifyRequest(options).kind, RequestKind::kPreflight);
+}
+
+TEST(RequestKind, BodyLimits) {
+  EXPECT_EQ(MaxBodyBytes(WebFormat::kBinary, 100), 105u);
+  EXPECT_EQ(MaxBodyBytes(std::nullopt, 100), 105u);
+  // 105 bytes = 35 groups of 3 = 140 characters, + padding allowance.
+  EXPECT_EQ(MaxBodyBytes(WebFormat::kText, 100), 140u + 64);
+  EXPECT_EQ(MaxBodyBytes(WebFormat::kText, 101), 144u + 64);
 }
 
 TEST(Cors, ExactOriginsOnly) {

@@ -230,12 +230,7 @@ RateLimiter::Decision RateLimiter::Fallback(const MethodLimits& limits) {
 }
 
 void RateLimiter::LogProblem(absl::string_view what, absl::string_view detail) {
-  const int64_t now = SteadyNs();
-  int64_t last = last_log_ns_.load(std::memory_order_relaxed);
-  if (now - last < 1000000000 ||
-      !last_log_ns_.compare_exchange_strong(last, now)) {
-    return;
-  }
+  if (!log_budget_.Allow()) return;
   spdlog::error("event=ratelimit_error what={} detail=\"{}\"",
                 std::string_view(what.data(), what.size()),
                 std::string_view(detail.data(), detail.size()));

@@ -34,6 +34,7 @@
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
 #include "prometheus/registry.h"
+#include "services/common/log_budget.h"
 #include "services/common/lua_scripts.h"
 #include "services/common/redis_client.h"
 #include "services/gateway/ratelimit/rate_limit_config.h"
@@ -138,7 +139,7 @@ class RateLimiter {
   // Steady-clock ns until which Redis is left alone; 0 = healthy.
   std::atomic<int64_t> retry_at_ns_{0};
   std::atomic<bool> degraded_{false};
-  std::atomic<int64_t> last_log_ns_{0};
+  LogBudget log_budget_{1};  // error lines per second
 };
 
 }  // namespace turnstile::gateway
