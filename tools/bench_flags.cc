@@ -1,0 +1,63 @@
+#include "tools/bench_flags.h"
+
+#include "absl/flags/flag.h"
+
+ABSL_FLAG(std::string, scenario, "flash-sale", "scenario (flash-sale)");
+ABSL_FLAG(std::string, label, "", "name of this run in the output");
+ABSL_FLAG(std::string, order, "127.0.0.1:50054", "order service");
+ABSL_FLAG(std::string, bypass_order, "",
+          "the bench-only turnstile-order-bypass (coordinator bypassed; "
+          "--baselines: full TCC / bypass ratio)");
+ABSL_FLAG(std::string, inventory, "127.0.0.1:50051", "inventory service");
+ABSL_FLAG(std::string, payment, "127.0.0.1:50053", "payment service");
+ABSL_FLAG(std::string, pg_base, "host=127.0.0.1 port=5432 user=postgres",
+          "libpq conninfo without dbname (checks, pgbench) of a superuser; "
+          "its password comes from --pg_password_file");
+ABSL_FLAG(std::string, db_prefix, "turnstile",
+          "databases are <prefix>_<service>");
+ABSL_FLAG(int64_t, buyers, 100000, "distinct buyers, one order each");
+ABSL_FLAG(int64_t, stock, 1000, "units of the SKU on sale");
+ABSL_FLAG(int, concurrency, 256, "most requests in flight");
+ABSL_FLAG(int, per_user_limit, 1, "per-user limit of the SKU (0 = none)");
+ABSL_FLAG(std::string, flow, "pay_now", "pay_now | reserve_then_pay");
+ABSL_FLAG(int, buckets, 1,
+          "PostgreSQL stock buckets of the SKU (CreateSkuRequest.buckets)");
+ABSL_FLAG(double, rate, 0,
+          "offered load: start at most this many orders per second (0 = as "
+          "fast as --concurrency allows)");
+ABSL_FLAG(int, duration_s, 120,
+          "stop issuing new orders after this many seconds (0 = no cap)");
+ABSL_FLAG(std::string, strategy, "gate",
+          "label: the inventory's --reservation_strategy (set by whoever "
+          "started the mesh; recorded only)");
+ABSL_FLAG(int64_t, price, 100, "unit price in minor units (EUR)");
+ABSL_FLAG(bool, fund, true,
+          "deposit --deposit into every buyer's wallet first (idempotent: "
+          "a repeat with the same prefix adds nothing)");
+ABSL_FLAG(int64_t, deposit, 10000000, "minor units per funded wallet");
+ABSL_FLAG(int64_t, fund_buyers, 0,
+          "wallets to fund (0 = --buyers); more lets later runs with more "
+          "buyers skip funding");
+ABSL_FLAG(int, fund_concurrency, 64, "deposits in flight while funding");
+ABSL_FLAG(std::string, user_prefix, "bench-buyer-",
+          "buyers are <prefix><n>, n in [0, buyers)");
+ABSL_FLAG(std::string, sku, "", "SKU id (default: a fresh bench-... id)");
+ABSL_FLAG(int, channels, 4, "TCP connections to the order service");
+ABSL_FLAG(int, rpc_timeout_ms, 30000, "deadline of each call");
+ABSL_FLAG(std::string, json, "", "write every number as JSON here");
+ABSL_FLAG(std::string, plot, "", "write a latency CDF PNG here (gnuplot)");
+ABSL_FLAG(bool, baselines, false,
+          "also run pay_now throughput (full TCC and --bypass_order), "
+          "pgbench and redis-benchmark, and print ratios");
+ABSL_FLAG(int, throughput_s, 10, "--baselines: seconds per pay_now run");
+ABSL_FLAG(int, throughput_buckets, 8,
+          "--baselines: stock buckets of the pay_now runs' SKU (the hot-SKU "
+          "layout; 1 puts every order on one row lock)");
+ABSL_FLAG(int, pgbench_seconds, 10, "--baselines: pgbench -T");
+ABSL_FLAG(int, pgbench_scale, 10, "--baselines: pgbench -i -s (once)");
+ABSL_FLAG(std::string, pgbench_db, "",
+          "--baselines: scratch database (default <db_prefix>_pgbench)");
+ABSL_FLAG(int, redis_requests, 200000, "--baselines: redis-benchmark -n");
+ABSL_FLAG(int, settle_s, 60,
+          "wait this long at most for every transaction to be terminal");
+ABSL_FLAG(bool, check, true, "run the invariant checker at the end");
