@@ -14,6 +14,13 @@
 #       the mesh as it runs (mTLS, authorization table) and over the same
 #       mesh restarted with --insecure_plaintext (measurement only), then
 #       restarted with mTLS again
+#   (f) the edge: sold-out refusals/s and pay_now orders/s through
+#       turnstile-gateway (gRPC-web over HTTP/1.1, sent by wrk with
+#       scripts/bench/grpc_web.lua) and directly over gRPC to the order
+#       service, the same prepared orders, the same number in flight, back to
+#       back in one run; the gateway restarted with raised rate limits (the
+#       limiter still runs: one EVALSHA per call) and, for its price, once
+#       more with PlaceOrder's limits off; then restarted with its defaults
 # Writes JSON and latency PNGs to .turnstile/bench/ and prints one table of
 # ratios. Assumes the mesh runs (./run up) with binaries in
 # ${TURNSTILE_BUILD_DIR:-build}; leaves inventory running with the gate
@@ -21,8 +28,9 @@
 # Sizes can be overridden: BENCH_BUYERS, BENCH_STOCK, BENCH_CONCURRENCY,
 # BENCH_STRATEGY_BUYERS, BENCH_STRATEGY_S, BENCH_BUCKET_ORDERS, BENCH_BUCKET_S,
 # BENCH_BASELINE_BUYERS,
-# BENCH_THROUGHPUT_S, BENCH_PGBENCH_S, BENCH_REFUSAL_RATE; BENCH_ONLY="a b c d"
-# picks scenarios.
+# BENCH_THROUGHPUT_S, BENCH_PGBENCH_S, BENCH_REFUSAL_RATE, BENCH_EDGE_S,
+# BENCH_EDGE_BUYERS, BENCH_EDGE_SOLDOUT, BENCH_EDGE_PAYNOW, BENCH_EDGE_THREADS;
+# BENCH_ONLY="a b c d" picks scenarios (default a-e; f needs the gateway).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -54,6 +62,21 @@ REFUSAL_RATE=${BENCH_REFUSAL_RATE:-2000}
 MTLS_S=${BENCH_MTLS_S:-15}
 MTLS_BUYERS=${BENCH_MTLS_BUYERS:-20000}
 ONLY=${BENCH_ONLY:-a b c d e}
+GATEWAY_PORT=${TURNSTILE_GATEWAY_PORT:-8080}
+EDGE_S=${BENCH_EDGE_S:-15}
+EDGE_BUYERS=${BENCH_EDGE_BUYERS:-20000}
+# Per path; more than a phase sends in EDGE_S, so time, not the file, ends it.
+EDGE_SOLDOUT=${BENCH_EDGE_SOLDOUT:-250000}
+EDGE_PAYNOW=${BENCH_EDGE_PAYNOW:-$EDGE_BUYERS}
+EDGE_THREADS=${BENCH_EDGE_THREADS:-2}
+EDGE_DIR=$OUT/gateway
+# Raised for the bench (one client IP, few users at a high rate), but on:
+# every PlaceOrder still costs the limiter's EVALSHA. The second spec turns
+# PlaceOrder's buckets off (no Redis call) to measure that cost.
+# Only PlaceOrder is listed (no `*`: the bench calls nothing else, and ./run
+# splits TURNSTILE_GATEWAY_FLAGS unquoted, where a `*` could glob).
+EDGE_LIMITS="/turnstile.v1.Order/PlaceOrder=user:1000000:1000000,ip:1000000:1000000,fail_closed"
+EDGE_NO_LIMITS="/turnstile.v1.Order/PlaceOrder=user:off,ip:off"
 
 log() { printf '\033[1m[bench]\033[0m %s\n' "$*"; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -123,6 +146,32 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+
+# Restarts turnstile-gateway alone, as ./run starts it plus `$1` (./run up
+# leaves the running services alone and starts what is missing).
+restart_gateway() {
+  local pidf=$STATE/pids/gateway
+  if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then
+    kill "$(cat "$pidf")"
+    for _ in $(seq 1 100); do kill -0 "$(cat "$pidf")" 2>/dev/null || break; sleep 0.1; done
+  fi
+  wait_closed "$GATEWAY_PORT" || { log "port $GATEWAY_PORT still taken"; exit 1; }
+  TURNSTILE_SKIP_DEPS=1 TURNSTILE_SKIP_BUILD=1 TURNSTILE_GATEWAY_FLAGS="$1" \
+    bash "$ROOT/run" up >/dev/null
+  wait_port "$GATEWAY_PORT" || { log "the gateway did not come back"; exit 1; }
+  sleep 1
+}
+
+# wrk through the gateway: label, request file, optionally the JSON file
+# (default $OUT/<label>.json) and the seconds (default EDGE_S). wrk runs the
+# whole time even if every thread has used up its requests.
+edge_wrk() {
+  local label=$1 file=$2 json=${3:-$OUT/$1.json} secs=${4:-$EDGE_S}
+  wrk -t"$EDGE_THREADS" -c"$CONCURRENCY" -d"${secs}s" --timeout 30s --latency \
+    -s "$ROOT/scripts/bench/grpc_web.lua" "http://127.0.0.1:$GATEWAY_PORT" \
+    -- "$file" "$EDGE_THREADS" "$json" "$label" >"$OUT/$label.wrk.txt" 2>&1 || STATUS=1
+  grep -v '^wrote' "$OUT/$label.wrk.txt" | sed -n '/^\[/,$p'
+}
 
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 START=$(date +%s)
@@ -210,6 +259,41 @@ if want e; then
   bash "$ROOT/run" restart >/dev/null
 fi
 
+# The same prepared orders direct and through the gateway, each phase after
+# a warm-up and after every transaction is terminal (settle).
+if want f; then
+  command -v wrk >/dev/null || { log "no wrk: apt-get install wrk"; exit 1; }
+  port_open "$GATEWAY_PORT" || { log "the gateway is not running (port $GATEWAY_PORT): ./run up first"; exit 1; }
+  restart_inventory gate
+  # 256 connections from one IP is the default per-IP cap: leave room.
+  EDGE_FLAGS="--max_connections_per_ip=$((CONCURRENCY * 4))"
+  restart_gateway "--rate_limits=$EDGE_LIMITS $EDGE_FLAGS"
+  log "gateway restarted with raised rate limits for the bench (PlaceOrder user:1000000:1000000, ip:1000000:1000000; still one EVALSHA per call)"
+  log "preparing: SKUs, $EDGE_PAYNOW wallets, $EDGE_BUYERS tokens, request files in ${EDGE_DIR#$ROOT/}"
+  bench --scenario=gateway-prep --buyers="$EDGE_BUYERS" --soldout_requests="$EDGE_SOLDOUT" \
+    --paynow_requests="$EDGE_PAYNOW" --gateway_dir="$EDGE_DIR" \
+    --jwt_hs256_secret_file="$SECRETS/jwt-hs256.key" || { log "gateway-prep failed"; exit 1; }
+  for what in soldout paynow; do
+    log "edge-direct-$what"
+    bench --scenario=gateway-direct --label="edge-direct-$what" \
+      --requests_file="$EDGE_DIR/$what-direct.req" --warmup_file="$EDGE_DIR/warmup-direct.req" \
+      --duration_s="$EDGE_S" --json="$OUT/edge-direct-$what.json" || STATUS=1
+    log "edge-gateway-$what"
+    edge_wrk "edge-warmup" "$EDGE_DIR/warmup-gateway.req" "$EDGE_DIR/warmup.json" 3 >/dev/null
+    bench --scenario=settle >/dev/null
+    edge_wrk "edge-gateway-$what" "$EDGE_DIR/$what-gateway.req"
+  done
+  # The same sold-out file again: refused orders store nothing, so the
+  # repeat is the same work.
+  restart_gateway "--rate_limits=$EDGE_NO_LIMITS $EDGE_FLAGS"
+  log "edge-gateway-soldout-nolimit (gateway restarted with PlaceOrder's rate limits off: no EVALSHA)"
+  edge_wrk "edge-warmup" "$EDGE_DIR/warmup-gateway.req" "$EDGE_DIR/warmup.json" 3 >/dev/null
+  bench --scenario=settle >/dev/null
+  edge_wrk "edge-gateway-soldout-nolimit" "$EDGE_DIR/soldout-gateway.req"
+  log "restarting the gateway with its default flags"
+  restart_gateway ""
+fi
+
 # The final table, from the JSON files of this run.
 log "done in $(( $(date +%s) - START )) s; JSON and PNG files in .turnstile/bench/"
 python3 - "$OUT" "$ONLY" <<'EOF' || log "python3 missing: see the JSON files"
@@ -277,10 +361,64 @@ if "e" in only:
         a, b = rate(m, key), rate(p, key)
         row(f"mTLS / plaintext, {label}", fmt(a / b if b else float("nan"), 3), ">= 0.85",
             f"{fmt(a, 0)} / {fmt(b, 0)}")
-w = [max(len(str(r[i])) for r in rows + [("measure", "value", "target", "note")]) for i in range(4)]
-print("\n== Turnstile bench: ratios measured in this run ==")
-print(f'{"measure":<{w[0]}}  {"value":>{w[1]}}  {"target":<{w[2]}}  note')
-for name, value, target, note in rows:
-    print(f"{name:<{w[0]}}  {value:>{w[1]}}  {target:<{w[2]}}  {note}")
+if rows:
+    w = [max(len(str(r[i])) for r in rows + [("measure", "value", "target", "note")]) for i in range(4)]
+    print("\n== Turnstile bench: ratios measured in this run ==")
+    print(f'{"measure":<{w[0]}}  {"value":>{w[1]}}  {"target":<{w[2]}}  note')
+    for name, value, target, note in rows:
+        print(f"{name:<{w[0]}}  {value:>{w[1]}}  {target:<{w[2]}}  {note}")
+if "f" in only:
+    # scenario, direct req/s p50 p99, gateway req/s p50 p99, ratio, target
+    edge, notes = [], []
+    def side(j, rate_key, lat_key):
+        if not j:
+            return float("nan"), float("nan"), float("nan")
+        l = j["load"][lat_key]
+        return j["load"][rate_key], l["p50_ms"], l["p99_ms"]
+    for what, rate_key, lat_key, label, target in (
+            ("soldout", "refusals_per_s", "latency_refusals", "sold-out refusals/s", 0.7),
+            ("paynow", "successes_per_s", "latency_successes", "pay_now orders/s", 0.9)):
+        d, g = load("edge-direct-" + what), load("edge-gateway-" + what)
+        dr, dp50, dp99 = side(d, rate_key, lat_key)
+        gr, gp50, gp99 = side(g, rate_key, "latency_all")
+        edge.append({"scenario": label, "direct_per_s": dr, "direct_p50_ms": dp50,
+                     "direct_p99_ms": dp99, "gateway_per_s": gr, "gateway_p50_ms": gp50,
+                     "gateway_p99_ms": gp99, "ratio": gr / dr if dr == dr and dr else float("nan"),
+                     "target": target})
+        for name, j in (("direct", d), ("gateway", g)):
+            if j and j["load"]["errors"]:
+                notes.append(f'{label}, {name}: {j["load"]["errors"]} errors {j["load"]["errors_by_kind"]}')
+            if j and j.get("exhausted_threads"):
+                notes.append(f'{label}, {name}: the request file ran out before {j["load"]["seconds"]:.1f} s')
+    n = load("edge-gateway-soldout-nolimit")
+    if n and edge and edge[0]["gateway_per_s"] == edge[0]["gateway_per_s"]:
+        nr, np50, np99 = side(n, "refusals_per_s", "latency_all")
+        dr = edge[0]["direct_per_s"]
+        edge.append({"scenario": "sold-out refusals/s, PlaceOrder limits off",
+                     "direct_per_s": dr, "direct_p50_ms": edge[0]["direct_p50_ms"],
+                     "direct_p99_ms": edge[0]["direct_p99_ms"], "gateway_per_s": nr,
+                     "gateway_p50_ms": np50, "gateway_p99_ms": np99,
+                     "ratio": nr / dr if dr else float("nan"), "target": None})
+        lim = edge[0]["gateway_per_s"]
+        notes.append(f"the limiter's EVALSHA per call: {lim:.0f} refusals/s with it, {nr:.0f}/s "
+                     f"without ({(1 - lim / nr) * 100 if nr else float('nan'):.1f} % of the "
+                     f"gateway's sold-out throughput; p50 {edge[0]['gateway_p50_ms']:.2f} vs "
+                     f"{np50:.2f} ms)")
+    head = ("scenario", "direct/s", "p50 ms", "p99 ms", "gateway/s", "p50 ms", "p99 ms", "ratio", "target")
+    table = [(e["scenario"], fmt(e["direct_per_s"], 0), fmt(e["direct_p50_ms"]), fmt(e["direct_p99_ms"]),
+              fmt(e["gateway_per_s"], 0), fmt(e["gateway_p50_ms"]), fmt(e["gateway_p99_ms"]),
+              fmt(e["ratio"], 3), "" if e["target"] is None else f'>= {e["target"]}') for e in edge]
+    w = [max(len(str(r[i])) for r in table + [head]) for i in range(len(head))]
+    print("\n== The edge: through turnstile-gateway (gRPC-web, HTTP/1.1, wrk) / direct gRPC, same run ==")
+    print("  ".join(f"{h:<{w[i]}}" if i == 0 else f"{h:>{w[i]}}" for i, h in enumerate(head)))
+    for r in table:
+        print("  ".join(f"{c:<{w[i]}}" if i == 0 else f"{c:>{w[i]}}" for i, c in enumerate(r)))
+    print("  latencies: direct = refusals resp. successes (turnstile-bench); gateway = every answer (wrk)")
+    print("  the gateway ran with raised rate limits (one EVALSHA per PlaceOrder still paid)")
+    for note in notes:
+        print("  " + note)
+    clean = [{k: (None if isinstance(v, float) and v != v else v) for k, v in e.items()} for e in edge]
+    json.dump({"rows": clean, "notes": notes}, open(os.path.join(out, "edge.json"), "w"), indent=1)
+    print("  wrote " + os.path.join(out, "edge.json"))
 EOF
 exit $STATUS

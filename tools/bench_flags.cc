@@ -2,7 +2,8 @@
 
 #include "absl/flags/flag.h"
 
-ABSL_FLAG(std::string, scenario, "flash-sale", "scenario (flash-sale)");
+ABSL_FLAG(std::string, scenario, "flash-sale",
+          "flash-sale | gateway-prep | gateway-direct | settle");
 ABSL_FLAG(std::string, label, "", "name of this run in the output");
 ABSL_FLAG(std::string, order, "127.0.0.1:50054", "order service");
 ABSL_FLAG(std::string, bypass_order, "",
@@ -61,3 +62,20 @@ ABSL_FLAG(int, redis_requests, 200000, "--baselines: redis-benchmark -n");
 ABSL_FLAG(int, settle_s, 60,
           "wait this long at most for every transaction to be terminal");
 ABSL_FLAG(bool, check, true, "run the invariant checker at the end");
+
+// The gateway benchmark (tools/bench_gateway.h).
+ABSL_FLAG(std::string, gateway_dir, ".turnstile/bench/gateway",
+          "gateway-prep: where the request files and prep.json go");
+ABSL_FLAG(int64_t, soldout_requests, 150000,
+          "gateway-prep: sold-out orders per path");
+ABSL_FLAG(int64_t, paynow_requests, 20000,
+          "gateway-prep: pay_now orders per path");
+ABSL_FLAG(int64_t, warmup_requests, 5000,
+          "gateway-prep: sold-out warm-up orders per path");
+ABSL_FLAG(int64_t, token_ttl_s, 3600, "gateway-prep: lifetime of the tokens");
+ABSL_FLAG(std::string, requests_file, "",
+          "gateway-direct: the request file to send");
+ABSL_FLAG(std::string, warmup_file, "",
+          "gateway-direct: a request file sent first, not measured");
+ABSL_FLAG(int, settle_quiet_ms, 2000,
+          "gateway-direct, settle: pause after every transaction is terminal");

@@ -1,5 +1,6 @@
 // Every command-line flag of turnstile-bench, defined once (bench_flags.cc)
-// and declared here for the files of its scenarios.
+// and declared here for the files of its scenarios: the flash sale and its
+// baselines (issue 3) and the gateway comparison (issue 8).
 #pragma once
 
 #include <cstdint>
@@ -44,3 +45,11 @@ ABSL_DECLARE_FLAG(std::string, pgbench_db);
 ABSL_DECLARE_FLAG(int, redis_requests);
 ABSL_DECLARE_FLAG(int, settle_s);
 ABSL_DECLARE_FLAG(bool, check);
+ABSL_DECLARE_FLAG(std::string, gateway_dir);
+ABSL_DECLARE_FLAG(int64_t, soldout_requests);
+ABSL_DECLARE_FLAG(int64_t, paynow_requests);
+ABSL_DECLARE_FLAG(int64_t, warmup_requests);
+ABSL_DECLARE_FLAG(int64_t, token_ttl_s);
+ABSL_DECLARE_FLAG(std::string, requests_file);
+ABSL_DECLARE_FLAG(std::string, warmup_file);
+ABSL_DECLARE_FLAG(int, settle_quiet_ms);
