@@ -30,7 +30,7 @@
 # BENCH_BASELINE_BUYERS,
 # BENCH_THROUGHPUT_S, BENCH_PGBENCH_S, BENCH_REFUSAL_RATE, BENCH_EDGE_S,
 # BENCH_EDGE_BUYERS, BENCH_EDGE_SOLDOUT, BENCH_EDGE_PAYNOW, BENCH_EDGE_THREADS;
-# BENCH_ONLY="a b c d" picks scenarios (default a-e; f needs the gateway).
+# BENCH_ONLY="a b c d" picks scenarios (default all, a-f).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -61,7 +61,7 @@ PGBENCH_S=${BENCH_PGBENCH_S:-10}
 REFUSAL_RATE=${BENCH_REFUSAL_RATE:-2000}
 MTLS_S=${BENCH_MTLS_S:-15}
 MTLS_BUYERS=${BENCH_MTLS_BUYERS:-20000}
-ONLY=${BENCH_ONLY:-a b c d e}
+ONLY=${BENCH_ONLY:-a b c d e f}
 GATEWAY_PORT=${TURNSTILE_GATEWAY_PORT:-8080}
 EDGE_S=${BENCH_EDGE_S:-15}
 EDGE_BUYERS=${BENCH_EDGE_BUYERS:-20000}
@@ -152,8 +152,11 @@ trap cleanup EXIT
 restart_gateway() {
   local pidf=$STATE/pids/gateway
   if [ -f "$pidf" ] && kill -0 "$(cat "$pidf")" 2>/dev/null; then
+    # It drains for up to --shutdown_grace_ms (5 s) after closing its port;
+    # ./run up would take a draining process for a running one.
     kill "$(cat "$pidf")"
-    for _ in $(seq 1 100); do kill -0 "$(cat "$pidf")" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 300); do kill -0 "$(cat "$pidf")" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$(cat "$pidf")" 2>/dev/null; then log "the gateway did not stop"; exit 1; fi
   fi
   wait_closed "$GATEWAY_PORT" || { log "port $GATEWAY_PORT still taken"; exit 1; }
   TURNSTILE_SKIP_DEPS=1 TURNSTILE_SKIP_BUILD=1 TURNSTILE_GATEWAY_FLAGS="$1" \

@@ -8,7 +8,8 @@
 -- stops when its share is used up: the file bounds the count, -d the time.
 -- As when -d ends a run, calls in flight when a thread stops are not counted
 -- (at most one per connection).
--- All requests are built in init(), so request() only hands one out.
+-- All requests are built before the first is sent, so request() only hands
+-- one out.
 --
 -- Every answer is classified by its gRPC status (from the trailer frame at
 -- the end of the body, or for a trailers-only answer from the grpc-status
@@ -181,12 +182,25 @@ first_start, last_answer = nil, nil
 out_path, label, thread_count = nil, nil, 1
 local sentinel
 
+local request_file
+
 function init(args)
-  local file = args[1]
+  request_file = args[1]
   thread_count = tonumber(args[2] or "")
   out_path, label = args[3], args[4] or "gateway"
-  assert(file and thread_count and out_path,
+  assert(request_file and thread_count and out_path,
          "usage: wrk ... -s grpc_web.lua URL -- REQUEST_FILE THREADS OUT_JSON [LABEL]")
+  -- A GET on a gRPC path is refused at the edge (405) and never reaches the
+  -- mesh: what wrk gets when there is nothing (yet, or any more) to send.
+  sentinel = wrk.format("GET", "/turnstile.v1.Order/PlaceOrder", { ["Host"] = wrk.headers["Host"] })
+end
+
+-- This thread's share of the file, as ready-made HTTP requests. Run by the
+-- thread's first real request(), not by init(): wrk runs each thread's
+-- init() before starting the next thread, so parsing there would let the
+-- first thread send alone while the others still parse.
+local function load_requests()
+  local file = request_file
   local f = assert(io.open(file, "rb"))
   local data = f:read("*a")
   f:close()
@@ -216,13 +230,20 @@ function init(args)
     k = k + 1
   end
   records = k
-  -- Sent at most once per connection after the share is used up, while the
-  -- thread stops: a GET on a gRPC path is refused at the edge (405) and
-  -- never reaches the mesh.
-  sentinel = wrk.format("GET", "/turnstile.v1.Order/PlaceOrder", { ["Host"] = host })
 end
 
+local calls, loaded = 0, false
+
 function request()
+  calls = calls + 1
+  if not loaded then
+    -- wrk calls the first thread's request() once before starting it, to
+    -- check what it returns, and never sends that one; in other threads
+    -- this sentinel is sent, and its 405 is not counted.
+    if calls == 1 then return sentinel end
+    load_requests()
+    loaded = true
+  end
   local r = requests[next_request]
   if r == nil then
     if not exhausted then
@@ -241,8 +262,8 @@ local function count(key)
 end
 
 function response(status, headers, body)
-  -- A sentinel's answer (if one arrives before the thread stops) is none.
-  if status == 405 and exhausted then return end
+  -- A sentinel's answer; no real request gets a 405.
+  if status == 405 then return end
   last_answer = now()
   answers = answers + 1
   if status ~= 200 then return count("error HTTP_" .. status) end
