@@ -8,8 +8,10 @@ namespace turnstile {
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
                                            const std::string& peer,
                                            const std::string& identity,
-                                           int max_receive_bytes) {
+                                           int max_receive_bytes,
+                                           int pool_index) {
   grpc::ChannelArguments args;
+  if (pool_index > 0) args.SetInt("turnstile.channel_pool_index", pool_index);
   if (max_receive_bytes > 0) args.SetMaxReceiveMessageSize(max_receive_bytes);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);

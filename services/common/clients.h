@@ -16,11 +16,13 @@ namespace turnstile {
 // plaintext under --insecure_plaintext (tls.h).
 // `identity` (default: the process's own) names the certificate presented;
 // `max_receive_bytes` > 0 sets the largest message accepted (gRPC's default
-// is 4 MiB).
+// is 4 MiB); channels with different `pool_index` get TCP connections of
+// their own.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
                                            const std::string& peer,
                                            const std::string& identity = "",
-                                           int max_receive_bytes = 0);
+                                           int max_receive_bytes = 0,
+                                           int pool_index = 0);
 
 // A client context whose deadline is `timeout` from now.
 inline std::unique_ptr<grpc::ClientContext> CallContext(

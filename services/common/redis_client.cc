@@ -319,17 +319,127 @@ absl::StatusOr<RedisReplyPtr> RedisClient::Execute(
       c.timeout = options_.command_timeout;
     }
     Release(std::move(*conn));
-    if (reply->type == REDIS_REPLY_ERROR) {
-      const absl::string_view text = RedisErrorText(*reply);
-      CountError("reply");
-      if (IsTransientError(text) || IsAuthError(text)) {
-        return Unavailable(absl::StrCat("redis: ", text));
-      }
-      return Concealed(absl::StatusCode::kInternal, "REDIS_ERROR",
-                       "internal error", "redis", text);
-    }
-    return reply;
+    return Checked(std::move(reply));
   }
+}
+
+absl::StatusOr<RedisReplyPtr> RedisClient::Checked(RedisReplyPtr reply) {
+  if (reply->type == REDIS_REPLY_ERROR) {
+    const absl::string_view text = RedisErrorText(*reply);
+    CountError("reply");
+    if (IsTransientError(text) || IsAuthError(text)) {
+      return Unavailable(absl::StrCat("redis: ", text));
+    }
+    return Concealed(absl::StatusCode::kInternal, "REDIS_ERROR",
+                     "internal error", "redis", text);
+  }
+  return reply;
+}
+
+bool RedisClient::Append(Conn& conn, const RedisArgs& args) {
+  const size_t n = args.size();
+  conn.argv.resize(n);
+  conn.lens.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const absl::string_view arg = args[i];
+    conn.argv[i] = arg.data();
+    conn.lens[i] = arg.size();
+  }
+  return redisAppendCommandArgv(conn.ctx, static_cast<int>(n), conn.argv.data(),
+                                conn.lens.data()) == REDIS_OK;
+}
+
+std::vector<absl::StatusOr<RedisReplyPtr>> RedisClient::EvalBatch(
+    const LuaScript& script, absl::Span<const RedisArgs* const> calls,
+    std::chrono::milliseconds timeout) {
+  std::vector<absl::StatusOr<RedisReplyPtr>> results;
+  results.reserve(calls.size());
+  if (calls.empty()) return results;
+  if (timeout.count() <= 0) timeout = options_.command_timeout;
+  bool reused = false;
+  auto conn = Acquire(&reused);
+  if (!conn.ok()) {
+    for (size_t i = 0; i < calls.size(); ++i) results.push_back(conn.status());
+    return results;
+  }
+  Conn& c = **conn;
+  if (c.timeout != timeout) {
+    redisSetTimeout(c.ctx, ToTimeval(timeout));
+    c.timeout = timeout;
+  }
+  // Sends `batch` and reads one reply each into `out` (nullptr from the
+  // first transport failure on). False on a transport failure.
+  auto round = [&](const std::vector<const RedisArgs*>& batch,
+                   std::vector<RedisReplyPtr>* out) {
+    for (const RedisArgs* args : batch) {
+      if (!Append(c, *args)) return false;
+    }
+    errno = 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      void* raw = nullptr;
+      if (redisGetReply(c.ctx, &raw) != REDIS_OK || raw == nullptr) {
+        return false;
+      }
+      out->emplace_back(static_cast<redisReply*>(raw));
+    }
+    return true;
+  };
+  std::vector<const RedisArgs*> batch(calls.begin(), calls.end());
+  std::vector<RedisReplyPtr> replies;
+  replies.reserve(calls.size());
+  bool ok = round(batch, &replies);
+  // NOSCRIPT: the script did not run; load it and send those calls again.
+  std::vector<size_t> missing;
+  for (size_t i = 0; ok && i < replies.size(); ++i) {
+    if (absl::StartsWith(RedisErrorText(*replies[i]), "NOSCRIPT")) {
+      missing.push_back(i);
+    }
+  }
+  if (ok && !missing.empty()) {
+    reloads_.fetch_add(1);
+    ReloadCounter().Increment();
+    spdlog::warn("event=redis_script_reload script={}",
+                 std::string(script.name));
+    RedisArgs load;
+    load.Add("SCRIPT").Add("LOAD").Add(script.source);
+    std::vector<const RedisArgs*> again = {&load};
+    for (size_t i : missing) again.push_back(calls[i]);
+    std::vector<RedisReplyPtr> retried;
+    ok = round(again, &retried);
+    for (size_t k = 0; k + 1 < retried.size(); ++k) {
+      replies[missing[k]] = std::move(retried[k + 1]);
+    }
+    if (!ok) {
+      // Those not answered again stay failed below.
+      for (size_t k = retried.empty() ? 0 : retried.size() - 1;
+           k < missing.size(); ++k) {
+        replies[missing[k]].reset();
+      }
+    }
+  }
+  if (!ok) {
+    const int err = c.ctx->err;
+    const std::string what = c.ctx->errstr;
+    CountError("io");
+    Discard(std::move(*conn), IsDeadConnection(err, errno));
+    const absl::Status down = Unavailable(absl::StrCat(
+        "redis at ", options_.host, ":", options_.port, ": ", what));
+    for (size_t i = 0; i < calls.size(); ++i) {
+      if (i < replies.size() && replies[i] != nullptr) {
+        results.push_back(Checked(std::move(replies[i])));
+      } else {
+        results.push_back(down);
+      }
+    }
+    return results;
+  }
+  if (c.timeout != options_.command_timeout) {
+    redisSetTimeout(c.ctx, ToTimeval(options_.command_timeout));
+    c.timeout = options_.command_timeout;
+  }
+  Release(std::move(*conn));
+  for (auto& reply : replies) results.push_back(Checked(std::move(reply)));
+  return results;
 }
 
 absl::StatusOr<RedisReplyPtr> RedisClient::Command(

@@ -97,6 +97,17 @@ class RedisClient {
       const LuaScript& script, const RedisArgs& args,
       std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
+  // Runs several calls of `script` (each built with StartEval) pipelined on
+  // one connection: one write and one read for all of them, for callers
+  // that batch many small independent calls (the gateway's rate limits).
+  // One result per call, in order; a transport failure fails the calls not
+  // yet answered with UNAVAILABLE (no retry: a call may have run). Calls
+  // that find the script missing (NOSCRIPT) are sent again after loading
+  // it, once.
+  std::vector<absl::StatusOr<RedisReplyPtr>> EvalBatch(
+      const LuaScript& script, absl::Span<const RedisArgs* const> calls,
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+
   // SCRIPT LOAD of every script (call at start-up; failure is not fatal,
   // Eval loads on demand). Checks that Redis computed the embedded SHA1.
   absl::Status LoadScripts(absl::Span<const LuaScript> scripts);
@@ -121,6 +132,11 @@ class RedisClient {
   void Discard(ConnPtr conn, bool server_gone);
   // Sends args on conn; nullptr on a transport error (conn is then broken).
   RedisReplyPtr Send(Conn& conn, const RedisArgs& args, int* io_errno);
+  // Appends `args` to the connection's output buffer (not sent yet).
+  bool Append(Conn& conn, const RedisArgs& args);
+  // An error reply as a status (transient/auth: UNAVAILABLE, else
+  // INTERNAL), anything else as is.
+  absl::StatusOr<RedisReplyPtr> Checked(RedisReplyPtr reply);
   absl::StatusOr<RedisReplyPtr> Execute(const RedisArgs& args,
                                         const LuaScript* script,
                                         std::chrono::milliseconds timeout);

@@ -39,20 +39,24 @@ void CopyMetadata(
 }  // namespace
 
 Forwarder::Forwarder(const std::array<std::string, kBackendCount>& addresses,
-                     int64_t max_response_bytes) {
+                     int64_t max_response_bytes, int channels) {
   const int max_receive = static_cast<int>(
       std::min<int64_t>(max_response_bytes, std::numeric_limits<int>::max()));
   for (int i = 0; i < kBackendCount; ++i) {
     const auto backend = static_cast<Backend>(i);
-    stubs_[i] = std::make_unique<grpc::GenericStub>(
-        MakeChannel(addresses[i], std::string(BackendName(backend)),
-                    /*identity=*/"", max_receive));
+    for (int c = 0; c < std::max(1, channels); ++c) {
+      // Distinct channel arguments, or gRPC shares one subchannel (one TCP
+      // connection) among them.
+      stubs_[i].push_back(std::make_unique<grpc::GenericStub>(
+          MakeChannel(addresses[i], std::string(BackendName(backend)),
+                      /*identity=*/"", max_receive, /*pool_index=*/c)));
+    }
   }
   for (const Route& route : Routes()) methods_.emplace_back(route.method);
 }
 
-void Forwarder::Call(const Route& route, absl::string_view message,
-                     const Caller& caller,
+void Forwarder::Call(const Route& route, std::unique_ptr<std::string> owner,
+                     absl::string_view message, const Caller& caller,
                      std::chrono::system_clock::time_point deadline,
                      Done done) {
   auto* call = new PendingCall();
@@ -61,27 +65,33 @@ void Forwarder::Call(const Route& route, absl::string_view message,
   if (!caller.user.empty()) {
     ActAs(call->ctx, caller.user, caller.admin ? "admin" : "");
   }
-  grpc::Slice slice(message.data(), message.size());
+  // The slice owns the request body from here on.
+  std::string* body = owner.release();
+  grpc::Slice slice(
+      const_cast<char*>(message.data()), message.size(),
+      [](void* p) { delete static_cast<std::string*>(p); }, body);
   call->request = grpc::ByteBuffer(&slice, 1);
   {
     std::lock_guard<std::mutex> lock(mu_);
     running_.insert(&call->ctx);
   }
-  stubs_[static_cast<int>(route.backend)]->UnaryCall(
-      &call->ctx, methods_[route.index], grpc::StubOptions(), &call->request,
-      &call->result.response, [this, call](grpc::Status status) {
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          running_.erase(&call->ctx);
-        }
-        call->result.status = std::move(status);
-        CopyMetadata(call->ctx.GetServerInitialMetadata(),
-                     &call->result.headers);
-        CopyMetadata(call->ctx.GetServerTrailingMetadata(),
-                     &call->result.trailers);
-        call->done(call->result);
-        delete call;
-      });
+  const auto& stubs = stubs_[static_cast<int>(route.backend)];
+  stubs[next_.fetch_add(1, std::memory_order_relaxed) % stubs.size()]
+      ->UnaryCall(&call->ctx, methods_[route.index], grpc::StubOptions(),
+                  &call->request, &call->result.response,
+                  [this, call](grpc::Status status) {
+                    {
+                      std::lock_guard<std::mutex> lock(mu_);
+                      running_.erase(&call->ctx);
+                    }
+                    call->result.status = std::move(status);
+                    CopyMetadata(call->ctx.GetServerInitialMetadata(),
+                                 &call->result.headers);
+                    CopyMetadata(call->ctx.GetServerTrailingMetadata(),
+                                 &call->result.trailers);
+                    call->done(call->result);
+                    delete call;
+                  });
 }
 
 void Forwarder::CancelAll() {

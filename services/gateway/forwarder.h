@@ -10,6 +10,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -46,11 +47,16 @@ class Forwarder {
   // `addresses` indexed by Backend: host:port of each service. Answers
   // larger than `max_response_bytes` fail RESOURCE_EXHAUSTED in gRPC itself
   // (nothing larger is buffered).
+  // `channels` TCP connections per backend, used in turn (one HTTP/2
+  // connection is served by one poller on each side).
   Forwarder(const std::array<std::string, kBackendCount>& addresses,
-            int64_t max_response_bytes);
+            int64_t max_response_bytes, int channels = 1);
 
-  // Starts the call; `done` runs exactly once, on a gRPC thread.
-  void Call(const Route& route, absl::string_view message, const Caller& caller,
+  // Starts the call with `message` (a view into `owner`, which gRPC keeps
+  // until it has sent it: no copy); `done` runs exactly once, on a gRPC
+  // thread.
+  void Call(const Route& route, std::unique_ptr<std::string> owner,
+            absl::string_view message, const Caller& caller,
             std::chrono::system_clock::time_point deadline, Done done);
 
   // Cancels every call still running (their `done` then runs with
@@ -58,7 +64,9 @@ class Forwarder {
   void CancelAll();
 
  private:
-  std::array<std::unique_ptr<grpc::GenericStub>, kBackendCount> stubs_;
+  std::array<std::vector<std::unique_ptr<grpc::GenericStub>>, kBackendCount>
+      stubs_;
+  std::atomic<uint32_t> next_{0};
   std::vector<std::string> methods_;  // by Route::index (UnaryCall's type)
   std::mutex mu_;
   absl::flat_hash_set<grpc::ClientContext*> running_;  // guarded by mu_

@@ -35,10 +35,113 @@ void Refuse(Edge& edge, const Route* route, const WebCall& call,
   reply(TrailersOnly(call, status));
 }
 
+// A call that passed the checks made on its own thread, on its way
+// through the rate limiter (possibly another thread) to the mesh.
+struct Accepted {
+  Edge* edge;
+  const Route* route;
+  WebCall call;
+  Clock::time_point start;
+  Reply reply;
+  std::unique_ptr<std::string> body;  // owns `message`
+  absl::string_view message;
+  Caller caller;
+  std::chrono::nanoseconds timeout;
+};
+
+void Forward(const std::shared_ptr<Accepted>& a,
+             const RateLimiter::Decision& decision) {
+  Edge& edge = *a->edge;
+  if (decision.kind == RateLimiter::Decision::kLimited) {
+    return Refuse(
+        edge, a->route, a->call,
+        WithMetadata(
+            Overloaded("RATE_LIMITED",
+                       "too many calls: slow down and retry after the delay",
+                       std::chrono::milliseconds(decision.retry_after_ms)),
+            {{"scope", decision.scope}}),
+        a->start, a->reply);
+  }
+  if (decision.kind == RateLimiter::Decision::kUnavailable) {
+    return Refuse(
+        edge, a->route, a->call,
+        WithRetryDelay(
+            Error(absl::StatusCode::kUnavailable, "RATE_LIMITER_UNAVAILABLE",
+                  "the rate limiter is unavailable; this call is refused "
+                  "until it is back"),
+            std::chrono::milliseconds(
+                decision.retry_after_ms > 0 ? decision.retry_after_ms : 1000)),
+        a->start, a->reply);
+  }
+  if (!edge.limits.TryStartCall()) {
+    return Refuse(edge, a->route, a->call,
+                  Overloaded("GATEWAY_OVERLOADED",
+                             "too many calls in flight at the gateway",
+                             edge.settings.overload_retry_after),
+                  a->start, a->reply);
+  }
+  edge.metrics->CallStarted();
+
+  // The client's clock started when its request arrived, not now.
+  const auto deadline =
+      std::chrono::system_clock::now() -
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          Clock::now() - a->start) +
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          a->timeout);
+  const Route* route = a->route;
+  edge.forwarder->Call(
+      *route, std::move(a->body), a->message, a->caller, deadline,
+      [a](ForwardResult& result) {
+        Edge& edge = *a->edge;
+        const Route* route = a->route;
+        edge.limits.EndCall();
+        edge.metrics->CallEnded();
+        grpc::Status status = result.status;
+        if (!status.ok() && status.error_details().empty() &&
+            status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED &&
+            status.error_code() != grpc::StatusCode::CANCELLED) {
+          // Made by the gRPC library, not by a service (no details): its
+          // text names addresses and internals, which stay in the log.
+          static LogBudget budget(20);
+          if (budget.Allow()) {
+            spdlog::warn("event=backend_failed method={} code={} error=\"{}\"",
+                         std::string(route->method),
+                         static_cast<int>(status.error_code()),
+                         status.error_message());
+          }
+          status = ToGrpc(
+              Error(static_cast<absl::StatusCode>(status.error_code()),
+                    "BACKEND_UNAVAILABLE",
+                    "the service behind the gateway did not answer; retry"),
+              kDomain);
+        }
+        if (status.ok() && static_cast<int64_t>(result.response.Length()) >
+                               edge.settings.max_response_bytes) {
+          status = ToGrpc(
+              Error(absl::StatusCode::kResourceExhausted, "RESPONSE_TOO_LARGE",
+                    absl::StrCat("the response is larger than ",
+                                 edge.settings.max_response_bytes, " bytes")),
+              kDomain);
+        }
+        edge.metrics->CountCall(route, status.error_code(),
+                                SecondsSince(a->start));
+        if (!status.ok()) {
+          HeaderList fields = std::move(result.headers);
+          fields.insert(fields.end(), result.trailers.begin(),
+                        result.trailers.end());
+          a->reply(TrailersOnly(a->call, status, fields));
+        } else {
+          a->reply(MessageResponse(a->call, status, result.response,
+                                   result.headers, result.trailers));
+        }
+      });
+}
+
 }  // namespace
 
-void HandleGrpcWeb(Edge& edge, const HttpRequest& request, WebCall call,
-                   absl::string_view client_ip, Reply reply) {
+void HandleGrpcWeb(Edge& edge, HttpRequest& request, WebCall call,
+                   std::string client_ip, Reply reply) {
   const auto start = Clock::now();
   const absl::string_view path(request.target().data(),
                                request.target().size());
@@ -51,25 +154,24 @@ void HandleGrpcWeb(Edge& edge, const HttpRequest& request, WebCall call,
   }
 
   // The message: decoded (text flavour), framed, within the size bound.
-  absl::string_view body(request.body());
-  std::string decoded;
+  auto body = std::make_unique<std::string>();
   if (call.format == WebFormat::kText) {
-    if (auto s = DecodeBase64Chunks(body, &decoded); !s.ok()) {
+    if (auto s = DecodeBase64Chunks(request.body(), body.get()); !s.ok()) {
       return Refuse(edge, route, call, s, start, reply);
     }
-    body = decoded;
+  } else {
+    *body = std::move(request.body());
   }
-  auto message = UnaryRequestMessage(body);
+  auto message = UnaryRequestMessage(*body);
   if (!message.ok()) {
     return Refuse(edge, route, call, message.status(), start, reply);
   }
   if (static_cast<int64_t>(message->size()) > edge.settings.max_request_bytes) {
     return Refuse(
         edge, route, call,
-        Overloaded("MESSAGE_TOO_LARGE",
-                   absl::StrCat("the request message is larger than ",
-                                edge.settings.max_request_bytes, " bytes"),
-                   std::chrono::milliseconds(0)),
+        Error(absl::StatusCode::kResourceExhausted, "MESSAGE_TOO_LARGE",
+              absl::StrCat("the request message is larger than ",
+                           edge.settings.max_request_bytes, " bytes")),
         start, reply);
   }
 
@@ -104,94 +206,15 @@ void HandleGrpcWeb(Edge& edge, const HttpRequest& request, WebCall call,
     return Refuse(edge, route, call, caller.status(), start, reply);
   }
 
-  // Abuse limits, then the bound on calls in flight.
-  if (edge.limiter != nullptr) {
-    const RateLimiter::Decision decision =
-        edge.limiter->Check(route->method, caller->user, client_ip);
-    if (decision.kind == RateLimiter::Decision::kLimited) {
-      return Refuse(
-          edge, route, call,
-          WithMetadata(
-              Overloaded("RATE_LIMITED",
-                         "too many calls: slow down and retry after the delay",
-                         std::chrono::milliseconds(decision.retry_after_ms)),
-              {{"scope", decision.scope}}),
-          start, reply);
-    }
-    if (decision.kind == RateLimiter::Decision::kUnavailable) {
-      return Refuse(
-          edge, route, call,
-          WithRetryDelay(
-              Error(absl::StatusCode::kUnavailable, "RATE_LIMITER_UNAVAILABLE",
-                    "the rate limiter is unavailable; this call is refused "
-                    "until it is back"),
-              std::chrono::milliseconds(decision.retry_after_ms > 0
-                                            ? decision.retry_after_ms
-                                            : 1000)),
-          start, reply);
-    }
-  }
-  if (!edge.limits.TryStartCall()) {
-    return Refuse(edge, route, call,
-                  Overloaded("GATEWAY_OVERLOADED",
-                             "too many calls in flight at the gateway",
-                             edge.settings.overload_retry_after),
-                  start, reply);
-  }
-  edge.metrics->CallStarted();
-
-  // The client's clock started when its request arrived, not now.
-  const auto deadline =
-      std::chrono::system_clock::now() -
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          Clock::now() - start) +
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(timeout);
-  Edge* edge_ptr = &edge;
-  edge.forwarder->Call(
-      *route, *message, *caller, deadline,
-      [edge_ptr, route, call = std::move(call), start,
-       reply = std::move(reply)](ForwardResult& result) {
-        Edge& edge = *edge_ptr;
-        edge.limits.EndCall();
-        edge.metrics->CallEnded();
-        grpc::Status status = result.status;
-        if (!status.ok() && status.error_details().empty() &&
-            status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED &&
-            status.error_code() != grpc::StatusCode::CANCELLED) {
-          // Made by the gRPC library, not by a service (no details): its
-          // text names addresses and internals, which stay in the log.
-          static LogBudget budget(20);
-          if (budget.Allow())
-            spdlog::warn("event=backend_failed method={} code={} error=\"{}\"",
-                         std::string(route->method),
-                         static_cast<int>(status.error_code()),
-                         status.error_message());
-          status = ToGrpc(
-              Error(static_cast<absl::StatusCode>(status.error_code()),
-                    "BACKEND_UNAVAILABLE",
-                    "the service behind the gateway did not answer; retry"),
-              kDomain);
-        }
-        if (status.ok() && static_cast<int64_t>(result.response.Length()) >
-                               edge.settings.max_response_bytes) {
-          status = ToGrpc(
-              Error(absl::StatusCode::kResourceExhausted, "RESPONSE_TOO_LARGE",
-                    absl::StrCat("the response is larger than ",
-                                 edge.settings.max_response_bytes, " bytes")),
-              kDomain);
-        }
-        edge.metrics->CountCall(route, status.error_code(),
-                                SecondsSince(start));
-        if (!status.ok()) {
-          HeaderList fields = std::move(result.headers);
-          fields.insert(fields.end(), result.trailers.begin(),
-                        result.trailers.end());
-          reply(TrailersOnly(call, status, fields));
-        } else {
-          reply(MessageResponse(call, status, result.response, result.headers,
-                                result.trailers));
-        }
-      });
+  auto accepted = std::make_shared<Accepted>(
+      Accepted{&edge, route, std::move(call), start, std::move(reply),
+               std::move(body), *message, *std::move(caller), timeout});
+  // Abuse limits (without blocking this thread), then the mesh.
+  if (edge.limiter == nullptr) return Forward(accepted, {});
+  edge.limiter->CheckAsync(route->method, accepted->caller.user, client_ip,
+                           [accepted](RateLimiter::Decision decision) {
+                             Forward(accepted, decision);
+                           });
 }
 
 }  // namespace turnstile::gateway

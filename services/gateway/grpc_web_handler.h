@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include "absl/strings/string_view.h"
 #include "services/gateway/edge.h"
@@ -18,10 +19,11 @@ namespace turnstile::gateway {
 
 using Reply = std::function<void(HttpResponse)>;
 
-// `format` comes from the request's content type (already checked).
-// `reply` runs exactly once, on this thread for an edge refusal or on a
-// gRPC thread for a forwarded call.
-void HandleGrpcWeb(Edge& edge, const HttpRequest& request, WebCall call,
-                   absl::string_view client_ip, Reply reply);
+// `format` comes from the request's content type (already checked); the
+// request's body is taken. `reply` runs exactly once: on this thread for a
+// refusal decided here, on the rate limiter's thread for one decided
+// there, on a gRPC thread for a forwarded call.
+void HandleGrpcWeb(Edge& edge, HttpRequest& request, WebCall call,
+                   std::string client_ip, Reply reply);
 
 }  // namespace turnstile::gateway

@@ -18,7 +18,9 @@
 #include "services/gateway/ratelimit/rate_limit_flags.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:8080", "HTTP host:port (gRPC-web)");
-ABSL_FLAG(int, io_threads, 0, "I/O threads (0 = 2 per core)");
+ABSL_FLAG(int, io_threads, 0, "I/O threads (0 = one per core)");
+ABSL_FLAG(int, backend_channels, 2,
+          "TCP connections to each backend service, used in turn");
 ABSL_FLAG(std::string, order, "127.0.0.1:50054", "order service address");
 ABSL_FLAG(std::string, inventory, "127.0.0.1:50051", "inventory address");
 ABSL_FLAG(std::string, seat, "127.0.0.1:50052", "seat service address");
@@ -153,7 +155,7 @@ int Run() {
   int threads = absl::GetFlag(FLAGS_io_threads);
   if (threads <= 0) {
     threads =
-        std::max(2, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+        std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   }
   HttpServer server(edge, threads);
   const std::string listen = absl::GetFlag(FLAGS_listen);

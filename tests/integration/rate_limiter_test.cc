@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -338,6 +339,72 @@ TEST_F(RateLimiterTest, ConcurrentCallersGetExactlyTheBurst) {
   EXPECT_EQ(allowed.load(), 37);
   EXPECT_EQ(limited.load(), 63);
   EXPECT_EQ(Refused(kGetSku, "user"), 63);
+}
+
+// The asynchronous path batches the calls of many threads into pipelined
+// round trips; the decisions are the same as Check's.
+TEST_F(RateLimiterTest, AsyncBatchesGiveExactlyTheBurst) {
+  Make("*=user:0.001:37,ip:0.001:1000");
+  std::atomic<int> allowed{0}, limited{0}, pending{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        pending.fetch_add(1);
+        limiter_->CheckAsync(
+            kGetSku, "alice", kIpA, [&](RateLimiter::Decision d) {
+              (d.kind == Kind::kAllowed ? allowed : limited).fetch_add(1);
+              pending.fetch_sub(1);
+            });
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (pending.load() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(pending.load(), 0);
+  EXPECT_EQ(allowed.load(), 37);
+  EXPECT_EQ(limited.load(), 163);
+  // The IP bucket lost exactly one token per allowed call.
+  const std::string tokens = SharedRedis().Run(
+      {"HGET", "ts:{rl:turnstile.v1.Inventory.GetSku}:ip:203.0.113.1",
+       "utokens"});
+  EXPECT_NEAR(std::stod(tokens) / 1e6, 1000 - 37, 0.5);
+}
+
+TEST_F(RateLimiterTest, AsyncBatchReloadsAFlushedScript) {
+  Make("*=user:1:5,ip:off");
+  auto wait = [&](const char* user) {
+    std::promise<RateLimiter::Decision> p;
+    limiter_->CheckAsync(kGetSku, user, kIpA,
+                         [&](RateLimiter::Decision d) { p.set_value(d); });
+    return p.get_future().get();
+  };
+  EXPECT_EQ(wait("alice").kind, Kind::kAllowed);
+  SharedRedis().Run({"SCRIPT", "FLUSH"});
+  const int64_t reloads = redis_->script_reloads();
+  EXPECT_EQ(wait("bob").kind, Kind::kAllowed);
+  EXPECT_EQ(redis_->script_reloads(), reloads + 1);
+  // It ran once: bob has 4 tokens left.
+  const std::string tokens = SharedRedis().Run(
+      {"HGET", "ts:{rl:turnstile.v1.Inventory.GetSku}:u:bob", "utokens"});
+  EXPECT_NEAR(std::stod(tokens) / 1e6, 4, 0.01);
+}
+
+TEST_F(RateLimiterTest, AsyncFallsBackWhenRedisIsStopped) {
+  Make(std::string(kPlace) + "=user:1:2,ip:off,fail_closed;*=user:1:2,ip:off");
+  SharedRedis().Stop();
+  std::promise<RateLimiter::Decision> closed, open;
+  limiter_->CheckAsync(kPlace, "alice", kIpA,
+                       [&](RateLimiter::Decision d) { closed.set_value(d); });
+  const auto c = closed.get_future().get();
+  EXPECT_EQ(c.kind, Kind::kUnavailable);
+  limiter_->CheckAsync(kGetSku, "alice", kIpA,
+                       [&](RateLimiter::Decision d) { open.set_value(d); });
+  EXPECT_EQ(open.get_future().get().kind, Kind::kAllowed);
+  EXPECT_TRUE(limiter_->degraded());
 }
 
 TEST_F(RateLimiterTest, MethodLabelsAreBounded) {

@@ -236,11 +236,16 @@ void RateLimiter::LogProblem(absl::string_view what, absl::string_view detail) {
                 std::string_view(detail.data(), detail.size()));
 }
 
-RateLimiter::Decision RateLimiter::Check(absl::string_view method,
-                                         absl::string_view user,
-                                         absl::string_view ip) {
+RateLimiter::Prepared RateLimiter::Prepare(absl::string_view method,
+                                           absl::string_view user,
+                                           absl::string_view ip,
+                                           RedisArgs& args) {
+  Prepared p;
   const MethodState* state = Find(method);
-  if (state == nullptr) return {};
+  if (state == nullptr) {
+    p.decided = Decision{};
+    return p;
+  }
   const MethodLimits& limits = *state->limits;
   bool by_user = limits.per_user.enabled() && !user.empty();
   if (by_user && !IsUserId(user)) {
@@ -250,19 +255,25 @@ RateLimiter::Decision RateLimiter::Check(absl::string_view method,
     by_user = false;
   }
   const bool by_ip = limits.per_ip.enabled();
-  if (!by_user && !by_ip) return {};
+  if (!by_user && !by_ip) {
+    p.decided = Decision{};
+    return p;
+  }
   // The router only passes routed methods: a path that cannot be keyed is
   // a caller bug.
   if (state == &unkeyable_) {
     LogProblem("bad_method", method.substr(0, 80));
-    return Fallback(limits);
+    p.decided = Fallback(limits);
+    return p;
   }
-  if (!ShouldAsk()) return Fallback(limits);
+  if (!ShouldAsk()) {
+    p.decided = Fallback(limits);
+    return p;
+  }
 
   const MethodName name = SplitMethod(method);
   IpIdBuffer ip_buf;
   const absl::string_view ip_id = by_ip ? ClientIpId(ip, ip_buf) : "";
-  RedisArgs& args = ThreadArgs();
   args.StartEval(script_, (by_user ? 1 : 0) + (by_ip ? 1 : 0));
   if (by_user) {
     args.Add({"ts:{rl:", name.service, ".", name.method, "}:u:", user});
@@ -279,8 +290,23 @@ RateLimiter::Decision RateLimiter::Check(absl::string_view method,
   if (by_ip) {
     args.Add(kIp).Add(ip_id).AddInt(state->ip_rate).AddInt(limits.per_ip.burst);
   }
+  p.state = state;
+  return p;
+}
 
+RateLimiter::Decision RateLimiter::Check(absl::string_view method,
+                                         absl::string_view user,
+                                         absl::string_view ip) {
+  RedisArgs& args = ThreadArgs();
+  const Prepared p = Prepare(method, user, ip, args);
+  if (p.decided) return *p.decided;
   auto reply = redis_->Eval(script_, args, options_.command_timeout);
+  return Interpret(*p.state, reply);
+}
+
+RateLimiter::Decision RateLimiter::Interpret(
+    const MethodState& state, const absl::StatusOr<RedisReplyPtr>& reply) {
+  const MethodLimits& limits = *state.limits;
   if (!reply.ok()) {
     if (reply.status().code() == absl::StatusCode::kUnavailable) {
       MarkDown();
@@ -307,10 +333,10 @@ RateLimiter::Decision RateLimiter::Check(absl::string_view method,
     d.retry_after_ms = std::max<int64_t>(1, r.element[1]->integer);
     if (scope == kUser) {
       d.scope = kUser;
-      counter = state->refused_user;
+      counter = state.refused_user;
     } else if (scope == kIp) {
       d.scope = kIp;
-      counter = state->refused_ip;
+      counter = state.refused_ip;
     }
     if (counter != nullptr) {
       counter->Increment();

@@ -22,10 +22,15 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -92,6 +97,16 @@ class RateLimiter {
   Decision Check(absl::string_view method, absl::string_view user,
                  absl::string_view ip);
 
+  // The same decision, without blocking the caller: the calls of all
+  // threads are pipelined to Redis in batches by one dispatcher thread
+  // (rate_limiter_async.cc), so a busy gateway pays one round trip per
+  // batch instead of per call. `done` runs exactly once, on the caller's
+  // thread if no Redis call is needed, else on the dispatcher's.
+  void CheckAsync(absl::string_view method, absl::string_view user,
+                  absl::string_view ip, std::function<void(Decision)> done);
+
+  ~RateLimiter();
+
   // True while Redis is considered down (the gauge).
   bool degraded() const { return degraded_.load(std::memory_order_relaxed); }
 
@@ -105,6 +120,20 @@ class RateLimiter {
   };
   using StateMap =
       absl::flat_hash_map<std::string, std::unique_ptr<MethodState>>;
+
+  // A decision already (nothing to ask Redis), or the call to make.
+  struct Prepared {
+    std::optional<Decision> decided;
+    const MethodState* state = nullptr;
+  };
+  // Builds the script call for `method` into `args`, or decides at once.
+  Prepared Prepare(absl::string_view method, absl::string_view user,
+                   absl::string_view ip, RedisArgs& args);
+  // The decision of the script's reply (or failure) for `state`.
+  Decision Interpret(const MethodState& state,
+                     const absl::StatusOr<RedisReplyPtr>& reply);
+  // The dispatcher thread of CheckAsync.
+  void DispatchLoop();
 
   std::unique_ptr<MethodState> MakeState(const MethodLimits& limits,
                                          const std::string& label);
@@ -135,6 +164,19 @@ class RateLimiter {
   StateMap defaulted_;                     // methods under "*", guarded by mu_
   std::unique_ptr<MethodState> overflow_;  // label "other"; guarded by mu_
   MethodState unkeyable_;  // "*" limits, no counters: not a method path
+
+  // CheckAsync's queue and its dispatcher (started on first use).
+  struct Queued {
+    RedisArgs args;
+    const MethodState* state;
+    std::function<void(Decision)> done;
+  };
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<Queued> queue_;  // guarded by queue_mu_
+  bool stopping_ = false;      // guarded by queue_mu_
+  std::once_flag dispatcher_once_;
+  std::thread dispatcher_;
 
   // Steady-clock ns until which Redis is left alone; 0 = healthy.
   std::atomic<int64_t> retry_at_ns_{0};
