@@ -255,19 +255,17 @@ void RedisClient::Discard(ConnPtr conn, bool server_gone) {
 
 RedisReplyPtr RedisClient::Send(Conn& conn, const RedisArgs& args,
                                 int* io_errno) {
-  const size_t n = args.size();
-  conn.argv.resize(n);
-  conn.lens.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    const absl::string_view arg = args[i];
-    conn.argv[i] = arg.data();
-    conn.lens[i] = arg.size();
-  }
   errno = 0;
-  RedisReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(
-      conn.ctx, static_cast<int>(n), conn.argv.data(), conn.lens.data())));
-  if (reply == nullptr) *io_errno = errno;
-  return reply;
+  void* raw = nullptr;
+  // Append + read one reply is what redisCommandArgv does on a blocking
+  // connection; Append is the one place that builds hiredis' argv.
+  if (!Append(conn, args) || redisGetReply(conn.ctx, &raw) != REDIS_OK ||
+      raw == nullptr) {
+    *io_errno = errno;
+    if (raw != nullptr) freeReplyObject(raw);
+    return nullptr;
+  }
+  return RedisReplyPtr(static_cast<redisReply*>(raw));
 }
 
 absl::StatusOr<RedisReplyPtr> RedisClient::Execute(
