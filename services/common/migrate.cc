@@ -22,6 +22,11 @@ ABSL_FLAG(std::string, sql_dir, TURNSTILE_SQL_DIR,
 ABSL_FLAG(int, migrate_wait_ms, 30000,
           "At start-up, how long to retry migrations while PostgreSQL is "
           "unreachable");
+ABSL_FLAG(bool, migrate_on_start, true,
+          "Apply pending migrations at start-up. false (the Helm chart, "
+          "where a pre-install/pre-upgrade Job runs `turnstilectl migrate`): "
+          "only check that every migration of --sql_dir is applied, waiting "
+          "up to --migrate_wait_ms, and refuse to start on an older schema");
 
 namespace turnstile {
 namespace {
@@ -39,14 +44,9 @@ bool IsLoginRefused(absl::string_view message) {
   return false;
 }
 
-}  // namespace
-
-std::string MigrationDir(const std::string& service) {
-  return absl::StrCat(absl::GetFlag(FLAGS_sql_dir), "/", service);
-}
-
-absl::StatusOr<int> Migrate(const std::string& conninfo,
-                            const std::string& dir) {
+// The migration files of `dir`, in the order they apply.
+absl::StatusOr<std::vector<std::filesystem::path>> MigrationFiles(
+    const std::string& dir) {
   namespace fs = std::filesystem;
   std::vector<fs::path> files;
   std::error_code ec;
@@ -58,6 +58,20 @@ absl::StatusOr<int> Migrate(const std::string& conninfo,
                  absl::StrCat("cannot read ", dir, ": ", ec.message()));
   }
   std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+std::string MigrationDir(const std::string& service) {
+  return absl::StrCat(absl::GetFlag(FLAGS_sql_dir), "/", service);
+}
+
+absl::StatusOr<int> Migrate(const std::string& conninfo,
+                            const std::string& dir) {
+  auto listed = MigrationFiles(dir);
+  if (!listed.ok()) return listed.status();
+  const std::vector<std::filesystem::path>& files = *listed;
   int applied = 0;
   try {
     pqxx::connection conn(conninfo);
@@ -116,15 +130,69 @@ absl::StatusOr<int> Migrate(const std::string& conninfo,
   return applied;
 }
 
+std::vector<std::string> PendingMigrations(
+    const std::vector<std::string>& files,
+    const std::vector<std::string>& applied) {
+  std::vector<std::string> pending;
+  for (const std::string& file : files) {
+    if (std::find(applied.begin(), applied.end(), file) == applied.end()) {
+      pending.push_back(file);
+    }
+  }
+  return pending;
+}
+
+absl::Status CheckMigrated(const std::string& conninfo,
+                           const std::string& dir) {
+  auto listed = MigrationFiles(dir);
+  if (!listed.ok()) return listed.status();
+  std::vector<std::string> files;
+  for (const auto& file : *listed) files.push_back(file.filename().string());
+  std::vector<std::string> applied;
+  try {
+    pqxx::connection conn(conninfo);
+    pqxx::nontransaction tx(conn);
+    const bool exists =
+        tx.exec1("SELECT to_regclass('schema_migrations') IS NOT NULL")[0]
+            .as<bool>();
+    if (exists) {
+      for (const auto& row : tx.exec("SELECT version FROM schema_migrations")) {
+        applied.push_back(row[0].as<std::string>());
+      }
+    }
+  } catch (const std::exception& e) {
+    if (IsLoginRefused(e.what())) {
+      return Error(absl::StatusCode::kPermissionDenied, "DB_LOGIN_REFUSED",
+                   absl::StrCat("PostgreSQL refused the login: ", e.what()));
+    }
+    return StatusFromException(e);
+  }
+  const std::vector<std::string> pending = PendingMigrations(files, applied);
+  if (pending.empty()) return absl::OkStatus();
+  // UNAVAILABLE: the migration Job may still be running; start-up waits.
+  return Error(absl::StatusCode::kUnavailable, "SCHEMA_BEHIND",
+               absl::StrCat(pending.size(), " migration(s) not applied, first ",
+                            pending.front(), " (run `turnstilectl migrate`)"));
+}
+
 absl::StatusOr<int> MigrateOnStart(const std::string& conninfo,
                                    const std::string& service) {
   const auto until =
       std::chrono::steady_clock::now() +
       std::chrono::milliseconds(absl::GetFlag(FLAGS_migrate_wait_ms));
+  const bool migrate = absl::GetFlag(FLAGS_migrate_on_start);
   for (int attempt = 1;; ++attempt) {
-    auto applied = Migrate(conninfo, MigrationDir(service));
+    absl::StatusOr<int> applied = 0;
+    if (migrate) {
+      applied = Migrate(conninfo, MigrationDir(service));
+    } else if (absl::Status checked =
+                   CheckMigrated(conninfo, MigrationDir(service));
+               !checked.ok()) {
+      applied = checked;
+    }
     if (applied.ok()) {
-      spdlog::info("event=migrated applied={}", *applied);
+      spdlog::info("event=migrated applied={} checked_only={}", *applied,
+                   !migrate);
       return applied;
     }
     if (!IsTransient(applied.status()) ||

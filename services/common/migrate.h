@@ -4,7 +4,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace turnstile {
@@ -13,10 +15,21 @@ namespace turnstile {
 absl::StatusOr<int> Migrate(const std::string& conninfo,
                             const std::string& dir);
 
-// What a service does at start-up: Migrate its database, retrying transient
-// failures (PostgreSQL still starting next to it, locally or in Kubernetes)
-// with backoff for up to --migrate_wait_ms, failing at once on anything
-// else. Logs each retry and the outcome.
+// OK if every migration file of `dir` is recorded in schema_migrations;
+// UNAVAILABLE (reason SCHEMA_BEHIND, naming the first pending file) if not.
+// Changes nothing.
+absl::Status CheckMigrated(const std::string& conninfo, const std::string& dir);
+
+// The files (names) not among `applied`, in the order of `files`. Pure.
+std::vector<std::string> PendingMigrations(
+    const std::vector<std::string>& files,
+    const std::vector<std::string>& applied);
+
+// What a service does at start-up (with --migrate_on_start=false: only
+// CheckMigrated, waiting the same way for a migration Job to finish): Migrate
+// its database, retrying transient failures (PostgreSQL still starting next to
+// it, locally or in Kubernetes) with backoff for up to --migrate_wait_ms,
+// failing at once on anything else. Logs each retry and the outcome.
 absl::StatusOr<int> MigrateOnStart(const std::string& conninfo,
                                    const std::string& service);
 

@@ -105,6 +105,26 @@ for (const [name, args] of valueFiles) {
     }
   });
 
+  test(`${name}: services only check the schema the migration Job applies`, () => {
+    for (const migrations of ["true", "false"]) {
+      const objects = render([...args, "--set", `migrations.enabled=${migrations}`]);
+      const job = objects.find((o) => o.kind === "Job");
+      assert.equal(job !== undefined, migrations === "true", "the migration Job");
+      let checked = 0;
+      for (const d of objects.filter((o) => o.kind === "Deployment")) {
+        const c = d.spec.template.spec.containers[0];
+        if (!c.args.some((a) => a.startsWith("--pg="))) continue;
+        checked++;
+        assert.equal(
+          c.args.includes("--migrate_on_start=false"),
+          job !== undefined,
+          `${d.metadata.name}: --migrate_on_start=false exactly when the Job migrates`,
+        );
+      }
+      assert.equal(checked, 5, "five services own a database");
+    }
+  });
+
   test(`${name}: no secret material in the render`, () => {
     const objects = render(args);
     for (const obj of objects) {

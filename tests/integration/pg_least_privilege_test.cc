@@ -256,5 +256,39 @@ TEST_F(PgLeastPrivilegeTest, MissingPasswordFileStopsTheService) {
   EXPECT_NE(log.find("no-such-file"), std::string::npos) << log;
 }
 
+// The Helm chart migrates in a Job and starts the services with
+// --migrate_on_start=false: a service then only checks the schema, waits a
+// bounded time for the Job, refuses to run on a database that is behind and
+// creates nothing itself.
+TEST_F(PgLeastPrivilegeTest, CheckOnlyStartRefusesAnUnmigratedDatabase) {
+  std::vector<std::string> args =
+      SharedPg().ServiceFlags(payment_db_, "payment");
+  args.push_back("--migrate_on_start=false");
+  args.push_back("--migrate_wait_ms=1500");
+  ASSERT_TRUE(ExitsWithin(args, LogPath("behind"), std::chrono::seconds(10)));
+  const std::string log = ReadFile(LogPath("behind"));
+  EXPECT_NE(log.find("SCHEMA_BEHIND"), std::string::npos) << log;
+  EXPECT_NE(log.find("migrate_retry"), std::string::npos) << log;
+  EXPECT_EQ(SharedPg().Query(payment_db_,
+                             "SELECT count(*) FROM pg_tables WHERE "
+                             "schemaname = 'public'"),
+            "0");
+
+  MigratePayment();
+  const std::string before =
+      SharedPg().Query(payment_db_, "SELECT count(*) FROM schema_migrations");
+  testing::ServiceProcess payment("payment", LogPath("checked"));
+  std::vector<std::string> start =
+      SharedPg().ServiceFlags(payment_db_, "payment");
+  start.push_back("--migrate_on_start=false");
+  ASSERT_TRUE(payment.Start(start));
+  EXPECT_EQ(payment.Stop(), 0);
+  EXPECT_NE(ReadFile(LogPath("checked")).find("checked_only=true"),
+            std::string::npos);
+  EXPECT_EQ(
+      SharedPg().Query(payment_db_, "SELECT count(*) FROM schema_migrations"),
+      before);
+}
+
 }  // namespace
 }  // namespace turnstile
