@@ -96,6 +96,8 @@ schema = {
                         "tls": {"type": "array", "items": obj({"secretName": S, "hosts": {"type": "array", "items": S}})}},
                        ["enabled"]),
         "serviceMonitor": obj({"enabled": B, "interval": S, "scrapeTimeout": S, "labels": STRMAP}, ["enabled"]),
+        "prometheusRule": obj({"enabled": B, "labels": STRMAP}, ["enabled"]),
+        "alerts": obj({"runbookUrl": {"type": "string", "pattern": r"^(https?://[^\s#]+)?$"}}),
         "coordinator": service(hpa=False),
         "order": service(), "inventory": service(), "seat": service(), "payment": service(),
         "gateway": service(db=False, extra=gateway_extra),
