@@ -96,6 +96,10 @@ schema = {
                         "tls": {"type": "array", "items": obj({"secretName": S, "hosts": {"type": "array", "items": S}})}},
                        ["enabled"]),
         "serviceMonitor": obj({"enabled": B, "interval": S, "scrapeTimeout": S, "labels": STRMAP}, ["enabled"]),
+        # The Grafana dashboard ConfigMap (templates/dashboard-configmap.yaml).
+        "dashboard": obj({"enabled": B, "labels": STRMAP, "annotations": STRMAP,
+                          "namespace": {"type": "string", "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$", "maxLength": 63}},
+                         ["enabled"]),
         "coordinator": service(hpa=False),
         "order": service(), "inventory": service(), "seat": service(), "payment": service(),
         "gateway": service(db=False, extra=gateway_extra),

@@ -5,10 +5,11 @@
 // and a locked-down security context on every container, no secret
 // material anywhere in the render, a Deployment for every server binary the
 // build makes (SERVER_BINARIES, from CMake, so a new process cannot be
-// forgotten), and bad values refused by values.schema.json.
+// forgotten), bad values refused by values.schema.json, and the Grafana
+// dashboard shipped as a ConfigMap the Grafana sidecar finds.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -145,5 +146,62 @@ test("bad values are refused by the schema", () => {
   ]) {
     const r = run(["template", "t", chart, ...bad]);
     assert.notEqual(r.status, 0, `helm template accepted ${bad.join(" ")}`);
+  }
+});
+
+// Every PromQL expression of a dashboard (rows' nested panels included).
+function panelTargets(panels) {
+  return panels.flatMap((p) => [...(p.targets ?? []), ...panelTargets(p.panels ?? [])]);
+}
+
+test("the Grafana dashboard renders as a ConfigMap with the sidecar label", () => {
+  const source = readFileSync(join(chart, "files/grafana-dashboard.json"), "utf8");
+  for (const [name, args] of valueFiles) {
+    const maps = render(args).filter(
+      (o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1",
+    );
+    assert.equal(maps.length, 1, `${name}: one dashboard ConfigMap with grafana_dashboard: "1"`);
+    const files = Object.keys(maps[0].data ?? {});
+    assert.deepEqual(files, ["turnstile.json"], `${name}: the dashboard file`);
+    const text = maps[0].data["turnstile.json"];
+    const dashboard = JSON.parse(text); // throws if the render broke the JSON
+    assert.deepEqual(dashboard, JSON.parse(source), `${name}: the JSON is the file, unchanged`);
+    assert.equal(maps[0].metadata.namespace, "turnstile");
+  }
+  // What Grafana needs from it: a title and uid, the data source as a
+  // variable (nothing installation-specific), and PromQL in every panel.
+  const dashboard = JSON.parse(source);
+  assert.ok(dashboard.title && dashboard.uid);
+  const ds = dashboard.templating.list.find((v) => v.name === "datasource");
+  assert.equal(ds?.type, "datasource");
+  assert.equal(ds?.query, "prometheus");
+  const targets = panelTargets(dashboard.panels);
+  assert.ok(targets.length >= 15, `only ${targets.length} queries`);
+  for (const p of dashboard.panels.filter((p) => p.type !== "row")) {
+    assert.equal(p.datasource?.uid, "${datasource}", `panel "${p.title}" uses the variable`);
+    assert.ok(p.description, `panel "${p.title}" says what it shows`);
+    assert.ok(p.targets?.length, `panel "${p.title}" has queries`);
+  }
+  for (const t of targets) assert.match(t.expr, /turnstile_|ALERTS/, `a Turnstile metric: ${t.expr}`);
+  const ids = dashboard.panels.map((p) => p.id);
+  assert.equal(new Set(ids).size, ids.length, "panel ids are unique");
+});
+
+test("the dashboard ConfigMap follows dashboard.* values", () => {
+  const off = render(["--set", "dashboard.enabled=false"]);
+  assert.equal(off.filter((o) => o.kind === "ConfigMap" && o.data?.["turnstile.json"]).length, 0);
+  const custom = render([
+    "--set", "dashboard.labels.grafana_dashboard=null",
+    "--set", "dashboard.labels.team-dashboards=yes",
+    "--set", "dashboard.namespace=monitoring",
+    "--set", "dashboard.annotations.grafana_folder=Turnstile",
+  ]).find((o) => o.kind === "ConfigMap" && o.data?.["turnstile.json"]);
+  assert.equal(custom.metadata.labels["team-dashboards"], "yes");
+  assert.equal(custom.metadata.labels.grafana_dashboard, undefined);
+  assert.equal(custom.metadata.namespace, "monitoring");
+  assert.equal(custom.metadata.annotations.grafana_folder, "Turnstile");
+  for (const bad of [["--set", "dashboard.enabled=maybe"], ["--set", "dashboard.namespace=Not_A_Namespace"],
+    ["--set", "dashboard.noSuchKey=1"]]) {
+    assert.notEqual(run(["template", "t", chart, ...bad]).status, 0, `accepted ${bad.join(" ")}`);
   }
 });
