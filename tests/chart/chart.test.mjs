@@ -9,7 +9,7 @@
 // dashboard shipped as a ConfigMap the Grafana sidecar finds.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -204,4 +204,35 @@ test("the dashboard ConfigMap follows dashboard.* values", () => {
     ["--set", "dashboard.noSuchKey=1"]]) {
     assert.notEqual(run(["template", "t", chart, ...bad]).status, 0, `accepted ${bad.join(" ")}`);
   }
+});
+
+// Every "turnstile_..." string literal of the C++ sources: the metric names
+// the processes can export.
+function metricNamesInCode() {
+  const names = new Set();
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (/\.(cc|h)$/.test(e.name)) {
+        for (const m of readFileSync(path, "utf8").matchAll(/"(turnstile_[a-z0-9_]+)"/g)) names.add(m[1]);
+      }
+    }
+  };
+  for (const dir of ["services", "txn-coordinator", "tools"]) walk(join(here, "../..", dir));
+  return names;
+}
+
+test("every metric the dashboard queries is one the code exports", () => {
+  const dashboard = JSON.parse(readFileSync(join(chart, "files/grafana-dashboard.json"), "utf8"));
+  const known = metricNamesInCode();
+  assert.ok(known.has("turnstile_rpc_total"), "the metric names were found in the sources");
+  const missing = new Set();
+  for (const t of panelTargets(dashboard.panels)) {
+    for (const [name] of t.expr.matchAll(/\bturnstile_[a-z0-9_]+/g)) {
+      const base = name.replace(/_(bucket|sum|count)$/, "");
+      if (!known.has(name) && !known.has(base)) missing.add(name);
+    }
+  }
+  assert.deepEqual([...missing], [], "dashboard metrics no process registers (typo or renamed?)");
 });
