@@ -1,5 +1,7 @@
 #include "txn-coordinator/log_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/pg_array.h"
@@ -224,10 +226,32 @@ void LogStore::Prepare(pqxx::connection& conn) {
                " AND updated_at < now() - $1::bigint * interval '1 hour' "
                " ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED) "
                "DELETE FROM global_txn g USING old WHERE g.gid = old.gid");
-  conn.prepare("cc_count_stuck",
-               absl::StrCat("SELECT count(*) FROM branch "
-                            "WHERE state = 'REGISTERED' AND attempts > ",
-                            kStuckAttempts));
+  // The gauges (ReadGauges). In a CONFIRMING/CANCELLING transaction
+  // updated_at is the time of the decision: only the move into that state
+  // and the final one set it. A REGISTERED branch's attempts are all failed
+  // deliveries.
+  conn.prepare(
+      "cc_gauges",
+      absl::StrCat(
+          "WITH t AS (SELECT count(*) AS n, count(*) FILTER (WHERE deadline < "
+          "   clock_timestamp() - $2::bigint * interval '1 millisecond') "
+          "   AS overdue FROM global_txn WHERE state = 'TRYING'), "
+          "d AS (SELECT count(*) FILTER (WHERE state = 'CONFIRMING') AS c, "
+          "   count(*) FILTER (WHERE state = 'CANCELLING') AS x, "
+          "   count(*) FILTER (WHERE deadline < "
+          "   clock_timestamp() - $2::bigint * interval '1 millisecond') "
+          "   AS overdue, min(updated_at) AS oldest FROM global_txn "
+          "   WHERE state IN ('CONFIRMING', 'CANCELLING')), "
+          "s AS (SELECT count(*) AS n FROM global_txn g "
+          "   JOIN branch b ON b.gid = g.gid AND b.state = 'REGISTERED' "
+          "   WHERE g.state IN ('CONFIRMING', 'CANCELLING') "
+          "   AND b.attempts > 0 AND (b.attempts > ",
+          kStuckAttempts,
+          " OR g.updated_at <= "
+          "   clock_timestamp() - $1::bigint * interval '1 millisecond')) "
+          "SELECT t.n, d.c, d.x, t.overdue + d.overdue, s.n, "
+          " COALESCE(extract(epoch FROM clock_timestamp() - d.oldest), 0)"
+          "::float8 FROM t, d, s"));
 }
 
 // ---- inside a group-commit batch --------------------------------------------
@@ -460,10 +484,24 @@ absl::StatusOr<int64_t> LogStore::DeleteFinished(std::chrono::hours age,
   });
 }
 
-absl::StatusOr<int64_t> LogStore::CountStuck() {
-  return pool_->Transact([&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
-    return tx.exec_prepared("cc_count_stuck")[0][0].as<int64_t>();
-  });
+absl::StatusOr<LogGauges> LogStore::ReadGauges(
+    std::chrono::milliseconds stuck_after,
+    std::chrono::milliseconds overdue_horizon) {
+  return pool_->Autocommit(
+      [&](pqxx::nontransaction& tx) -> absl::StatusOr<LogGauges> {
+        const auto rows = tx.exec_prepared(
+            "cc_gauges", static_cast<long long>(stuck_after.count()),
+            static_cast<long long>(overdue_horizon.count()));
+        const pqxx::row r = rows[0];
+        LogGauges g;
+        g.trying = r[0].as<int64_t>();
+        g.confirming = r[1].as<int64_t>();
+        g.cancelling = r[2].as<int64_t>();
+        g.overdue = r[3].as<int64_t>();
+        g.stuck_branches = r[4].as<int64_t>();
+        g.oldest_undelivered_age_s = std::max(0.0, r[5].as<double>());
+        return g;
+      });
 }
 
 }  // namespace turnstile::coordinator

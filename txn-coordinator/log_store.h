@@ -83,6 +83,25 @@ struct DriveSnapshot {
 // operator attention). Matches the partial index branch_stuck.
 inline constexpr int kStuckAttempts = 10;
 
+// What the coordinator's gauges show, read in one statement
+// (LogStore::ReadGauges). The counts are of the whole log, so every replica
+// reports the same values.
+struct LogGauges {
+  // Open transactions by state.
+  int64_t trying = 0;
+  int64_t confirming = 0;
+  int64_t cancelling = 0;
+  // Not final although deadline + overdue_horizon has passed.
+  int64_t overdue = 0;
+  // Undelivered branches of a CONFIRMING/CANCELLING transaction that failed
+  // more than kStuckAttempts times, or failed at least once and whose
+  // transaction was decided more than stuck_after ago.
+  int64_t stuck_branches = 0;
+  // Seconds since the decision of the oldest CONFIRMING/CANCELLING
+  // transaction (whose branches are not all delivered); 0 if none.
+  double oldest_undelivered_age_s = 0;
+};
+
 // Extra condition of a compare-and-set on the deadline.
 enum class DeadlineGuard { kAny, kBeforeDeadline, kAfterDeadline };
 
@@ -170,8 +189,13 @@ class LogStore {
   absl::StatusOr<RetryResult> MakeDue(const std::string& gid);
   // Deletes up to `batch` finished transactions older than `age`.
   absl::StatusOr<int64_t> DeleteFinished(std::chrono::hours age, int batch);
-  // Undelivered branches with more than kStuckAttempts attempts.
-  absl::StatusOr<int64_t> CountStuck();
+  // The gauges above. Cheap while the log is healthy: it walks only the
+  // CONFIRMING/CANCELLING transactions (partial index global_txn_due) and
+  // their branches (primary key), and counts TRYING ones on the partial
+  // index global_txn_trying_deadline.
+  absl::StatusOr<LogGauges> ReadGauges(
+      std::chrono::milliseconds stuck_after,
+      std::chrono::milliseconds overdue_horizon);
 
  private:
   PgPool* pool_;

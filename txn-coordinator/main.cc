@@ -43,6 +43,14 @@ ABSL_FLAG(int, poll_interval_ms, 200, "Recovery loop period");
 ABSL_FLAG(int, lease_ms, 5000,
           "How long a claimed or freshly decided transaction is reserved for "
           "the process driving it");
+ABSL_FLAG(int, stuck_after_ms, 300000,
+          "A branch of a decided (CONFIRMING/CANCELLING) transaction that "
+          "failed at least once and was decided this long ago counts in "
+          "turnstile_coordinator_stuck_branches (as does one past the "
+          "attempt limit of 10 failures, whatever its age)");
+ABSL_FLAG(int, overdue_horizon_ms, 600000,
+          "A transaction still not CONFIRMED/CANCELLED this long after its "
+          "deadline counts in turnstile_coordinator_overdue_transactions");
 ABSL_FLAG(int, rpc_timeout_ms, 3000, "Timeout of each Confirm/Cancel call");
 ABSL_FLAG(int, backoff_initial_ms, 100, "First retry delay cap");
 ABSL_FLAG(int, backoff_max_ms, 30000, "Largest retry delay cap");
@@ -89,6 +97,8 @@ bool CheckFlags() {
       {"poll_interval_ms", absl::GetFlag(FLAGS_poll_interval_ms)},
       {"lease_ms", absl::GetFlag(FLAGS_lease_ms)},
       {"rpc_timeout_ms", absl::GetFlag(FLAGS_rpc_timeout_ms)},
+      {"stuck_after_ms", absl::GetFlag(FLAGS_stuck_after_ms)},
+      {"overdue_horizon_ms", absl::GetFlag(FLAGS_overdue_horizon_ms)},
       {"backoff_initial_ms", absl::GetFlag(FLAGS_backoff_initial_ms)},
       {"backoff_max_ms", absl::GetFlag(FLAGS_backoff_max_ms)},
       {"retention_hours", absl::GetFlag(FLAGS_retention_hours)},
@@ -162,6 +172,10 @@ int main(int argc, char** argv) {
   RecoveryOptions recovery_options;
   recovery_options.poll = poll;
   recovery_options.stuck_gauge_every = std::max(milliseconds(1000), poll * 10);
+  recovery_options.stuck_after =
+      milliseconds(absl::GetFlag(FLAGS_stuck_after_ms));
+  recovery_options.overdue_horizon =
+      milliseconds(absl::GetFlag(FLAGS_overdue_horizon_ms));
   Recovery recovery(recovery_options, &log, &driver);
   RetentionOptions retention_options;
   retention_options.keep =

@@ -16,6 +16,11 @@ prometheus::Counter& Counter(const std::string& name, const std::string& help,
       .Add(labels);
 }
 
+prometheus::Gauge& Gauge(const std::string& name, const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(Metrics()).Add(
+      {});
+}
+
 }  // namespace
 
 CoordinatorMetrics& M() {
@@ -35,6 +40,10 @@ CoordinatorMetrics& M() {
             .Name("turnstile_coordinator_deliveries_total")
             .Help("Confirm/Cancel calls to participants, by phase and result")
             .Register(Metrics());
+    auto& open = prometheus::BuildGauge()
+                     .Name("turnstile_coordinator_open_transactions")
+                     .Help("Transactions not yet final in the log, by state")
+                     .Register(Metrics());
     auto& gc_size = prometheus::BuildHistogram()
                         .Name("turnstile_coordinator_group_commit_batch_size")
                         .Help("Operations per group-commit transaction")
@@ -58,11 +67,19 @@ CoordinatorMetrics& M() {
         deliveries.Add({{"phase", "cancel"}, {"result", "failed"}}),
         Counter("turnstile_coordinator_branches_became_stuck_total",
                 "Branches whose delivery attempts exceeded the stuck limit"),
-        prometheus::BuildGauge()
-            .Name("turnstile_coordinator_stuck_branches")
-            .Help("Undelivered branches past the stuck attempt limit now")
-            .Register(Metrics())
-            .Add({}),
+        Gauge("turnstile_coordinator_stuck_branches",
+              "Undelivered branches of decided transactions that failed more "
+              "than the attempt limit, or failed and were decided more than "
+              "--stuck_after_ms ago"),
+        Gauge("turnstile_coordinator_oldest_undelivered_branch_age_seconds",
+              "Time since the decision of the oldest CONFIRMING/CANCELLING "
+              "transaction (0 if none)"),
+        Gauge("turnstile_coordinator_overdue_transactions",
+              "Transactions not final although their deadline plus "
+              "--overdue_horizon_ms has passed"),
+        open.Add({{"state", "TRYING"}}),
+        open.Add({{"state", "CONFIRMING"}}),
+        open.Add({{"state", "CANCELLING"}}),
         Counter("turnstile_coordinator_group_commit_batches_total",
                 "Group-commit transactions run"),
         Counter("turnstile_coordinator_group_commit_batches_failed_total",
@@ -78,6 +95,9 @@ CoordinatorMetrics& M() {
                         0.25, 0.5, 1}),
         Counter("turnstile_coordinator_recovery_claimed_total",
                 "Transactions claimed by the recovery loop"),
+        Gauge("turnstile_coordinator_recovery_last_pass_timestamp_seconds",
+              "Unix time at which this replica's recovery loop last "
+              "completed a pass without a database error"),
         Counter("turnstile_coordinator_retention_deleted_total",
                 "Finished transactions removed by retention"),
     };

@@ -24,10 +24,29 @@ void Recovery::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool Recovery::RefreshGauges() {
+  auto gauges =
+      log_->ReadGauges(options_.stuck_after, options_.overdue_horizon);
+  if (!gauges.ok()) {
+    spdlog::warn("event=recovery_gauges_failed error=\"{}\"",
+                 std::string(gauges.status().message()));
+    return false;
+  }
+  M().stuck_branches.Set(static_cast<double>(gauges->stuck_branches));
+  M().oldest_undelivered_age.Set(gauges->oldest_undelivered_age_s);
+  M().overdue_transactions.Set(static_cast<double>(gauges->overdue));
+  M().open_trying.Set(static_cast<double>(gauges->trying));
+  M().open_confirming.Set(static_cast<double>(gauges->confirming));
+  M().open_cancelling.Set(static_cast<double>(gauges->cancelling));
+  return true;
+}
+
 int Recovery::Tick() {
   int handed = 0;
+  bool healthy = true;
   auto expired = log_->CancelExpired(options_.batch);
   if (!expired.ok()) {
+    healthy = false;
     spdlog::warn("event=recovery_deadline_failed error=\"{}\"",
                  std::string(expired.status().message()));
   } else {
@@ -43,6 +62,7 @@ int Recovery::Tick() {
   if (room > 0) {
     auto claimed = log_->ClaimDue(room);
     if (!claimed.ok()) {
+      healthy = false;
       spdlog::warn("event=recovery_claim_failed error=\"{}\"",
                    std::string(claimed.status().message()));
     } else {
@@ -58,9 +78,13 @@ int Recovery::Tick() {
   const auto now = std::chrono::steady_clock::now();
   if (now >= next_gauge_) {
     next_gauge_ = now + options_.stuck_gauge_every;
-    if (auto stuck = log_->CountStuck(); stuck.ok()) {
-      M().stuck_branches.Set(static_cast<double>(*stuck));
-    }
+    if (!RefreshGauges()) healthy = false;
+  }
+  if (healthy) {
+    M().recovery_last_pass.Set(
+        std::chrono::duration<double>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count());
   }
   return handed;
 }

@@ -6,7 +6,11 @@
 //      FOR UPDATE SKIP LOCKED and a lease, so several replicas share it, and
 //      handed to the driver.
 // At start-up the same loop resumes whatever an earlier process left
-// unfinished. It also refreshes the stuck-branches gauge now and then.
+// unfinished. Every pass that reaches the database without error stamps
+// turnstile_coordinator_recovery_last_pass_timestamp_seconds (so an alert
+// sees a replica whose loop stopped even when there is no work), and now and
+// then it refreshes the gauges read from the log (LogStore::ReadGauges:
+// stuck branches, overdue and open transactions).
 #pragma once
 
 #include <chrono>
@@ -23,6 +27,12 @@ struct RecoveryOptions {
   std::chrono::milliseconds poll{200};
   int batch = 100;  // rows per statement
   std::chrono::milliseconds stuck_gauge_every{5000};
+  // A branch that failed and whose transaction was decided this long ago
+  // counts as stuck (--stuck_after_ms), even below the attempt limit.
+  std::chrono::milliseconds stuck_after{300000};
+  // A non-final transaction this long past its deadline is overdue
+  // (--overdue_horizon_ms).
+  std::chrono::milliseconds overdue_horizon{600000};
 };
 
 class Recovery {
@@ -36,6 +46,8 @@ class Recovery {
   void Stop();
   // One pass; returns how many transactions it handed to the driver.
   int Tick();
+  // Reads the log's gauges and sets the metrics; false on a database error.
+  bool RefreshGauges();
 
  private:
   void Loop();

@@ -246,15 +246,118 @@ TEST_F(LogStoreTest, RetentionDeletesOldFinishedTransactionsInBatches) {
   EXPECT_EQ(retention.RunOnce(), 0);
 }
 
-TEST_F(LogStoreTest, StuckBranchesAreCounted) {
-  const std::string gid = Insert("CONFIRMING", "now()", "now()", 3);
-  Exec("UPDATE branch SET attempts = 11 WHERE branch_id IN ('b0', 'b1')");
-  Exec("UPDATE branch SET attempts = 10 WHERE branch_id = 'b2'");
-  auto stuck = log_->CountStuck();
-  ASSERT_TRUE(stuck.ok());
-  EXPECT_EQ(*stuck, 2);
-  Exec("UPDATE branch SET state = 'CONFIRMED' WHERE branch_id = 'b0'");
-  EXPECT_EQ(*log_->CountStuck(), 1);
+TEST_F(LogStoreTest, StuckBranchesAreCountedByAttemptsOrByAge) {
+  const milliseconds stuck_after(60000), horizon(600000);
+  auto gauges = [&] {
+    auto g = log_->ReadGauges(stuck_after, horizon);
+    EXPECT_TRUE(g.ok()) << g.status();
+    return g.ok() ? *g : LogGauges{};
+  };
+  EXPECT_EQ(gauges().stuck_branches, 0) << "empty log";
+
+  // Past the attempt limit, whatever the age: b0 and b1 (b2 is at it).
+  const std::string many = Insert("CONFIRMING", "now()", "now()", 3);
+  Exec("UPDATE branch SET attempts = 11 WHERE gid = '" + many +
+       "' AND branch_id IN ('b0', 'b1')");
+  Exec("UPDATE branch SET attempts = 10 WHERE gid = '" + many +
+       "' AND branch_id = 'b2'");
+  EXPECT_EQ(gauges().stuck_branches, 2);
+  Exec("UPDATE branch SET state = 'CONFIRMED' WHERE gid = '" + many +
+       "' AND branch_id = 'b0'");
+  EXPECT_EQ(gauges().stuck_branches, 1) << "a delivered branch is not stuck";
+
+  // Decided more than stuck_after ago: stuck from the first failure on,
+  // never before it (in flight for the first time).
+  const std::string old_failing =
+      Insert("CANCELLING", "now()", "now()", 2, "now() - interval '2 minutes'");
+  Exec("UPDATE branch SET attempts = 1 WHERE gid = '" + old_failing +
+       "' AND branch_id = 'b0'");
+  EXPECT_EQ(gauges().stuck_branches, 2) << "b1 never failed";
+  // Decided recently, failing a few times: not yet stuck.
+  const std::string young = Insert("CONFIRMING", "now()", "now()", 1,
+                                   "now() - interval '30 seconds'");
+  Exec("UPDATE branch SET attempts = 3 WHERE gid = '" + young + "'");
+  EXPECT_EQ(gauges().stuck_branches, 2);
+  // A shorter stuck_after counts it.
+  auto shorter = log_->ReadGauges(milliseconds(10000), horizon);
+  ASSERT_TRUE(shorter.ok());
+  EXPECT_EQ(shorter->stuck_branches, 3);
+
+  // Only branches of decided transactions: a TRYING one is not delivered.
+  const std::string trying = Insert("TRYING", "now() + interval '1 hour'",
+                                    "NULL", 1, "now() - interval '1 hour'");
+  Exec("UPDATE branch SET attempts = 12 WHERE gid = '" + trying + "'");
+  EXPECT_EQ(gauges().stuck_branches, 2);
+}
+
+TEST_F(LogStoreTest, GaugesCountOpenAndOverdueTransactionsAndTheOldest) {
+  const milliseconds horizon(600000);
+  auto gauges = [&] {
+    auto g = log_->ReadGauges(milliseconds(300000), horizon);
+    EXPECT_TRUE(g.ok()) << g.status();
+    return g.ok() ? *g : LogGauges{};
+  };
+  LogGauges g = gauges();
+  EXPECT_EQ(g.trying + g.confirming + g.cancelling + g.overdue, 0);
+  EXPECT_EQ(g.oldest_undelivered_age_s, 0);
+
+  Insert("TRYING", "now() + interval '1 minute'", "NULL");
+  Insert("TRYING", "now() - interval '11 minutes'", "NULL");  // overdue
+  Insert("TRYING", "now() - interval '9 minutes'", "NULL");   // not yet
+  Insert("CONFIRMING", "now() - interval '20 minutes'", "now()", 1,
+         "now() - interval '90 seconds'");  // overdue, the oldest decision
+  Insert("CONFIRMING", "now() + interval '1 minute'", "now()", 1,
+         "now() - interval '10 seconds'");
+  Insert("CANCELLING", "now() - interval '1 minute'", "now()");
+  // Final ones count nowhere, however old.
+  Insert("CONFIRMED", "now() - interval '1 day'", "NULL", 1,
+         "now() - interval '1 day'");
+  Insert("CANCELLED", "now() - interval '1 day'", "NULL", 1,
+         "now() - interval '1 day'");
+
+  g = gauges();
+  EXPECT_EQ(g.trying, 3);
+  EXPECT_EQ(g.confirming, 2);
+  EXPECT_EQ(g.cancelling, 1);
+  EXPECT_EQ(g.overdue, 2);
+  EXPECT_GE(g.oldest_undelivered_age_s, 89);
+  EXPECT_LT(g.oldest_undelivered_age_s, 150);
+  // A longer horizon: nothing is overdue yet.
+  auto longer = log_->ReadGauges(milliseconds(300000), milliseconds(3600000));
+  ASSERT_TRUE(longer.ok());
+  EXPECT_EQ(longer->overdue, 0);
+}
+
+TEST_F(LogStoreTest, GaugeQueryUsesThePartialIndexesNotATableScan) {
+  // Many finished transactions and a few open ones: the statement must not
+  // read the finished history (retention keeps days of it).
+  Exec(
+      "INSERT INTO global_txn (gid, request_id, state, deadline, updated_at) "
+      "SELECT gen_random_uuid(), 'f' || i, "
+      " CASE WHEN i % 2 = 0 THEN 'CONFIRMED' ELSE 'CANCELLED' END, "
+      " now() - interval '1 day', now() - interval '1 day' "
+      "FROM generate_series(1, 20000) AS i");
+  Exec(
+      "INSERT INTO branch (gid, branch_id, participant, state, attempts) "
+      "SELECT gid, 'payment', 'payment', 'CONFIRMED', 1 FROM global_txn");
+  Insert("TRYING", "now() + interval '1 minute'", "NULL");
+  Insert("CONFIRMING", "now()", "now()", 2);
+  Exec("ANALYZE global_txn");
+  Exec("ANALYZE branch");
+  pqxx::connection conn(SharedPg().OwnerConninfo(db_, "coordinator"));
+  LogStore::Prepare(conn);
+  pqxx::nontransaction tx(conn);
+  tx.exec_prepared("cc_gauges", 300000, 600000);  // libpqxx prepares lazily
+  std::string plan;
+  for (const auto& row : tx.exec("EXPLAIN EXECUTE cc_gauges(300000, 600000)")) {
+    plan += std::string(row[0].c_str()) + "\n";
+  }
+  EXPECT_EQ(plan.find("Seq Scan on global_txn"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("Seq Scan on branch"), std::string::npos) << plan;
+  auto g = log_->ReadGauges(milliseconds(300000), milliseconds(600000));
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->trying, 1);
+  EXPECT_EQ(g->confirming, 1);
 }
 
 }  // namespace

@@ -976,6 +976,99 @@ TEST_F(CoordinatorTest, MetricsCountDecisionsDeliveriesBatchesAndStuck) {
       MetricValue(text, "turnstile_coordinator_group_commit_batches_total"), 0);
 }
 
+// Scrapes until `pred(text)` holds or `timeout` passes; the last text.
+template <typename Pred>
+std::string ScrapeUntil(int port, Pred pred, milliseconds timeout) {
+  const auto until = steady_clock::now() + timeout;
+  std::string text = ScrapeMetrics(port);
+  while (!pred(text) && steady_clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(100));
+    text = ScrapeMetrics(port);
+  }
+  return text;
+}
+
+TEST_F(CoordinatorTest, GaugesShowStuckOverdueOpenTransactionsAndThePulse) {
+  const int metrics_port = testing::FreePort();
+  StartCoordinator(
+      {"--metrics_listen=127.0.0.1:" + std::to_string(metrics_port),
+       "--stuck_after_ms=1500", "--overdue_horizon_ms=500",
+       "--backoff_initial_ms=2000", "--backoff_max_ms=2000"});
+  const char* kStuck = "turnstile_coordinator_stuck_branches";
+  const char* kOverdue = "turnstile_coordinator_overdue_transactions";
+  const char* kOldest =
+      "turnstile_coordinator_oldest_undelivered_branch_age_seconds";
+  const char* kPulse =
+      "turnstile_coordinator_recovery_last_pass_timestamp_seconds";
+  const std::string trying_gauge =
+      "turnstile_coordinator_open_transactions{state=\"TRYING\"}";
+  const std::string confirming_gauge =
+      "turnstile_coordinator_open_transactions{state=\"CONFIRMING\"}";
+  const auto now_s = [] {
+    return std::chrono::duration<double>(system_clock::now().time_since_epoch())
+        .count();
+  };
+
+  // The loop's pulse is recent and moves on with no work at all.
+  std::string text = ScrapeUntil(
+      metrics_port,
+      [&](const std::string& t) { return MetricValue(t, kPulse) > 0; },
+      milliseconds(5000));
+  const double first_pass = MetricValue(text, kPulse);
+  EXPECT_NEAR(first_pass, now_s(), 10);
+  EXPECT_EQ(MetricValue(text, kStuck), 0);
+  EXPECT_EQ(MetricValue(text, trying_gauge), 0);
+  text = ScrapeUntil(
+      metrics_port,
+      [&](const std::string& t) {
+        return MetricValue(t, kPulse) > first_pass + 0.2;
+      },
+      milliseconds(5000));
+  EXPECT_GT(MetricValue(text, kPulse), first_pass + 0.2);
+
+  // One open TRYING transaction; one committed whose payment keeps failing
+  // past stuck_after and past its deadline + horizon.
+  const std::string open = MustBegin(BeginReq("g-open", 60000)).gid();
+  payment_.state().FailNext(1000000);
+  const std::string failing = MustBegin(BeginReq("g-fail", 1000)).gid();
+  v1::CommitResponse cresp;
+  ASSERT_TRUE(Commit(failing, false, &cresp).ok());
+  text = ScrapeUntil(
+      metrics_port,
+      [&](const std::string& t) {
+        return MetricValue(t, kStuck) == 1 && MetricValue(t, kOverdue) == 1;
+      },
+      milliseconds(15000));
+  EXPECT_EQ(MetricValue(text, kStuck), 1) << "payment's branch";
+  EXPECT_EQ(MetricValue(text, kOverdue), 1);
+  EXPECT_EQ(MetricValue(text, trying_gauge), 1);
+  EXPECT_EQ(MetricValue(text, confirming_gauge), 1);
+  EXPECT_GE(MetricValue(text, kOldest), 1.5);
+  EXPECT_LE(std::stoi(Sql("SELECT attempts FROM branch WHERE gid = '" +
+                          failing + "' AND branch_id = 'payment'")),
+            10)
+      << "stuck by age, below the attempt limit";
+
+  // Payment recovers: everything drains back to zero.
+  payment_.state().FailNext(0);
+  ASSERT_TRUE(WaitState(failing, v1::TXN_STATE_CONFIRMED, milliseconds(10000)));
+  v1::AbortResponse aresp;
+  ASSERT_TRUE(Abort(open, v1::CANCEL_REASON_USER, "", true, &aresp).ok());
+  text = ScrapeUntil(
+      metrics_port,
+      [&](const std::string& t) {
+        return MetricValue(t, kStuck) == 0 && MetricValue(t, kOverdue) == 0 &&
+               MetricValue(t, trying_gauge) == 0 &&
+               MetricValue(t, confirming_gauge) == 0;
+      },
+      milliseconds(10000));
+  EXPECT_EQ(MetricValue(text, kStuck), 0);
+  EXPECT_EQ(MetricValue(text, kOverdue), 0);
+  EXPECT_EQ(MetricValue(text, trying_gauge), 0);
+  EXPECT_EQ(MetricValue(text, confirming_gauge), 0);
+  EXPECT_EQ(MetricValue(text, kOldest), 0);
+}
+
 TEST_F(CoordinatorTest, BadInputIsRefusedAndNothingIsWritten) {
   StartCoordinator();
   ASSERT_EQ(Footprint(), "0/0");
