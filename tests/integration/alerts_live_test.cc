@@ -12,6 +12,7 @@
 // places its own orders.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -23,6 +24,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/time/clock.h"
 #include "services/gateway/jwt/jwt_mint.h"
 #include "tests/support/gateway_process.h"
@@ -221,39 +223,64 @@ PrometheusServer* AlertsLiveTest::prometheus_ = nullptr;
 std::string AlertsLiveTest::rules_copy_;
 bool AlertsLiveTest::ready_ = false;
 
+// The gids of committed transactions whose payment Confirm is not delivered.
+std::set<std::string> CommittedWaitingForPayment(Mesh& mesh) {
+  const std::string gids = mesh.Query(
+      "coordinator",
+      "SELECT string_agg(g.gid::text, ',') FROM global_txn g JOIN branch b "
+      "USING (gid) WHERE g.state = 'CONFIRMING' AND b.branch_id = 'payment' "
+      "AND b.state = 'REGISTERED'");
+  std::set<std::string> out;
+  std::stringstream in(gids);
+  for (std::string gid; std::getline(in, gid, ',');) out.insert(gid);
+  return out;
+}
+
 TEST_F(AlertsLiveTest, BranchesStuckFiresWhilePaymentIsDownAndResolves) {
-  constexpr int kOrders = 24;
+  // Buyers placing pay_now orders one after another (bounded: at most
+  // kWorkers * kOrdersEach orders), before, during and after the outage.
+  constexpr int kWorkers = 6;
+  constexpr int kOrdersEach = 8;
   shop_->CreateSku("tee", 1000, 0, 1000);
-  for (int i = 0; i < kOrders; ++i)
-    shop_->Deposit("p" + std::to_string(i), 5000);
+  for (int w = 0; w < kWorkers; ++w) {
+    shop_->Deposit("p" + std::to_string(w), 1000 * kOrdersEach);
+  }
   ASSERT_EQ(prometheus_->AlertState(kStuckAlert), "")
       << "stuck before anything happened";
 
-  auto inflight = PlaceOrders("p", "tee", kOrders);
+  std::atomic<bool> stop{false};
+  std::atomic<int> placed{0}, ok{0};
+  std::vector<std::thread> buyers;
+  for (int w = 0; w < kWorkers; ++w) {
+    buyers.emplace_back([&, w] {
+      const std::string user = "p" + std::to_string(w);
+      for (int n = 0; n < kOrdersEach && !stop; ++n) {
+        const auto s = shop_->PlaceStock(user, "r" + std::to_string(n), "tee",
+                                         1, /*pay_now=*/true);
+        ++placed;
+        if (s.ok()) ++ok;
+      }
+    });
+  }
+  // Also when an assertion below ends the test early.
+  absl::Cleanup join_buyers = [&] {
+    stop = true;
+    for (auto& b : buyers) {
+      if (b.joinable()) b.join();
+    }
+  };
   // Wait for committed transactions whose payment Confirm is not delivered
-  // yet (they sit out the pause after the decision), then kill payment.
-  static const std::string kWaiting =
-      "SELECT count(*) FROM global_txn g JOIN branch b USING (gid) "
-      "WHERE g.state = 'CONFIRMING' AND b.branch_id = 'payment' "
-      "AND b.state = 'REGISTERED'";
+  // yet (they sit out the pause after the decision), then kill payment:
+  // they cannot be confirmed, and the orders placed meanwhile fail their
+  // payment Try and must be cancelled, also at payment.
   ASSERT_TRUE(
-      WaitFor([&] { return Count(*mesh_, kWaiting) >= 3; }, seconds(20)))
+      WaitFor([&] { return CommittedWaitingForPayment(*mesh_).size() >= 3; },
+              seconds(20)))
       << "no committed transaction waiting for payment";
   mesh_->Kill("payment");
   const auto stopped = SteadyClock::now();
-  const int waiting_at_kill = Count(*mesh_, kWaiting);
-  std::set<std::string> committed_waiting;
-  {
-    const std::string gids = mesh_->Query(
-        "coordinator",
-        "SELECT string_agg(g.gid::text, ',') FROM global_txn g JOIN branch b "
-        "USING (gid) WHERE g.state = 'CONFIRMING' AND b.branch_id = 'payment' "
-        "AND b.state = 'REGISTERED'");
-    std::stringstream in(gids);
-    for (std::string gid; std::getline(in, gid, ',');) {
-      committed_waiting.insert(gid);
-    }
-  }
+  const std::set<std::string> committed_waiting =
+      CommittedWaitingForPayment(*mesh_);
   ASSERT_FALSE(committed_waiting.empty());
 
   ASSERT_TRUE(
@@ -263,10 +290,11 @@ TEST_F(AlertsLiveTest, BranchesStuckFiresWhilePaymentIsDownAndResolves) {
       << prometheus_->Query("turnstile_coordinator_stuck_branches").dump()
       << " alerts: " << prometheus_->Alerts().dump();
   const double time_to_fire = SecondsSince(stopped);
+  stop = true;  // no new orders after this
   // Still down: the committed transactions are still waiting for payment.
-  EXPECT_GT(Count(*mesh_,
-                  "SELECT count(*) FROM global_txn WHERE state = 'CONFIRMING'"),
-            0);
+  for (const auto& gid : committed_waiting) {
+    EXPECT_EQ(shop_->GetTxn(gid).state(), v1::TXN_STATE_CONFIRMING) << gid;
+  }
 
   mesh_->Start("payment");
   const auto restarted = SteadyClock::now();
@@ -276,7 +304,7 @@ TEST_F(AlertsLiveTest, BranchesStuckFiresWhilePaymentIsDownAndResolves) {
       << kStuckAlert << " still firing 60 s after payment came back";
   const double time_to_resolve = SecondsSince(restarted);
 
-  for (auto& f : inflight) f.wait();  // each bounded by its own deadline
+  std::move(join_buyers).Invoke();  // each call bounded by its own deadline
   // Every transaction final; the committed ones confirmed everywhere.
   EXPECT_TRUE(WaitFor(
       [&] {
@@ -304,11 +332,13 @@ TEST_F(AlertsLiveTest, BranchesStuckFiresWhilePaymentIsDownAndResolves) {
 
   std::cout << "time_to_fire_s=" << OneDecimal(time_to_fire)
             << " time_to_resolve_s=" << OneDecimal(time_to_resolve)
-            << " committed_waiting_for_payment=" << waiting_at_kill
-            << std::endl;
+            << " committed_waiting_for_payment=" << committed_waiting.size()
+            << " orders_placed=" << placed << " orders_ok=" << ok << std::endl;
   RecordProperty("time_to_fire_s", OneDecimal(time_to_fire));
   RecordProperty("time_to_resolve_s", OneDecimal(time_to_resolve));
-  RecordProperty("committed_waiting_for_payment", waiting_at_kill);
+  RecordProperty("committed_waiting_for_payment",
+                 static_cast<int>(committed_waiting.size()));
+  RecordProperty("orders_placed", placed.load());
 }
 
 // Every target of every panel (rows' nested panels included), as
