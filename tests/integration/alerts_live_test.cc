@@ -299,9 +299,10 @@ TEST_F(AlertsLiveTest, BranchesStuckFiresWhilePaymentIsDownAndResolves) {
   mesh_->Start("payment");
   const auto restarted = SteadyClock::now();
   ASSERT_TRUE(
-      WaitFor([&] { return prometheus_->AlertState(kStuckAlert) != "firing"; },
+      WaitFor([&] { return prometheus_->AlertState(kStuckAlert).empty(); },
               seconds(60)))
-      << kStuckAlert << " still firing 60 s after payment came back";
+      << kStuckAlert << " still active 60 s after payment came back: "
+      << prometheus_->Alerts().dump();
   const double time_to_resolve = SecondsSince(restarted);
 
   std::move(join_buyers).Invoke();  // each call bounded by its own deadline
