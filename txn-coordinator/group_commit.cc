@@ -13,7 +13,9 @@ namespace turnstile::coordinator {
 
 GroupCommit::GroupCommit(const std::string& conninfo, PgPool::Prepare prepare,
                          GroupCommitOptions options)
-    : pool_(conninfo, 1, std::move(prepare)), options_(options) {
+    : pool_(conninfo, 1, std::move(prepare),
+            PgPoolLimits::FromFlags("group_commit")),
+      options_(options) {
   writer_ = std::thread([this] { Loop(); });
 }
 

@@ -82,7 +82,9 @@ class GroupCommit {
   void Loop();
   void RunBatch(std::deque<Item>& batch);
 
-  PgPool pool_;  // size 1: the writer's connection, reconnected on demand
+  // Size 1: the writer's connection, reconnected on demand (metrics label
+  // pool="group_commit").
+  PgPool pool_;
   const GroupCommitOptions options_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

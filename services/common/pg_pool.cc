@@ -78,8 +78,9 @@ absl::Status StatusFromException(const std::exception& e) {
   return InternalError("pg", e);
 }
 
-PgPoolLimits PgPoolLimits::FromFlags() {
+PgPoolLimits PgPoolLimits::FromFlags(std::string name) {
   PgPoolLimits limits;
+  limits.name = std::move(name);
   limits.max_waiters = std::max(0, absl::GetFlag(FLAGS_pg_pool_max_waiters));
   limits.max_wait = std::chrono::milliseconds(
       std::max(0, absl::GetFlag(FLAGS_pg_pool_max_wait_ms)));
@@ -91,7 +92,18 @@ PgPool::PgPool(std::string conninfo, int size, Prepare prepare,
     : conninfo_(std::move(conninfo)),
       size_(size),
       prepare_(std::move(prepare)),
-      limits_(limits) {}
+      limits_(std::move(limits)),
+      metrics_(PgPoolMetrics::For(limits_.name)) {
+  metrics_.size.Increment(size_);
+}
+
+PgPool::~PgPool() {
+  std::lock_guard lock(mu_);
+  metrics_.size.Decrement(size_);
+  metrics_.idle.Decrement(static_cast<double>(idle_.size()));
+  // Leases must not outlive their pool; any left are counted out here.
+  metrics_.in_use.Decrement(open_ - static_cast<double>(idle_.size()));
+}
 
 PgPool::Lease::Lease(PgPool* pool, std::unique_ptr<pqxx::connection> conn)
     : pool_(pool), conn_(std::move(conn)) {}
@@ -104,7 +116,22 @@ absl::StatusOr<PgPool::Lease> PgPool::Acquire() {
   return Acquire(limits_.max_wait);
 }
 
+namespace {
+
+// Observes a caller's wait when it leaves Acquire: declared before the lock,
+// so it runs after the lock is released (the histogram takes its own).
+struct WaitObserver {
+  prometheus::Histogram& histogram;
+  double seconds = -1;  // < 0: did not wait
+  ~WaitObserver() {
+    if (seconds >= 0) histogram.Observe(seconds);
+  }
+};
+
+}  // namespace
+
 absl::StatusOr<PgPool::Lease> PgPool::Acquire(std::chrono::milliseconds wait) {
+  WaitObserver observer{metrics_.wait_seconds};
   std::unique_lock lock(mu_);
   auto counts = [&] {
     return PoolCounts{static_cast<int>(idle_.size()), open_, size_, waiting_};
@@ -112,23 +139,33 @@ absl::StatusOr<PgPool::Lease> PgPool::Acquire(std::chrono::milliseconds wait) {
   PoolStep step = NextPoolStep(counts(), limits_.max_waiters);
   if (step == PoolStep::kRefuse) {
     lock.unlock();
+    metrics_.refused_max_waiters.Increment();
     return RefuseOverload("pg_pool",
                           "too many calls waiting for storage; retry");
   }
   if (step == PoolStep::kWait) {
     ++waiting_;
+    metrics_.waiters.Increment();
+    const auto started = std::chrono::steady_clock::now();
     const bool freed = cv_.wait_for(
         lock, wait, [&] { return !idle_.empty() || open_ < size_; });
     --waiting_;
+    metrics_.waiters.Decrement();
+    observer.seconds = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - started)
+                           .count();
     if (!freed) {
       lock.unlock();
+      metrics_.refused_max_wait.Increment();
       return RefuseOverload("pg_pool",
                             "no storage connection became free "
                             "in time; retry");
     }
     step = idle_.empty() ? PoolStep::kConnect : PoolStep::kUseIdle;
   }
+  metrics_.in_use.Increment();
   if (step == PoolStep::kUseIdle) {
+    metrics_.idle.Decrement();
     auto conn = std::move(idle_.back());
     idle_.pop_back();
     return Lease(this, std::move(conn));
@@ -142,6 +179,7 @@ absl::StatusOr<PgPool::Lease> PgPool::Acquire(std::chrono::milliseconds wait) {
   } catch (const std::exception& e) {
     lock.lock();
     --open_;
+    metrics_.in_use.Decrement();
     cv_.notify_one();
     lock.unlock();
     return Concealed(absl::StatusCode::kUnavailable, "DB_UNAVAILABLE",
@@ -152,8 +190,10 @@ absl::StatusOr<PgPool::Lease> PgPool::Acquire(std::chrono::milliseconds wait) {
 
 void PgPool::Release(std::unique_ptr<pqxx::connection> conn) {
   std::lock_guard lock(mu_);
+  metrics_.in_use.Decrement();
   if (conn->is_open()) {
     idle_.push_back(std::move(conn));
+    metrics_.idle.Increment();
   } else {
     --open_;  // dropped; a new one is made on demand
   }

@@ -5,6 +5,7 @@
 // --pg_pool_max_waiters callers wait, one more is refused at once, and none
 // waits longer than --pg_pool_max_wait_ms; both refusals are
 // RESOURCE_EXHAUSTED with a retry delay (services/common/overload.h).
+// Each pool reports its use under its name (pg_pool_metrics.h).
 #pragma once
 
 #include <chrono>
@@ -19,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "services/common/pg_pool_metrics.h"
 
 namespace turnstile {
 
@@ -33,12 +35,14 @@ namespace turnstile {
 // deliberate and becomes that status, reason and message.
 absl::Status StatusFromException(const std::exception& e);
 
-// How long and how many callers may wait for a connection.
+// How long and how many callers may wait for a connection, and the name the
+// pool's metrics carry (label pool=...).
 struct PgPoolLimits {
   int max_waiters = 256;
   std::chrono::milliseconds max_wait{500};
-  // --pg_pool_max_waiters and --pg_pool_max_wait_ms.
-  static PgPoolLimits FromFlags();
+  std::string name = "main";
+  // --pg_pool_max_waiters and --pg_pool_max_wait_ms, under `name`.
+  static PgPoolLimits FromFlags(std::string name = "main");
 };
 
 class PgPool {
@@ -50,6 +54,7 @@ class PgPool {
          PgPoolLimits limits = PgPoolLimits::FromFlags());
   PgPool(const PgPool&) = delete;
   PgPool& operator=(const PgPool&) = delete;
+  ~PgPool();
 
   // A borrowed connection, returned to the pool on destruction.
   class Lease {
@@ -112,6 +117,7 @@ class PgPool {
   const int size_;
   const Prepare prepare_;
   const PgPoolLimits limits_;
+  const PgPoolMetrics metrics_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
