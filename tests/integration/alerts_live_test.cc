@@ -399,7 +399,7 @@ TEST_F(AlertsLiveTest, EveryDashboardExpressionEvaluates) {
   for (const std::string key :
        {"Orders/s by outcome", "RPC rate by service", "RPC latency by service",
         "TCC phase latency (p50, p99)", "Stuck branches", "Gateway requests",
-        "Transactions by state"}) {
+        "Transactions by state", "PostgreSQL pool use"}) {
     std::vector<std::string> of_panel;
     for (const auto& [title, expr] : exprs) {
       if (title == key)
