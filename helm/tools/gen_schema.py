@@ -96,6 +96,8 @@ schema = {
                         "tls": {"type": "array", "items": obj({"secretName": S, "hosts": {"type": "array", "items": S}})}},
                        ["enabled"]),
         "serviceMonitor": obj({"enabled": B, "interval": S, "scrapeTimeout": S, "labels": STRMAP}, ["enabled"]),
+        "prometheusRule": obj({"enabled": B, "labels": STRMAP}, ["enabled"]),
+        "alerts": obj({"runbookUrl": {"type": "string", "pattern": r"^(https?://[^\s#]+)?$"}}),
         # The Grafana dashboard ConfigMap (templates/dashboard-configmap.yaml).
         "dashboard": obj({"enabled": B, "labels": STRMAP, "annotations": STRMAP,
                           "namespace": {"type": "string", "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$", "maxLength": 63}},

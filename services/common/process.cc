@@ -21,6 +21,7 @@
 #include "prometheus/exposer.h"
 #include "prometheus/histogram.h"
 #include "services/common/authz_processor.h"
+#include "services/common/cert_expiry.h"
 #include "services/common/tls.h"
 #include "turnstile/v1/participant.grpc.pb.h"
 
@@ -191,6 +192,7 @@ SideServers::SideServers() = default;
 SideServers::~SideServers() { Shutdown(); }
 
 bool SideServers::Start() {
+  cert_expiry_ = WatchOwnCertificateExpiry();
   if (const auto where = absl::GetFlag(FLAGS_metrics_listen); !where.empty()) {
     try {
       exposer_ = std::make_unique<prometheus::Exposer>(where);
@@ -236,6 +238,7 @@ void SideServers::Shutdown() {
     health_.reset();
   }
   exposer_.reset();
+  cert_expiry_.reset();
 }
 
 int WaitForShutdownSignal() {

@@ -19,6 +19,8 @@ class Exposer;
 
 namespace turnstile {
 
+class CertExpiryWatcher;
+
 // Parses flags (environment first, then the command line), sets up logging
 // with the service name, checks the TLS files (the service name is the
 // default identity, tls.h; exits if they are unusable), and blocks
@@ -44,7 +46,8 @@ prometheus::Registry& Metrics();
 
 // The operator's side doors of a process: the metrics endpoint
 // (--metrics_listen) and the plaintext health-only gRPC port
-// (--health_listen). ServeGrpc opens them itself; a process that is no
+// (--health_listen), plus the watcher that exports the own certificate's
+// expiry (cert_expiry.h). ServeGrpc opens them itself; a process that is no
 // gRPC server (the gateway) opens them with this.
 class SideServers {
  public:
@@ -60,6 +63,7 @@ class SideServers {
  private:
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<grpc::Server> health_;
+  std::unique_ptr<CertExpiryWatcher> cert_expiry_;
 };
 
 // Blocks until SIGTERM or SIGINT (blocked by InitProcess) and returns it.

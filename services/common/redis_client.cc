@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "prometheus/counter.h"
+#include "prometheus/gauge.h"
 #include "services/common/internal_error.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
@@ -31,6 +32,19 @@ prometheus::Family<prometheus::Counter>& ErrorFamily() {
 
 void CountError(const char* kind) {
   ErrorFamily().Add({{"kind", kind}}).Increment();
+}
+
+prometheus::Gauge& UpGauge() {
+  static auto& gauge =
+      prometheus::BuildGauge()
+          .Name("turnstile_redis_up")
+          .Help(
+              "1 if the last Redis command of this process could use Redis, "
+              "0 if Redis was unreachable or refused it (connect, AUTH, "
+              "I/O, LOADING/READONLY-like replies)")
+          .Register(Metrics())
+          .Add({});
+  return gauge;
 }
 
 prometheus::Counter& ReloadCounter() {
@@ -177,6 +191,15 @@ RedisClient::~RedisClient() = default;
 
 int64_t RedisClient::script_reloads() const { return reloads_.load(); }
 
+void RedisClient::MarkUp(bool up) {
+  const int value = up ? 1 : 0;
+  if (up_.load(std::memory_order_relaxed) == value) return;
+  std::lock_guard lock(up_mu_);
+  if (up_.load(std::memory_order_relaxed) == value) return;
+  up_.store(value, std::memory_order_relaxed);
+  UpGauge().Set(value);
+}
+
 absl::StatusOr<RedisClient::ConnPtr> RedisClient::Connect() {
   redisContext* ctx =
       redisConnectWithTimeout(options_.host.c_str(), options_.port,
@@ -186,6 +209,7 @@ absl::StatusOr<RedisClient::ConnPtr> RedisClient::Connect() {
   const std::string where = absl::StrCat(options_.host, ":", options_.port);
   if (ctx == nullptr || ctx->err != 0) {
     CountError("connect");
+    MarkUp(false);
     return Unavailable(absl::StrCat("cannot connect to redis at ", where, ": ",
                                     ctx ? ctx->errstr : "out of memory"));
   }
@@ -199,6 +223,7 @@ absl::StatusOr<RedisClient::ConnPtr> RedisClient::Connect() {
         static_cast<redisReply*>(redisCommandArgv(ctx, 2, argv, lens)));
     if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
       CountError("connect");
+      MarkUp(false);
       return Unavailable(absl::StrCat(
           "redis AUTH at ", where, " failed: ",
           reply ? RedisErrorText(*reply) : absl::string_view(ctx->errstr)));
@@ -309,6 +334,7 @@ absl::StatusOr<RedisReplyPtr> RedisClient::Execute(
         spdlog::info("event=redis_reconnect reason=\"{}\"", what);
         continue;  // a stale pooled connection: once more on a fresh one
       }
+      MarkUp(false);
       return Unavailable(absl::StrCat("redis at ", options_.host, ":",
                                       options_.port, ": ", what));
     }
@@ -326,11 +352,14 @@ absl::StatusOr<RedisReplyPtr> RedisClient::Checked(RedisReplyPtr reply) {
     const absl::string_view text = RedisErrorText(*reply);
     CountError("reply");
     if (IsTransientError(text) || IsAuthError(text)) {
+      MarkUp(false);
       return Unavailable(absl::StrCat("redis: ", text));
     }
+    MarkUp(true);  // Redis answered; the command itself was wrong
     return Concealed(absl::StatusCode::kInternal, "REDIS_ERROR",
                      "internal error", "redis", text);
   }
+  MarkUp(true);
   return reply;
 }
 
@@ -429,6 +458,7 @@ std::vector<absl::StatusOr<RedisReplyPtr>> RedisClient::EvalBatch(
         results.push_back(down);
       }
     }
+    MarkUp(false);  // after Checked: the connection failed last
     return results;
   }
   if (c.timeout != options_.command_timeout) {

@@ -6,6 +6,11 @@
 // UNAVAILABLE with reason REDIS_UNAVAILABLE, so callers treat Redis like any
 // other transient dependency. Commands are built in a reusable RedisArgs so
 // that the hot path allocates nothing beyond what hiredis itself needs.
+// The gauge turnstile_redis_up says whether the last command could use Redis
+// (1) or found it unreachable or refusing (0: connect, AUTH or I/O failure,
+// or a transient error reply such as LOADING or READONLY); it is written only
+// when that changes, and appears with the first command. One per process:
+// with several clients the last change wins.
 #pragma once
 
 #include <hiredis/hiredis.h>
@@ -141,7 +146,12 @@ class RedisClient {
                                         const LuaScript* script,
                                         std::chrono::milliseconds timeout);
 
+  // Records whether Redis was usable; touches the gauge only on a change.
+  void MarkUp(bool up);
+
   const RedisOptions options_;
+  std::atomic<int> up_{-1};  // -1 unknown, 0 down, 1 up
+  std::mutex up_mu_;         // taken only when up_ changes
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<ConnPtr> idle_;

@@ -67,8 +67,7 @@ std::shared_ptr<grpc::experimental::CertificateProviderInterface> Provider(
   }
   provider =
       std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-          files->key, files->cert, files->ca,
-          std::max(1, absl::GetFlag(FLAGS_tls_refresh_s)));
+          files->key, files->cert, files->ca, TlsRefreshSeconds());
   return provider;
 }
 
@@ -87,6 +86,10 @@ std::string TlsIdentity() {
 }
 
 bool InsecurePlaintext() { return absl::GetFlag(FLAGS_insecure_plaintext); }
+
+int TlsRefreshSeconds() {
+  return std::max(1, absl::GetFlag(FLAGS_tls_refresh_s));
+}
 
 absl::StatusOr<TlsFiles> TlsFilesFromFlags(const std::string& other) {
   const std::string dir = absl::GetFlag(FLAGS_tls_dir);

@@ -32,6 +32,8 @@ void SetDefaultTlsIdentity(absl::string_view name);
 std::string TlsIdentity();
 // True if --insecure_plaintext: no TLS, no peer identities.
 bool InsecurePlaintext();
+// How often certificate files are re-read (--tls_refresh_s, at least 1).
+int TlsRefreshSeconds();
 
 // The files from the flags; INVALID_ARGUMENT naming what is missing. With
 // `other`, the files of that identity under --tls_dir (a process that acts

@@ -5,7 +5,9 @@
 // and a locked-down security context on every container, no secret
 // material anywhere in the render, a Deployment for every server binary the
 // build makes (SERVER_BINARIES, from CMake, so a new process cannot be
-// forgotten), bad values refused by values.schema.json, and the Grafana
+// forgotten), bad values refused by values.schema.json, the
+// PrometheusRule carrying exactly the alerts of the plain rules file
+// (files/prometheus-rules.yaml, which promtool tests), and the Grafana
 // dashboard shipped as a ConfigMap the Grafana sidecar finds.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -13,7 +15,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { parseAllDocuments } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const chart = join(here, "../../helm/turnstile");
@@ -143,10 +145,52 @@ test("bad values are refused by the schema", () => {
     ["--set", "coordinator.replicas=two"],
     ["--set", "noSuchKey=1"],
     ["--set", "order.noSuchKey=1"],
+    ["--set", "prometheusRule.enabled=yes"],
+    ["--set", "alerts.runbookUrl=wiki/runbook"],
+    ["--set", "alerts.noSuchKey=1"],
   ]) {
     const r = run(["template", "t", chart, ...bad]);
     assert.notEqual(r.status, 0, `helm template accepted ${bad.join(" ")}`);
   }
+});
+
+const upstreamRunbook = "https://github.com/turnstile-mesh/turnstile/blob/main/docs/runbook.md";
+const plainRules = () => parse(readFileSync(join(chart, "files/prometheus-rules.yaml"), "utf8"));
+const alertsOf = (groups) => groups.flatMap((g) => g.rules.filter((r) => r.alert));
+const prometheusRules = (args) => render(args).filter((o) => o.kind === "PrometheusRule");
+
+test("the PrometheusRule carries exactly the groups of the plain rules file", () => {
+  const rules = prometheusRules([]);
+  assert.equal(rules.length, 1, "one PrometheusRule by default");
+  assert.equal(rules[0].apiVersion, "monitoring.coreos.com/v1");
+  assert.deepEqual(rules[0].spec, plainRules());
+  const alerts = alertsOf(rules[0].spec.groups);
+  assert.ok(alerts.length >= 10, `only ${alerts.length} alerts`);
+  for (const a of alerts) {
+    assert.equal(a.annotations.runbook_url, `${upstreamRunbook}#${a.alert.toLowerCase()}`);
+    // The rules' own templates reach Prometheus, not rendered by helm.
+    assert.match(a.annotations.description, /\{\{ *\$(labels|value)/, `${a.alert}: description`);
+  }
+});
+
+test("alerts.runbookUrl replaces the runbook prefix and nothing else", () => {
+  const url = "https://wiki.example.com/sre/turnstile-runbook";
+  const [rule] = prometheusRules(["--set", `alerts.runbookUrl=${url}/`]);
+  const expected = plainRules();
+  for (const a of alertsOf(expected.groups)) {
+    a.annotations.runbook_url = `${url}#${a.alert.toLowerCase()}`;
+  }
+  assert.deepEqual(rule.spec, expected);
+});
+
+test("prometheusRule: labels are added, enabled=false renders none", () => {
+  const [rule] = prometheusRules(["--set", "prometheusRule.labels.release=kube-prometheus-stack"]);
+  assert.equal(rule.metadata.labels.release, "kube-prometheus-stack");
+  assert.equal(rule.metadata.namespace, "turnstile");
+  assert.equal(prometheusRules(["--set", "prometheusRule.enabled=false"]).length, 0);
+  const production = prometheusRules(["-f", join(chart, "examples/values-production.yaml")]);
+  assert.equal(production.length, 1);
+  assert.equal(production[0].metadata.labels.release, "kube-prometheus-stack");
 });
 
 // Every PromQL expression of a dashboard (rows' nested panels included).

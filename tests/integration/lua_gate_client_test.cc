@@ -14,6 +14,7 @@
 #include "services/common/gate_scripts.h"
 #include "services/common/redis_client.h"
 #include "services/common/status.h"
+#include "tests/support/metrics_reader.h"
 #include "tests/support/redis_server.h"
 
 namespace turnstile {
@@ -132,6 +133,7 @@ TEST_F(GateClientTest, UnavailableWhileRedisIsDown) {
   RedisClient client(SharedRedis().Options(2));
   StockGate gate(&client);
   InitSku(gate, "sku-1", 10, 0);
+  EXPECT_EQ(testing::LocalMetric("turnstile_redis_up"), 1);
   SharedRedis().Stop();
   const auto start = std::chrono::steady_clock::now();
   auto r = gate.Reserve("sku-1", {Gid(1), "inventory"}, "alice", 1);
@@ -145,12 +147,14 @@ TEST_F(GateClientTest, UnavailableWhileRedisIsDown) {
   r = gate.Reserve("sku-1", {Gid(1), "inventory"}, "alice", 1);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(ReasonOf(r.status()), "REDIS_UNAVAILABLE");
+  EXPECT_EQ(testing::LocalMetric("turnstile_redis_up"), 0);
 
   SharedRedis().StartAgain();
   InitSku(gate, "sku-1", 10, 0);
   r = gate.Reserve("sku-1", {Gid(1), "inventory"}, "alice", 1);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->status, GateStatus::kOk);
+  EXPECT_EQ(testing::LocalMetric("turnstile_redis_up"), 1);
 }
 
 TEST_F(GateClientTest, CommandTimeoutIsUnavailableAndTheRetryIsIdempotent) {

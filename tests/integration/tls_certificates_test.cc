@@ -165,18 +165,52 @@ TEST_F(TlsCertificatesTest, HealthPortServesHealthAloneWithoutACertificate) {
   }
 }
 
+// GET /metrics of a local process, the body's line for `series` ("" if
+// none).
+std::string MetricLine(int port, const std::string& series,
+                       const std::string& scratch) {
+  const std::string cmd =
+      "python3 -c \"import urllib.request;print(urllib.request.urlopen("
+      "'http://127.0.0.1:" +
+      std::to_string(port) + "/metrics').read().decode())\" > " + scratch +
+      " 2>/dev/null";
+  if (std::system(cmd.c_str()) != 0) return "";
+  const std::string text = ReadFile(scratch);
+  const size_t at = text.find("\n" + series);
+  if (at == std::string::npos) return "";
+  return text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+}
+
+// The value of a "name{labels} value" line.
+double LineValue(const std::string& line) {
+  return line.empty() ? -1 : std::stod(line.substr(line.rfind(' ') + 1));
+}
+
 TEST_F(TlsCertificatesTest, ServerCertificateRotationNeedsNoRestart) {
   const std::string dir = PrivatePki("server-rotation");
   Pki(dir, "--expired payment");
   const int port = FreePort();
+  const int metrics = FreePort();
   ChildProcess proc;
   proc.Start(Binary("turnstile-payment"),
              {"--listen=127.0.0.1:" + std::to_string(port),
-              "--metrics_listen=", "--pg=" + SharedPg().Conninfo(db_),
-              "--tls_dir=" + dir, "--tls_refresh_s=1"},
+              "--metrics_listen=127.0.0.1:" + std::to_string(metrics),
+              "--pg=" + SharedPg().Conninfo(db_), "--tls_dir=" + dir,
+              "--tls_refresh_s=1"},
              Log());
   ASSERT_TRUE(WaitForPort(port, proc));
   const std::string addr = "127.0.0.1:" + std::to_string(port);
+  // The expiry gauge shows the expired certificate's notAfter.
+  const std::string series =
+      "turnstile_tls_certificate_expiry_timestamp_seconds{identity="
+      "\"payment\"}";
+  const std::string scratch = Log() + ".metrics";
+  const double now_s = std::chrono::duration<double>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  const double expired = LineValue(MetricLine(metrics, series, scratch));
+  EXPECT_GT(expired, 0) << "no " << series;
+  EXPECT_LT(expired, now_s);
   // Clients refuse the expired server certificate.
   EXPECT_EQ(
       Deposit(TestChannel(addr, "payment", "turnstilectl"), "a").error_code(),
@@ -191,6 +225,13 @@ TEST_F(TlsCertificatesTest, ServerCertificateRotationNeedsNoRestart) {
                 "b" + std::to_string(++attempt));
   } while (!s.ok() && Clock::now() < until);
   EXPECT_TRUE(s.ok()) << s.error_message();
+  // And the gauge follows the rotation (825 days ahead now).
+  double renewed = expired;
+  while (renewed < now_s && Clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(200));
+    renewed = LineValue(MetricLine(metrics, series, scratch));
+  }
+  EXPECT_GT(renewed, now_s + 800.0 * 86400);
   EXPECT_FALSE(proc.Exited()) << "the same process, no restart";
   proc.Terminate(5000);
 }
