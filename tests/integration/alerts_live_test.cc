@@ -290,7 +290,14 @@ TEST_F(AlertsLiveTest, BranchesStuckFiresWhilePaymentIsDownAndResolves) {
       << prometheus_->Query("turnstile_coordinator_stuck_branches").dump()
       << " alerts: " << prometheus_->Alerts().dump();
   const double time_to_fire = SecondsSince(stopped);
-  stop = true;  // no new orders after this
+  stop = true;                   // no new orders after this
+  std::set<std::string> firing;  // for the record: what else the outage set off
+  for (const auto& alert : prometheus_->Alerts()) {
+    if (alert.value("state", "") == "firing") {
+      firing.insert(alert.value("labels", nlohmann::json::object())
+                        .value("alertname", ""));
+    }
+  }
   // Still down: the committed transactions are still waiting for payment.
   for (const auto& gid : committed_waiting) {
     EXPECT_EQ(shop_->GetTxn(gid).state(), v1::TXN_STATE_CONFIRMING) << gid;
@@ -334,7 +341,10 @@ TEST_F(AlertsLiveTest, BranchesStuckFiresWhilePaymentIsDownAndResolves) {
   std::cout << "time_to_fire_s=" << OneDecimal(time_to_fire)
             << " time_to_resolve_s=" << OneDecimal(time_to_resolve)
             << " committed_waiting_for_payment=" << committed_waiting.size()
-            << " orders_placed=" << placed << " orders_ok=" << ok << std::endl;
+            << " orders_placed=" << placed << " orders_ok=" << ok
+            << " firing_at_fire_time=";
+  for (const auto& name : firing) std::cout << name << ";";
+  std::cout << std::endl;
   RecordProperty("time_to_fire_s", OneDecimal(time_to_fire));
   RecordProperty("time_to_resolve_s", OneDecimal(time_to_resolve));
   RecordProperty("committed_waiting_for_payment",
@@ -399,7 +409,8 @@ TEST_F(AlertsLiveTest, EveryDashboardExpressionEvaluates) {
   for (const std::string key :
        {"Orders/s by outcome", "RPC rate by service", "RPC latency by service",
         "TCC phase latency (p50, p99)", "Stuck branches", "Gateway requests",
-        "Transactions by state", "PostgreSQL pool use"}) {
+        "Transactions by state", "PostgreSQL pool use", "Redis up",
+        "Certificate expiry"}) {
     std::vector<std::string> of_panel;
     for (const auto& [title, expr] : exprs) {
       if (title == key)
