@@ -7,7 +7,11 @@
 namespace turnstile::coordinator {
 
 Recovery::Recovery(RecoveryOptions options, LogStore* log, Driver* driver)
-    : options_(options), log_(log), driver_(driver) {}
+    : options_(options), log_(log), driver_(driver) {
+  // Registers the series now: a loop that never completes a pass then shows
+  // a last-pass timestamp of 0 instead of no series at all.
+  M();
+}
 
 Recovery::~Recovery() { Stop(); }
 
