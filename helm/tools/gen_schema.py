@@ -98,6 +98,10 @@ schema = {
         "serviceMonitor": obj({"enabled": B, "interval": S, "scrapeTimeout": S, "labels": STRMAP}, ["enabled"]),
         "prometheusRule": obj({"enabled": B, "labels": STRMAP}, ["enabled"]),
         "alerts": obj({"runbookUrl": {"type": "string", "pattern": r"^(https?://[^\s#]+)?$"}}),
+        # The Grafana dashboard ConfigMap (templates/dashboard-configmap.yaml).
+        "dashboard": obj({"enabled": B, "labels": STRMAP, "annotations": STRMAP,
+                          "namespace": {"type": "string", "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$", "maxLength": 63}},
+                         ["enabled"]),
         "coordinator": service(hpa=False),
         "order": service(), "inventory": service(), "seat": service(), "payment": service(),
         "gateway": service(db=False, extra=gateway_extra),

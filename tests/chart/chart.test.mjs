@@ -5,12 +5,13 @@
 // and a locked-down security context on every container, no secret
 // material anywhere in the render, a Deployment for every server binary the
 // build makes (SERVER_BINARIES, from CMake, so a new process cannot be
-// forgotten), bad values refused by values.schema.json, and the
+// forgotten), bad values refused by values.schema.json, the
 // PrometheusRule carrying exactly the alerts of the plain rules file
-// (files/prometheus-rules.yaml, which promtool tests).
+// (files/prometheus-rules.yaml, which promtool tests), and the Grafana
+// dashboard shipped as a ConfigMap the Grafana sidecar finds.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -210,4 +211,92 @@ test("prometheusRule: labels are added, enabled=false renders none", () => {
   const production = prometheusRules(["-f", join(chart, "examples/values-production.yaml")]);
   assert.equal(production.length, 1);
   assert.equal(production[0].metadata.labels.release, "kube-prometheus-stack");
+});
+
+// Every PromQL expression of a dashboard (rows' nested panels included).
+function panelTargets(panels) {
+  return panels.flatMap((p) => [...(p.targets ?? []), ...panelTargets(p.panels ?? [])]);
+}
+
+test("the Grafana dashboard renders as a ConfigMap with the sidecar label", () => {
+  const source = readFileSync(join(chart, "files/grafana-dashboard.json"), "utf8");
+  for (const [name, args] of valueFiles) {
+    const maps = render(args).filter(
+      (o) => o.kind === "ConfigMap" && o.metadata.labels?.grafana_dashboard === "1",
+    );
+    assert.equal(maps.length, 1, `${name}: one dashboard ConfigMap with grafana_dashboard: "1"`);
+    const files = Object.keys(maps[0].data ?? {});
+    assert.deepEqual(files, ["turnstile.json"], `${name}: the dashboard file`);
+    const text = maps[0].data["turnstile.json"];
+    const dashboard = JSON.parse(text); // throws if the render broke the JSON
+    assert.deepEqual(dashboard, JSON.parse(source), `${name}: the JSON is the file, unchanged`);
+    assert.equal(maps[0].metadata.namespace, "turnstile");
+  }
+  // What Grafana needs from it: a title and uid, the data source as a
+  // variable (nothing installation-specific), and PromQL in every panel.
+  const dashboard = JSON.parse(source);
+  assert.ok(dashboard.title && dashboard.uid);
+  const ds = dashboard.templating.list.find((v) => v.name === "datasource");
+  assert.equal(ds?.type, "datasource");
+  assert.equal(ds?.query, "prometheus");
+  const targets = panelTargets(dashboard.panels);
+  assert.ok(targets.length >= 15, `only ${targets.length} queries`);
+  for (const p of dashboard.panels.filter((p) => p.type !== "row")) {
+    assert.equal(p.datasource?.uid, "${datasource}", `panel "${p.title}" uses the variable`);
+    assert.ok(p.description, `panel "${p.title}" says what it shows`);
+    assert.ok(p.targets?.length, `panel "${p.title}" has queries`);
+  }
+  for (const t of targets) assert.match(t.expr, /turnstile_|ALERTS/, `a Turnstile metric: ${t.expr}`);
+  const ids = dashboard.panels.map((p) => p.id);
+  assert.equal(new Set(ids).size, ids.length, "panel ids are unique");
+});
+
+test("the dashboard ConfigMap follows dashboard.* values", () => {
+  const off = render(["--set", "dashboard.enabled=false"]);
+  assert.equal(off.filter((o) => o.kind === "ConfigMap" && o.data?.["turnstile.json"]).length, 0);
+  const custom = render([
+    "--set", "dashboard.labels.grafana_dashboard=null",
+    "--set", "dashboard.labels.team-dashboards=yes",
+    "--set", "dashboard.namespace=monitoring",
+    "--set", "dashboard.annotations.grafana_folder=Turnstile",
+  ]).find((o) => o.kind === "ConfigMap" && o.data?.["turnstile.json"]);
+  assert.equal(custom.metadata.labels["team-dashboards"], "yes");
+  assert.equal(custom.metadata.labels.grafana_dashboard, undefined);
+  assert.equal(custom.metadata.namespace, "monitoring");
+  assert.equal(custom.metadata.annotations.grafana_folder, "Turnstile");
+  for (const bad of [["--set", "dashboard.enabled=maybe"], ["--set", "dashboard.namespace=Not_A_Namespace"],
+    ["--set", "dashboard.noSuchKey=1"]]) {
+    assert.notEqual(run(["template", "t", chart, ...bad]).status, 0, `accepted ${bad.join(" ")}`);
+  }
+});
+
+// Every "turnstile_..." string literal of the C++ sources: the metric names
+// the processes can export.
+function metricNamesInCode() {
+  const names = new Set();
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (/\.(cc|h)$/.test(e.name)) {
+        for (const m of readFileSync(path, "utf8").matchAll(/"(turnstile_[a-z0-9_]+)"/g)) names.add(m[1]);
+      }
+    }
+  };
+  for (const dir of ["services", "txn-coordinator", "tools"]) walk(join(here, "../..", dir));
+  return names;
+}
+
+test("every metric the dashboard queries is one the code exports", () => {
+  const dashboard = JSON.parse(readFileSync(join(chart, "files/grafana-dashboard.json"), "utf8"));
+  const known = metricNamesInCode();
+  assert.ok(known.has("turnstile_rpc_total"), "the metric names were found in the sources");
+  const missing = new Set();
+  for (const t of panelTargets(dashboard.panels)) {
+    for (const [name] of t.expr.matchAll(/\bturnstile_[a-z0-9_]+/g)) {
+      const base = name.replace(/_(bucket|sum|count)$/, "");
+      if (!known.has(name) && !known.has(base)) missing.add(name);
+    }
+  }
+  assert.deepEqual([...missing], [], "dashboard metrics no process registers (typo or renamed?)");
 });

@@ -34,6 +34,14 @@ void Mesh::SetArgs(const std::string& service, std::vector<std::string> args) {
   args_[service] = std::move(args);
 }
 
+void Mesh::EnableMetrics() {
+  for (const auto& s : Services()) procs_[s]->set_metrics_port(FreePort());
+}
+
+int Mesh::MetricsPort(const std::string& service) const {
+  return procs_.at(service)->metrics_port();
+}
+
 void Mesh::StartAll() {
   for (const auto& s : Services()) Start(s);
 }

@@ -3,7 +3,8 @@
 // owned by and reached as the service's own role.
 //
 // Command-line contract of every service binary (bin/turnstile-<service>):
-//   --listen=127.0.0.1:PORT  --metrics_listen=
+//   --listen=127.0.0.1:PORT  --metrics_listen= (or 127.0.0.1:PORT after
+//   EnableMetrics)
 //   --pg=<libpq conninfo, user turnstile_<service>>  --pg_password_file=FILE
 //   --redis=127.0.0.1:PORT (every service accepts it; inventory, seat and
 //   order use it and also get --redis_password_file=FILE)
@@ -38,6 +39,11 @@ class Mesh {
 
   // Extra flags for a service, used by every later Start of it.
   void SetArgs(const std::string& service, std::vector<std::string> args);
+  // Gives every service a free metrics port (--metrics_listen), the same
+  // across restarts; call before StartAll. Off by default.
+  void EnableMetrics();
+  // The metrics port of a service (0 if metrics are off).
+  int MetricsPort(const std::string& service) const;
   // Starts every service and waits until each accepts connections.
   void StartAll();
   // Starts one service (with extra flags for this start only) and waits.

@@ -31,7 +31,11 @@ std::shared_ptr<grpc::Channel> ServiceProcess::channel(
 
 bool ServiceProcess::Start(const std::vector<std::string>& args) {
   if (process_.running()) Stop();
-  std::vector<std::string> all = {"--listen=" + address_, "--metrics_listen="};
+  std::vector<std::string> all = {
+      "--listen=" + address_,
+      "--metrics_listen=" +
+          (metrics_port_ == 0 ? std::string()
+                              : "127.0.0.1:" + std::to_string(metrics_port_))};
   for (auto& flag : TlsFlags()) all.push_back(flag);
   all.insert(all.end(), args.begin(), args.end());
   process_.Start(Binary("turnstile-" + name_), all, log_path_);

@@ -23,9 +23,10 @@ class ServiceProcess {
   ServiceProcess(std::string name, std::string log_path);
   ~ServiceProcess();
 
-  // Starts with --listen, --metrics_listen=, the test PKI (TlsFlags) and
-  // `args`, and waits until it accepts connections over mTLS. Returns false
-  // (after printing the log tail) if it exits or does not serve within 30 s.
+  // Starts with --listen, --metrics_listen (empty = off unless
+  // set_metrics_port), the test PKI (TlsFlags) and `args`, and waits until it
+  // accepts connections over mTLS. Returns false (after printing the log tail)
+  // if it exits or does not serve within 30 s.
   bool Start(const std::vector<std::string>& args);
   // Closes the channel, sends SIGTERM, returns the exit code (-1 if killed).
   int Stop(int timeout_ms = 10000);
@@ -35,6 +36,10 @@ class ServiceProcess {
   pid_t pid() const { return process_.pid(); }
 
   const std::string& address() const { return address_; }
+  // Serve Prometheus metrics on 127.0.0.1:port from the next Start on
+  // (0 = off, the default).
+  void set_metrics_port(int port) { metrics_port_ = port; }
+  int metrics_port() const { return metrics_port_; }
   // The channel to the current process (reconnects after a restart),
   // presenting `identity`'s certificate (test_pki.h); one per identity.
   std::shared_ptr<grpc::Channel> channel(
@@ -46,6 +51,7 @@ class ServiceProcess {
   std::string name_;
   std::string log_path_;
   std::string address_;
+  int metrics_port_ = 0;
   ChildProcess process_;
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
 };
