@@ -177,11 +177,13 @@ test("bad values are refused by the schema", () => {
 const upstreamRunbook = "https://github.com/turnstile-mesh/turnstile/blob/main/docs/runbook.md";
 const plainRules = () => parse(readFileSync(join(chart, "files/prometheus-rules.yaml"), "utf8"));
 const alertsOf = (groups) => groups.flatMap((g) => g.rules.filter((r) => r.alert));
-const prometheusRules = (args) => render(args).filter((o) => o.kind === "PrometheusRule");
+const prometheusRules = (args) =>
+  render(["--set", "prometheusRule.enabled=true", ...args]).filter((o) => o.kind === "PrometheusRule");
 
 test("the PrometheusRule carries exactly the groups of the plain rules file", () => {
   const rules = prometheusRules([]);
-  assert.equal(rules.length, 1, "one PrometheusRule by default");
+  assert.equal(rules.length, 1, "one PrometheusRule when enabled");
+  assert.equal(render([]).filter((o) => o.kind === "PrometheusRule").length, 0, "off by default (needs the CRDs)");
   assert.equal(rules[0].apiVersion, "monitoring.coreos.com/v1");
   assert.deepEqual(rules[0].spec, plainRules());
   const alerts = alertsOf(rules[0].spec.groups);
