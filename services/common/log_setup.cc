@@ -1,7 +1,9 @@
 #include "services/common/log_setup.h"
 
+#include <grpc/support/log.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <time.h>
 
 #include <chrono>
@@ -88,6 +90,27 @@ std::unique_ptr<spdlog::formatter> MakeLogFormatter(const std::string& service,
   formatter->add_flag<TraceFlag>('*').set_pattern(
       absl::StrCat("%Y-%m-%dT%H:%M:%S.%e%z level=%l svc=", service, " %v%*"));
   return formatter;
+}
+
+// The logger gRPC's messages go to: kept alive for good, since gRPC's
+// threads may still log while static destructors run at exit.
+static std::shared_ptr<spdlog::logger>* grpc_logger = nullptr;
+
+void RouteGrpcLogs() {
+  if (grpc_logger == nullptr) {
+    grpc_logger = new std::shared_ptr<spdlog::logger>();
+  }
+  *grpc_logger = spdlog::default_logger();
+  gpr_set_log_function([](gpr_log_func_args* args) {
+    const auto level =
+        args->severity == GPR_LOG_SEVERITY_ERROR  ? spdlog::level::err
+        : args->severity == GPR_LOG_SEVERITY_INFO ? spdlog::level::info
+                                                  : spdlog::level::debug;
+    (*grpc_logger)
+        ->log(level, "event=grpc_log file={}:{} text=\"{}\"",
+              args->file != nullptr ? args->file : "", args->line,
+              args->message != nullptr ? args->message : "");
+  });
 }
 
 std::shared_ptr<spdlog::logger> MakeProcessLogger(const std::string& service,

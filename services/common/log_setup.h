@@ -28,4 +28,10 @@ std::unique_ptr<spdlog::formatter> MakeLogFormatter(const std::string& service,
 std::shared_ptr<spdlog::logger> MakeProcessLogger(const std::string& service,
                                                   LogFormat format);
 
+// Sends the gRPC library's own messages (gpr_log: errors by default,
+// GRPC_VERBOSITY for more) through the default logger as
+// `event=grpc_log file=... text="..."`, so that a json log has no line of
+// another shape.
+void RouteGrpcLogs();
+
 }  // namespace turnstile

@@ -168,6 +168,7 @@ std::vector<char*> InitProcess(int argc, char** argv, const char* service,
   auto logger = MakeProcessLogger(service, *format);
   logger->set_level(spdlog::level::from_str(absl::GetFlag(FLAGS_log_level)));
   spdlog::set_default_logger(logger);
+  if (*format == LogFormat::kJson) RouteGrpcLogs();
   if (auto s = CheckTransportSecurity(); !s.ok()) {
     spdlog::critical("event=tls_config_error error=\"{}\"",
                      std::string(s.message()));
