@@ -31,8 +31,11 @@ double SecondsSince(Clock::time_point start) {
 // from the edge into the mesh with --log_level=debug.
 void LogCall(const Route* route, grpc::StatusCode code, double seconds,
              bool refused_at_edge) {
+  if (!spdlog::should_log(spdlog::level::debug)) return;
+  const absl::string_view method =
+      route != nullptr ? route->method : absl::string_view("unrouted");
   spdlog::debug("event=call method={} code={} ms={:.1f} at_edge={}",
-                route != nullptr ? std::string(route->method) : "unrouted",
+                std::string_view(method.data(), method.size()),
                 static_cast<int>(code), seconds * 1000, refused_at_edge);
 }
 
