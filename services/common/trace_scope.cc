@@ -7,11 +7,12 @@ namespace {
 
 struct Current {
   TraceContext trace;
-  char gid[36];
+  char gid[36] = {};
   unsigned char gid_size = 0;
 };
 
-thread_local Current current;
+// Constant-initialized: no guard on each access, nothing allocated.
+constinit thread_local Current current;
 
 bool IsUuidShaped(std::string_view gid) {
   if (gid.size() != sizeof(Current::gid)) return false;
