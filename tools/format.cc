@@ -24,6 +24,11 @@ std::string FormatTxn(const v1::Transaction& txn, bool with_branches) {
                     "  reason=", v1::CancelReason_Name(txn.cancel_reason()));
   }
   if (!txn.detail().empty()) absl::StrAppend(&out, "  detail=", txn.detail());
+  // The trace to grep the logs of every service for (--log_format=json:
+  // the trace_id field).
+  if (!txn.trace_id().empty()) {
+    absl::StrAppend(&out, "  trace_id=", txn.trace_id());
+  }
   if (with_branches) {
     for (const auto& b : txn.branches()) {
       absl::StrAppend(&out, "\n  branch ", b.branch_id(), " -> ",

@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/trace_grpc.h"
 #include "txn-coordinator/metrics.h"
 
 namespace turnstile::coordinator {
@@ -16,6 +17,9 @@ std::chrono::milliseconds RetryDelay(const BackoffPolicy& policy,
 // One delivery round: a call per due branch, all in flight together.
 struct Driver::Round {
   std::string gid;
+  // The transaction's trace (stored at Begin; a new one if none was): the
+  // round's log lines carry it, every call sends it on as a new span.
+  TraceContext trace;
   TxnState deciding = TxnState::kConfirming;
   int cancel_reason = 0;
   struct Call {
@@ -89,6 +93,9 @@ void Driver::Finish(const std::string& gid) {
 
 void Driver::StartRound(const std::string& gid) {
   auto snap = log_->LoadForDrive(gid);
+  TraceContext trace = SpanInTrace(snap.ok() ? snap->trace_id : "");
+  if (!trace.valid()) trace = NewTrace();
+  const TraceScope scope(trace, gid);
   if (!snap.ok()) {
     // Left to recovery: the lease runs out and the loop claims it again.
     spdlog::warn("event=drive_load_failed gid={} error=\"{}\"", gid,
@@ -107,6 +114,7 @@ void Driver::StartRound(const std::string& gid) {
   }
   auto round = std::make_shared<Round>();
   round->gid = gid;
+  round->trace = trace;
   round->deciding = snap->state;
   round->cancel_reason = snap->cancel_reason;
   for (const auto& p : snap->pending) {
@@ -118,6 +126,9 @@ void Driver::StartRound(const std::string& gid) {
     round->calls.push_back(std::move(call));
   }
   round->results.resize(round->calls.size());
+  spdlog::debug("event=drive_round gid={} state={} due={} pending={}", gid,
+                StateName(round->deciding), round->calls.size(),
+                snap->pending.size());
   if (round->calls.empty()) {
     // Nothing due: finish (no branch left) or reschedule.
     Record(round);
@@ -140,6 +151,7 @@ void Driver::StartRound(const std::string& gid) {
     }
     call->ctx.set_deadline(std::chrono::system_clock::now() +
                            options_.rpc_timeout);
+    PropagateTrace(&call->ctx, round->trace);
     auto done = [this, round, i](grpc::Status status) {
       OnDelivered(round, i, status);
     };
@@ -161,6 +173,7 @@ void Driver::StartRound(const std::string& gid) {
 
 void Driver::OnDelivered(const std::shared_ptr<Round>& round, size_t index,
                          const grpc::Status& status) {
+  const TraceScope scope(round->trace, round->gid);  // on a gRPC thread
   const auto& call = *round->calls[index];
   const bool confirm = IsConfirmSide(round->deciding);
   auto& m = M();
@@ -193,6 +206,7 @@ void Driver::Record(const std::shared_ptr<Round>& round) {
                            round->results, &round->outcome);
       },
       [this, round](absl::Status status) {
+        const TraceScope scope(round->trace, round->gid);  // writer thread
         if (!status.ok()) {
           spdlog::warn("event=drive_record_failed gid={} error=\"{}\"",
                        round->gid, std::string(status.message()));

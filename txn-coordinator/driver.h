@@ -7,6 +7,8 @@
 // When no branch is left the transaction becomes CONFIRMED/CANCELLED;
 // otherwise the lease is released and the recovery loop hands it back when
 // the earliest branch is due, so retries go on forever and survive restarts.
+// Each round runs in the transaction's stored trace (trace_scope.h): its log
+// lines carry the trace id and every Confirm/Cancel sends it on.
 #pragma once
 
 #include <atomic>

@@ -20,7 +20,8 @@ namespace {
   "g.gid::text, g.request_id, g.state, " TS_MICROS("g.deadline") ", " \
   TS_MICROS("g.created_at") ", " TS_MICROS("g.updated_at") ", "       \
   "COALESCE(" TS_MICROS("g.next_attempt_at") ", 0), "                 \
-  "COALESCE(g.cancel_reason, 0), COALESCE(g.detail, '')"
+  "COALESCE(g.cancel_reason, 0), COALESCE(g.detail, ''), "             \
+  "COALESCE(g.trace_id, '')"
 
 // A PostgreSQL array literal of ids already validated to safe characters
 // ([a-z0-9_-] names or canonical UUIDs), so no quoting is needed.
@@ -45,6 +46,7 @@ TxnRecord TxnFromRow(const pqxx::row& r) {
   t.next_attempt_us = r[6].as<int64_t>();
   t.cancel_reason = r[7].as<int>();
   t.detail = r[8].c_str();
+  t.trace_id = r[9].c_str();
   return t;
 }
 
@@ -87,8 +89,10 @@ LogStore::LogStore(PgPool* pool, std::string owner,
 void LogStore::Prepare(pqxx::connection& conn) {
   // ---- group-commit statements
   conn.prepare("cc_insert_txn",
-               "INSERT INTO global_txn (gid, request_id, state, deadline) "
-               "VALUES ($1::uuid, $2, 'TRYING', " MS_FROM_NOW("$3") ") "
+               "INSERT INTO global_txn (gid, request_id, state, deadline, "
+               " trace_id) "
+               "VALUES ($1::uuid, $2, 'TRYING', " MS_FROM_NOW("$3") ", "
+               " NULLIF($4::text, '')) "
                "ON CONFLICT DO NOTHING "
                "RETURNING gid::text, " TS_MICROS("deadline") ", state");
   conn.prepare("cc_insert_branches",
@@ -182,7 +186,8 @@ void LogStore::Prepare(pqxx::connection& conn) {
                "SELECT g.state, COALESCE(g.cancel_reason, 0), b.branch_id, "
                " b.participant, b.attempts, "
                " (b.next_attempt_at IS NULL "
-               "  OR b.next_attempt_at <= clock_timestamp()) "
+               "  OR b.next_attempt_at <= clock_timestamp()), "
+               " COALESCE(g.trace_id, '') "
                "FROM global_txn g LEFT JOIN branch b "
                " ON b.gid = g.gid AND b.state = 'REGISTERED' "
                "WHERE g.gid = $1::uuid ORDER BY b.branch_id");
@@ -201,7 +206,7 @@ void LogStore::Prepare(pqxx::connection& conn) {
       " next_attempt_at = " MS_FROM_NOW("$2") ", lease_owner = $3, "
       " lease_until = " MS_FROM_NOW("$2") " "
       "FROM due WHERE g.gid = due.gid AND g.state = $4::text "
-      "RETURNING g.gid::text");
+      "RETURNING g.gid::text, COALESCE(g.trace_id, '')");
   conn.prepare(
       "cc_claim",
       "WITH due AS (SELECT gid FROM global_txn "
@@ -211,7 +216,8 @@ void LogStore::Prepare(pqxx::connection& conn) {
       "UPDATE global_txn g SET lease_owner = $3, "
       " lease_until = " MS_FROM_NOW("$2") ", "
       " next_attempt_at = " MS_FROM_NOW("$2") " "
-      "FROM due WHERE g.gid = due.gid RETURNING g.gid::text");
+      "FROM due WHERE g.gid = due.gid "
+      "RETURNING g.gid::text, COALESCE(g.trace_id, '')");
   conn.prepare("cc_retry_txn",
                "UPDATE global_txn SET next_attempt_at = clock_timestamp(), "
                " lease_owner = NULL, lease_until = NULL "
@@ -258,10 +264,12 @@ void LogStore::Prepare(pqxx::connection& conn) {
 
 BeginRow LogStore::InsertTxn(pqxx::work& tx, const std::string& gid,
                              const std::string& request_id, int64_t timeout_ms,
-                             const std::vector<BranchInput>& branches) const {
+                             const std::vector<BranchInput>& branches,
+                             const std::string& trace_id) const {
   BeginRow out;
-  auto inserted = tx.exec_prepared("cc_insert_txn", gid, request_id,
-                                   static_cast<long long>(timeout_ms));
+  auto inserted =
+      tx.exec_prepared("cc_insert_txn", gid, request_id,
+                       static_cast<long long>(timeout_ms), trace_id);
   if (!inserted.empty()) {
     out.gid = inserted[0][0].c_str();
     out.deadline_us = inserted[0][1].as<int64_t>();
@@ -404,6 +412,7 @@ absl::StatusOr<DriveSnapshot> LogStore::LoadForDrive(const std::string& gid) {
           snap.found = true;
           snap.state = StateOf(row[0]);
           snap.cancel_reason = row[1].as<int>();
+          snap.trace_id = row[6].c_str();
           if (row[2].is_null()) continue;  // no undelivered branch
           DriveSnapshot::Pending p;
           p.branch_id = row[2].c_str();
@@ -429,7 +438,8 @@ absl::StatusOr<std::map<std::string, TxnState>> LogStore::States(
       });
 }
 
-absl::StatusOr<std::vector<std::string>> LogStore::CancelExpired(int limit) {
+absl::StatusOr<std::vector<std::string>> LogStore::CancelExpired(
+    int limit, std::vector<std::string>* trace_ids) {
   const Transition t = Next(TxnState::kTrying, TxnEvent::kDeadlinePassed);
   return pool_->Transact(
       [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
@@ -439,12 +449,14 @@ absl::StatusOr<std::vector<std::string>> LogStore::CancelExpired(int limit) {
                  owner_, StateName(TxnState::kTrying), StateName(t.to),
                  2 /* turnstile.v1.CANCEL_REASON_DEADLINE */)) {
           gids.emplace_back(row[0].c_str());
+          if (trace_ids != nullptr) trace_ids->emplace_back(row[1].c_str());
         }
         return gids;
       });
 }
 
-absl::StatusOr<std::vector<std::string>> LogStore::ClaimDue(int limit) {
+absl::StatusOr<std::vector<std::string>> LogStore::ClaimDue(
+    int limit, std::vector<std::string>* trace_ids) {
   return pool_->Transact(
       [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
         std::vector<std::string> gids;
@@ -452,6 +464,7 @@ absl::StatusOr<std::vector<std::string>> LogStore::ClaimDue(int limit) {
              tx.exec_prepared("cc_claim", limit,
                               static_cast<long long>(lease_ms_), owner_)) {
           gids.emplace_back(row[0].c_str());
+          if (trace_ids != nullptr) trace_ids->emplace_back(row[1].c_str());
         }
         return gids;
       });

@@ -47,6 +47,7 @@ struct TxnRecord {
   int cancel_reason = 0;        // turnstile.v1.CancelReason
   std::string detail;
   std::vector<BranchRecord> branches;
+  std::string trace_id;  // W3C trace id of its Begin; "" if none recorded
 };
 
 // The part of a transaction the write paths decide on.
@@ -70,6 +71,7 @@ struct DriveSnapshot {
   bool found = false;
   TxnState state = TxnState::kTrying;
   int cancel_reason = 0;
+  std::string trace_id;  // "" if none recorded
   struct Pending {
     std::string branch_id;
     std::string participant;
@@ -127,10 +129,12 @@ class LogStore {
   // ---- inside a group-commit batch ----------------------------------------
 
   // Inserts a TRYING transaction with its branches unless request_id is
-  // taken; then returns the existing one (created = false).
+  // taken; then returns the existing one (created = false). `trace_id`
+  // (valid W3C trace id or "") is stored with a new one.
   BeginRow InsertTxn(pqxx::work& tx, const std::string& gid,
                      const std::string& request_id, int64_t timeout_ms,
-                     const std::vector<BranchInput>& branches) const;
+                     const std::vector<BranchInput>& branches,
+                     const std::string& trace_id = "") const;
   // Reads the head; `lock_shared` takes FOR SHARE so that a concurrent
   // compare-and-set waits for this transaction.
   std::optional<TxnHead> ReadHead(pqxx::work& tx, const std::string& gid,
@@ -175,10 +179,14 @@ class LogStore {
   absl::StatusOr<std::map<std::string, TxnState>> States(
       const std::vector<std::string>& gids);
   // TRYING past deadline -> CANCELLING (reason DEADLINE), leased to this
-  // process; returns the gids moved.
-  absl::StatusOr<std::vector<std::string>> CancelExpired(int limit);
-  // Claims due CONFIRMING/CANCELLING transactions (SKIP LOCKED + lease).
-  absl::StatusOr<std::vector<std::string>> ClaimDue(int limit);
+  // process; returns the gids moved (and, if `trace_ids` is given, their
+  // trace ids in the same order, "" where none was recorded).
+  absl::StatusOr<std::vector<std::string>> CancelExpired(
+      int limit, std::vector<std::string>* trace_ids = nullptr);
+  // Claims due CONFIRMING/CANCELLING transactions (SKIP LOCKED + lease);
+  // `trace_ids` as for CancelExpired.
+  absl::StatusOr<std::vector<std::string>> ClaimDue(
+      int limit, std::vector<std::string>* trace_ids = nullptr);
   // Makes a CONFIRMING/CANCELLING transaction and its undelivered branches
   // due now. Returns the state, nullopt if the gid is unknown; `reset` tells
   // whether it was in a deciding state.

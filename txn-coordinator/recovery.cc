@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "services/common/trace_scope.h"
 #include "txn-coordinator/metrics.h"
 
 namespace turnstile::coordinator {
@@ -48,13 +49,16 @@ bool Recovery::RefreshGauges() {
 int Recovery::Tick() {
   int handed = 0;
   bool healthy = true;
-  auto expired = log_->CancelExpired(options_.batch);
+  std::vector<std::string> traces;  // of each gid, for its log line
+  auto expired = log_->CancelExpired(options_.batch, &traces);
   if (!expired.ok()) {
     healthy = false;
     spdlog::warn("event=recovery_deadline_failed error=\"{}\"",
                  std::string(expired.status().message()));
   } else {
-    for (const auto& gid : *expired) {
+    for (size_t i = 0; i < expired->size(); ++i) {
+      const std::string& gid = (*expired)[i];
+      const TraceScope scope(SpanInTrace(traces[i]), gid);
       M().aborted_deadline.Increment();
       spdlog::info("event=txn_deadline_cancelled gid={}", gid);
       driver_->Drive(gid);
@@ -64,14 +68,17 @@ int Recovery::Tick() {
 
   const int room = std::min(options_.batch, driver_->Capacity());
   if (room > 0) {
-    auto claimed = log_->ClaimDue(room);
+    traces.clear();
+    auto claimed = log_->ClaimDue(room, &traces);
     if (!claimed.ok()) {
       healthy = false;
       spdlog::warn("event=recovery_claim_failed error=\"{}\"",
                    std::string(claimed.status().message()));
     } else {
       M().recovery_claimed.Increment(static_cast<double>(claimed->size()));
-      for (const auto& gid : *claimed) {
+      for (size_t i = 0; i < claimed->size(); ++i) {
+        const std::string& gid = (*claimed)[i];
+        const TraceScope scope(SpanInTrace(traces[i]), gid);
         spdlog::debug("event=txn_claimed gid={}", gid);
         driver_->Drive(gid);
         ++handed;

@@ -9,6 +9,7 @@
 #include "services/common/caller.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
+#include "services/common/trace_grpc.h"
 #include "services/common/uuid.h"
 #include "txn-coordinator/metrics.h"
 #include "txn-coordinator/txn_ops.h"
@@ -123,6 +124,7 @@ void FillTransaction(const TxnRecord& t, v1::Transaction* out) {
   SetMicros(out->mutable_updated_at(), t.updated_us);
   out->set_cancel_reason(static_cast<v1::CancelReason>(t.cancel_reason));
   out->set_detail(t.detail);
+  out->set_trace_id(t.trace_id);
   if (t.next_attempt_us != 0) {
     SetMicros(out->mutable_next_attempt_at(), t.next_attempt_us);
   }
@@ -180,8 +182,12 @@ grpc::ServerUnaryReactor* CoordinatorService::Begin(
   if (auto s = ValidateBegin(*req, options_.participants); !s.ok())
     return Answered(ctx, s);
   auto* reactor = new Reactor();
+  // The caller's trace becomes the transaction's: stored with it, sent on
+  // with every Confirm/Cancel.
+  const TraceContext trace = ServerSpan(*ctx);
   auto in = std::make_shared<BeginInput>();
   in->gid = NewUuidV7();
+  in->trace_id = std::string(trace.trace_id_view());
   in->request_id = req->request_id();
   in->timeout_ms = req->timeout_ms();
   for (const auto& b : req->branches()) {
@@ -192,7 +198,8 @@ grpc::ServerUnaryReactor* CoordinatorService::Begin(
       [this, in, out](pqxx::work& tx) {
         return BeginTxn(*log_, tx, *in, out.get());
       },
-      [reactor, resp, in, out](absl::Status status) {
+      [reactor, resp, in, out, trace](absl::Status status) {
+        const TraceScope scope(trace, out->gid);
         if (status.ok()) {
           resp->set_gid(out->gid);
           SetMicros(resp->mutable_deadline(), out->deadline_us);
@@ -230,6 +237,7 @@ grpc::ServerUnaryReactor* CoordinatorService::Commit(
     v1::CommitResponse* resp) {
   if (auto s = ValidateGid(req->gid()); !s.ok()) return Answered(ctx, s);
   auto* reactor = new Reactor();
+  const TraceContext trace = ServerSpan(*ctx);
   const std::string gid = req->gid();
   const bool wait = req->wait();
   auto out = std::make_shared<Decision>();
@@ -237,7 +245,8 @@ grpc::ServerUnaryReactor* CoordinatorService::Commit(
       [this, gid, out](pqxx::work& tx) {
         return coordinator::Commit(*log_, tx, gid, out.get());
       },
-      [this, reactor, ctx, resp, gid, wait, out](absl::Status status) {
+      [this, reactor, ctx, resp, gid, wait, out, trace](absl::Status status) {
+        const TraceScope scope(trace, gid);
         if (!status.ok()) {
           reactor->Reply(status);
           return;
@@ -268,6 +277,7 @@ grpc::ServerUnaryReactor* CoordinatorService::Abort(
     v1::AbortResponse* resp) {
   if (auto s = ValidateAbort(*req); !s.ok()) return Answered(ctx, s);
   auto* reactor = new Reactor();
+  const TraceContext trace = ServerSpan(*ctx);
   const std::string gid = req->gid();
   const int reason = req->reason();
   const std::string detail = req->detail();
@@ -277,7 +287,9 @@ grpc::ServerUnaryReactor* CoordinatorService::Abort(
       [this, gid, reason, detail, out](pqxx::work& tx) {
         return coordinator::Abort(*log_, tx, gid, reason, detail, out.get());
       },
-      [this, reactor, ctx, resp, gid, wait, reason, out](absl::Status status) {
+      [this, reactor, ctx, resp, gid, wait, reason, out,
+       trace](absl::Status status) {
+        const TraceScope scope(trace, gid);
         if (!status.ok()) {
           reactor->Reply(status);
           return;
@@ -374,7 +386,9 @@ grpc::ServerUnaryReactor* CoordinatorService::RetryTransaction(
   if (auto s = ValidateGid(req->gid()); !s.ok()) return Answered(ctx, s);
   auto* reactor = new Reactor();
   const std::string gid = req->gid();
-  Offload(reactor, [this, reactor, resp, gid] {
+  const TraceContext trace = ServerSpan(*ctx);
+  Offload(reactor, [this, reactor, resp, gid, trace] {
+    const TraceScope scope(trace, gid);
     auto retry = log_->MakeDue(gid);
     if (!retry.ok()) return reactor->Reply(retry.status());
     if (!retry->state) {

@@ -36,7 +36,8 @@ absl::Status Refusal(const Transition& t, const TxnHead& head, TxnEvent event) {
 
 absl::Status BeginTxn(const LogStore& log, pqxx::work& tx, const BeginInput& in,
                       BeginRow* out) {
-  *out = log.InsertTxn(tx, in.gid, in.request_id, in.timeout_ms, in.branches);
+  *out = log.InsertTxn(tx, in.gid, in.request_id, in.timeout_ms, in.branches,
+                       in.trace_id);
   if (out->gid.empty()) return Contended(in.gid);  // gid collision: retry
   return absl::OkStatus();
 }

@@ -24,6 +24,7 @@ struct BeginInput {
   std::string request_id;
   int64_t timeout_ms = 0;
   std::vector<BranchInput> branches;
+  std::string trace_id;  // of the Begin call (trace.h), stored if new
 };
 
 // Begin: idempotent on request_id; fills `out` with the new or existing txn.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <string_view>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_split.h"
@@ -12,6 +13,7 @@
 #include "services/common/authz_table.h"
 #include "services/common/log_budget.h"
 #include "services/common/process.h"
+#include "services/common/trace_scope.h"
 
 ABSL_FLAG(std::string, act_for_users, "gateway,loadgen",
           "Certificate identities that may act for end users (send "
@@ -75,6 +77,7 @@ grpc::Status Processor::Process(const InputMetadata& auth_metadata,
                                 OutputMetadata* /*response_metadata*/) {
   CallFacts call;
   std::string method;
+  std::string_view traceparent;  // for the denial's log line only
   call.peer_names = PeerNames(*context);
   for (const auto& [key, value] : auth_metadata) {
     if (key == ":path") {
@@ -83,6 +86,8 @@ grpc::Status Processor::Process(const InputMetadata& auth_metadata,
       call.user = ToString(value);
     } else if (key == kRolesHeader) {
       call.roles = ToString(value);
+    } else if (key == kTraceparentHeader) {
+      traceparent = std::string_view(value.data(), value.size());
     }
   }
   call.method = method;
@@ -96,6 +101,9 @@ grpc::Status Processor::Process(const InputMetadata& auth_metadata,
               {"code", std::to_string(static_cast<int>(code))}})
         .Increment();
     if (DenialLogAllowed()) {
+      // Logged in the caller's trace, which it can quote.
+      const auto trace = ParseTraceparent(traceparent);
+      const TraceScope scope(trace ? *trace : TraceContext());
       spdlog::warn(
           "event=authz_denied method={} peer={} user={} code={} "
           "reason=\"{}\"",

@@ -6,6 +6,7 @@
 #include "services/common/clients.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
+#include "services/common/trace_grpc.h"
 
 namespace turnstile {
 namespace {
@@ -50,9 +51,16 @@ absl::StatusOr<int> OrphanSweeper::SweepOnce() {
     req.set_gid(hold.gid);
     v1::Transaction txn;
     auto ctx = CallContext(options_.rpc_timeout);
+    const TraceContext check = NewTrace();  // each check is its own request
+    PropagateTrace(ctx.get(), check);
     const grpc::Status s = coordinator_->GetTransaction(ctx.get(), req, &txn);
     absl::StatusOr<v1::Transaction> answer =
         s.ok() ? absl::StatusOr<v1::Transaction>(std::move(txn)) : FromGrpc(s);
+    // What follows is about the transaction: logged in its trace if the
+    // coordinator knows it, else in the check's.
+    const TraceContext in_txn =
+        answer.ok() ? SpanInTrace(answer->trace_id()) : TraceContext();
+    const TraceScope scope(in_txn.valid() ? in_txn : check, hold.gid);
     const std::string state = CoordinatorStateOf(answer);
     switch (Decide(answer)) {
       case OrphanAction::kLeave:

@@ -4,11 +4,11 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/support/server_interceptor.h>
 #include <signal.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
@@ -22,12 +22,16 @@
 #include "prometheus/histogram.h"
 #include "services/common/authz_processor.h"
 #include "services/common/cert_expiry.h"
+#include "services/common/log_setup.h"
 #include "services/common/tls.h"
 #include "turnstile/v1/participant.grpc.pb.h"
 
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port of the Prometheus metrics endpoint (empty = off)");
 ABSL_FLAG(std::string, log_level, "info", "trace|debug|info|warn|error");
+ABSL_FLAG(std::string, log_format, "text",
+          "text (key=value lines) or json (one object per line: ts, level, "
+          "svc, the message's key=value pairs, trace_id) for log collectors");
 ABSL_FLAG(int, grpc_max_threads, 256,
           "Upper bound of gRPC server threads; calls beyond it are refused "
           "with RESOURCE_EXHAUSTED. Blocking database work is bounded "
@@ -156,12 +160,16 @@ std::vector<char*> InitProcess(int argc, char** argv, const char* service,
   SetDefaultTlsIdentity(identity != nullptr ? identity : service);
   ApplyEnvironment();
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
-  auto logger = spdlog::stderr_logger_mt(service);
-  logger->set_pattern(
-      absl::StrCat("%Y-%m-%dT%H:%M:%S.%e%z level=%l svc=", service, " %v"));
+  const auto format = ParseLogFormat(absl::GetFlag(FLAGS_log_format));
+  if (!format) {
+    std::fprintf(stderr, "bad --log_format=%s: text or json\n",
+                 absl::GetFlag(FLAGS_log_format).c_str());
+    std::exit(2);
+  }
+  auto logger = MakeProcessLogger(service, *format);
   logger->set_level(spdlog::level::from_str(absl::GetFlag(FLAGS_log_level)));
-  logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
+  if (*format == LogFormat::kJson) RouteGrpcLogs();
   if (auto s = CheckTransportSecurity(); !s.ok()) {
     spdlog::critical("event=tls_config_error error=\"{}\"",
                      std::string(s.message()));

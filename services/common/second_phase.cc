@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
+#include "services/common/trace_grpc.h"
 #include "services/common/validate.h"
 
 namespace turnstile {
@@ -49,9 +50,11 @@ void PhaseCounter::Count(const char* phase, const absl::Status& status,
   family_.Add({{"phase", phase}, {"result", result}}).Increment();
 }
 
-grpc::Status SecondPhaseParticipant::Confirm(grpc::ServerContext*,
+grpc::Status SecondPhaseParticipant::Confirm(grpc::ServerContext* context,
                                              const v1::ConfirmRequest* request,
                                              v1::ConfirmResponse* response) {
+  const ServerTraceScope trace(*context);
+  const GidScope gid(request->txn().gid());
   auto applied = Serve("confirm", spec_.confirmed_event, request->txn(),
                        spec_.confirm, "");
   spec_.counter->Count("confirm", applied.status(),
@@ -61,9 +64,11 @@ grpc::Status SecondPhaseParticipant::Confirm(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status SecondPhaseParticipant::Cancel(grpc::ServerContext*,
+grpc::Status SecondPhaseParticipant::Cancel(grpc::ServerContext* context,
                                             const v1::CancelRequest* request,
                                             v1::CancelResponse* response) {
+  const ServerTraceScope trace(*context);
+  const GidScope gid(request->txn().gid());
   auto applied =
       Serve("cancel", spec_.cancelled_event, request->txn(), spec_.cancel,
             absl::StrCat(" cause=", v1::CancelReason_Name(request->reason())));

@@ -8,10 +8,14 @@
 namespace turnstile::gateway {
 namespace {
 
+// traceparent (W3C Trace Context) joins the caller's trace; tracestate is
+// allowed so that a page whose tracing library sends it is not refused, and
+// is not passed on.
 constexpr char kAllowHeaders[] =
-    "authorization, content-type, x-grpc-web, x-user-agent, grpc-timeout";
+    "authorization, content-type, x-grpc-web, x-user-agent, grpc-timeout, "
+    "traceparent, tracestate";
 constexpr char kExposeHeaders[] =
-    "grpc-status, grpc-message, grpc-status-details-bin";
+    "grpc-status, grpc-message, grpc-status-details-bin, x-turnstile-trace-id";
 
 bool IsOrigin(absl::string_view origin) {
   absl::string_view rest;

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "services/common/caller.h"
 #include "services/common/clients.h"
+#include "services/common/trace_grpc.h"
 #include "services/gateway/grpc_web_codec.h"
 
 namespace turnstile::gateway {
@@ -63,11 +64,13 @@ Forwarder::Forwarder(const std::array<std::string, kBackendCount>& addresses,
 
 void Forwarder::Call(const Route& route, std::unique_ptr<std::string> owner,
                      absl::string_view message, const Caller& caller,
+                     const TraceContext& trace,
                      std::chrono::system_clock::time_point deadline,
                      Done done) {
   auto* call = new PendingCall();
   call->done = std::move(done);
   call->ctx.set_deadline(deadline);
+  PropagateTrace(&call->ctx, trace);
   if (!caller.user.empty()) {
     ActAs(call->ctx, caller.user, caller.admin ? "admin" : "");
   }

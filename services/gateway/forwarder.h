@@ -2,8 +2,9 @@
 // (grpc::GenericStub over ByteBuffers, nothing re-serialized) to the
 // backend of its route, over mTLS as the `gateway` identity, acting for the
 // verified end user (x-turnstile-user, and x-turnstile-roles: admin for an
-// operator). Asynchronous: the completion runs on a gRPC thread, and the
-// caller posts it back to its own connection.
+// operator), in the caller's trace (a `traceparent` with a new span of
+// it, trace_grpc.h). Asynchronous: the completion runs on a gRPC thread, and
+// the caller posts it back to its own connection.
 #pragma once
 
 #include <grpcpp/generic/generic_stub.h>
@@ -21,6 +22,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
+#include "services/common/trace.h"
 #include "services/gateway/routes.h"
 
 namespace turnstile::gateway {
@@ -54,9 +56,10 @@ class Forwarder {
 
   // Starts the call with `message` (a view into `owner`, which gRPC keeps
   // until it has sent it: no copy); `done` runs exactly once, on a gRPC
-  // thread.
+  // thread. The call is a new span of `trace`.
   void Call(const Route& route, std::unique_ptr<std::string> owner,
             absl::string_view message, const Caller& caller,
+            const TraceContext& trace,
             std::chrono::system_clock::time_point deadline, Done done);
 
   // Cancels every call still running (their `done` then runs with

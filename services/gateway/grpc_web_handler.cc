@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "services/common/log_budget.h"
 #include "services/common/status.h"
+#include "services/common/trace_scope.h"
 #include "services/gateway/edge_auth.h"
 #include "services/gateway/grpc_web_codec.h"
 #include "services/gateway/routes.h"
@@ -26,12 +27,37 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// One debug line per call (in the call's trace): what an operator follows
+// from the edge into the mesh with --log_level=debug.
+void LogCall(const Route* route, grpc::StatusCode code, double seconds,
+             bool refused_at_edge) {
+  if (!spdlog::should_log(spdlog::level::debug)) return;
+  const absl::string_view method =
+      route != nullptr ? route->method : absl::string_view("unrouted");
+  spdlog::debug("event=call method={} code={} ms={:.1f} at_edge={}",
+                std::string_view(method.data(), method.size()),
+                static_cast<int>(code), seconds * 1000, refused_at_edge);
+}
+
+// The gateway's span of a call: a child of the client's `traceparent` if it
+// sent exactly one valid header, else a new trace.
+TraceContext EdgeSpan(const HttpRequest& request) {
+  const auto [first, last] = request.equal_range(kTraceparentHeader);
+  if (first != last && std::next(first) == last) {
+    const std::string_view value(first->value().data(), first->value().size());
+    if (auto caller = ParseTraceparent(value)) return ChildSpan(*caller);
+  }
+  return NewTrace();
+}
+
 // Answers an edge refusal and counts it.
 void Refuse(Edge& edge, const Route* route, const WebCall& call,
             const absl::Status& error, Clock::time_point start,
             const Reply& reply) {
   const grpc::Status status = ToGrpc(error, kDomain);
-  edge.metrics->CountCall(route, status.error_code(), SecondsSince(start));
+  const double seconds = SecondsSince(start);
+  edge.metrics->CountCall(route, status.error_code(), seconds);
+  LogCall(route, status.error_code(), seconds, true);
   reply(TrailersOnly(call, status));
 }
 
@@ -47,10 +73,12 @@ struct Accepted {
   absl::string_view message;
   Caller caller;
   std::chrono::nanoseconds timeout;
+  TraceContext trace;
 };
 
 void Forward(const std::shared_ptr<Accepted>& a,
              const RateLimiter::Decision& decision) {
+  const TraceScope scope(a->trace);  // possibly the rate limiter's thread
   Edge& edge = *a->edge;
   if (decision.kind == RateLimiter::Decision::kLimited) {
     return Refuse(
@@ -91,8 +119,9 @@ void Forward(const std::shared_ptr<Accepted>& a,
           a->timeout);
   const Route* route = a->route;
   edge.forwarder->Call(
-      *route, std::move(a->body), a->message, a->caller, deadline,
+      *route, std::move(a->body), a->message, a->caller, a->trace, deadline,
       [a](ForwardResult& result) {
+        const TraceScope scope(a->trace);  // on a gRPC thread
         Edge& edge = *a->edge;
         const Route* route = a->route;
         edge.limits.EndCall();
@@ -124,8 +153,9 @@ void Forward(const std::shared_ptr<Accepted>& a,
                                  edge.settings.max_response_bytes, " bytes")),
               kDomain);
         }
-        edge.metrics->CountCall(route, status.error_code(),
-                                SecondsSince(a->start));
+        const double seconds = SecondsSince(a->start);
+        edge.metrics->CountCall(route, status.error_code(), seconds);
+        LogCall(route, status.error_code(), seconds, false);
         if (!status.ok()) {
           HeaderList fields = std::move(result.headers);
           fields.insert(fields.end(), result.trailers.begin(),
@@ -143,6 +173,9 @@ void Forward(const std::shared_ptr<Accepted>& a,
 void HandleGrpcWeb(Edge& edge, HttpRequest& request, WebCall call,
                    std::string client_ip, Reply reply) {
   const auto start = Clock::now();
+  const TraceContext trace = EdgeSpan(request);
+  const TraceScope scope(trace);
+  call.trace_id = std::string(trace.trace_id_view());
   const absl::string_view path(request.target().data(),
                                request.target().size());
   const Route* route = FindRoute(path.substr(0, path.find('?')));
@@ -208,7 +241,7 @@ void HandleGrpcWeb(Edge& edge, HttpRequest& request, WebCall call,
 
   auto accepted = std::make_shared<Accepted>(
       Accepted{&edge, route, std::move(call), start, std::move(reply),
-               std::move(body), *message, *std::move(caller), timeout});
+               std::move(body), *message, *std::move(caller), timeout, trace});
   // Abuse limits (without blocking this thread), then the mesh.
   if (edge.limiter == nullptr) return Forward(accepted, {});
   edge.limiter->CheckAsync(route->method, accepted->caller.user, client_ip,

@@ -5,7 +5,9 @@
 // grpc-timeout, the caller from its token (edge_auth.h), the rate limits
 // (RATE_LIMITED with RetryInfo), the in-flight bound, then the forward.
 // Every refusal is a gRPC status with ErrorInfo, as any gRPC client decodes
-// it; every answer is counted by method and code.
+// it; every answer is counted by method and code. The call runs in the
+// client's W3C trace (its `traceparent`, or a new trace), which every answer
+// names in x-turnstile-trace-id and the forwarded call carries on.
 #pragma once
 
 #include <functional>

@@ -25,6 +25,7 @@ HttpResponse Base(const WebCall& call) {
   HttpResponse res{http::status::ok, call.version};
   res.set(http::field::content_type, call.content_type);
   for (const auto& [k, v] : call.cors) res.set(k, v);
+  if (!call.trace_id.empty()) res.set(kTraceIdHeader, call.trace_id);
   return res;
 }
 

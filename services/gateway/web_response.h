@@ -29,7 +29,12 @@ struct WebCall {
   std::string content_type;  // of the response
   unsigned version = 11;     // HTTP version of the request
   HeaderList cors;           // CORS headers for the caller's origin
+  std::string trace_id;      // sent back as x-turnstile-trace-id ("" = none)
 };
+
+// The response header naming the trace of the call (trace.h), so that a
+// client can quote it and an operator find every log line of the call.
+inline constexpr char kTraceIdHeader[] = "x-turnstile-trace-id";
 
 // An error (or OK without message) as a trailers-only response.
 HttpResponse TrailersOnly(const WebCall& call, const grpc::Status& status,

@@ -7,6 +7,7 @@
 #include "services/common/process.h"
 #include "services/common/second_phase.h"
 #include "services/common/status.h"
+#include "services/common/trace_grpc.h"
 #include "services/common/try_deadline.h"
 #include "services/inventory/validation.h"
 
@@ -54,8 +55,10 @@ void ToProto(const SkuRecord& sku, turnstile::v1::Sku* out) {
 }  // namespace
 
 grpc::Status InventoryService::CreateSku(
-    grpc::ServerContext*, const turnstile::v1::CreateSkuRequest* request,
+    grpc::ServerContext* context,
+    const turnstile::v1::CreateSkuRequest* request,
     turnstile::v1::Sku* response) {
+  const ServerTraceScope trace(*context);
   NewSku sku{request->sku_id(),
              request->name(),
              request->price().currency(),
@@ -76,8 +79,9 @@ grpc::Status InventoryService::CreateSku(
 }
 
 grpc::Status InventoryService::GetSku(
-    grpc::ServerContext*, const turnstile::v1::GetSkuRequest* request,
+    grpc::ServerContext* context, const turnstile::v1::GetSkuRequest* request,
     turnstile::v1::Sku* response) {
+  const ServerTraceScope trace(*context);
   if (auto s = ValidateSkuId(request->sku_id()); !s.ok()) {
     return ToGrpc(s, kDomain);
   }
@@ -88,8 +92,9 @@ grpc::Status InventoryService::GetSku(
 }
 
 grpc::Status InventoryService::ListSkus(
-    grpc::ServerContext*, const turnstile::v1::ListSkusRequest* request,
+    grpc::ServerContext* context, const turnstile::v1::ListSkusRequest* request,
     turnstile::v1::ListSkusResponse* response) {
+  const ServerTraceScope trace(*context);
   auto page_size = ValidatePage(request->page_size(), request->page_token());
   if (!page_size.ok()) return ToGrpc(page_size.status(), kDomain);
   auto page = store_->ListSkus(*page_size, request->page_token());
@@ -100,8 +105,11 @@ grpc::Status InventoryService::ListSkus(
 }
 
 grpc::Status InventoryService::ReserveStock(
-    grpc::ServerContext*, const turnstile::v1::ReserveStockRequest* request,
+    grpc::ServerContext* context,
+    const turnstile::v1::ReserveStockRequest* request,
     turnstile::v1::ReserveStockResponse* response) {
+  const ServerTraceScope trace(*context);
+  const GidScope gid(request->txn().gid());
   ReserveCommand command{
       request->txn().gid(), request->txn().branch_id(), request->user_id(), {}};
   for (const auto& item : request->items()) {
@@ -154,8 +162,10 @@ grpc::Status InventoryService::ReserveStock(
 }
 
 grpc::Status InventoryService::Reconcile(
-    grpc::ServerContext*, const turnstile::v1::ReconcileRequest* request,
+    grpc::ServerContext* context,
+    const turnstile::v1::ReconcileRequest* request,
     turnstile::v1::ReconcileResponse* response) {
+  const ServerTraceScope trace(*context);
   if (auto s = ValidateReconcileSku(request->sku_id()); !s.ok()) {
     return ToGrpc(s, kDomain);
   }

@@ -2,6 +2,7 @@
 
 #include "services/common/clients.h"
 #include "services/common/status.h"
+#include "services/common/trace_grpc.h"
 
 namespace turnstile::order {
 namespace {
@@ -14,6 +15,7 @@ absl::StatusOr<Resp> Call(Stub* stub,
                           const Req& req, Deadline deadline) {
   grpc::ClientContext ctx;
   ctx.set_deadline(deadline);
+  PropagateTrace(&ctx);
   Resp resp;
   grpc::Status status = (stub->*method)(&ctx, req, &resp);
   if (!status.ok()) return FromGrpc(status);
@@ -34,6 +36,7 @@ void CallAsync(const Req& req, Deadline deadline, Done<Resp> done,
   auto call = std::make_shared<AsyncCall<Req, Resp>>();
   call->req = req;
   call->ctx.set_deadline(deadline);
+  PropagateTrace(&call->ctx);  // the calling thread's trace (the handler's)
   start(&call->ctx, &call->req, &call->resp,
         [call, done = std::move(done)](grpc::Status status) {
           if (status.ok()) {

@@ -1,7 +1,8 @@
 // The real Peers and Phases (flow_ports.h): gRPC stubs to the coordinator and
 // the three participants, created once over shared channels (clients.h). Try
 // and second-phase calls use the callback API so that the flows fan them out
-// without a thread each.
+// without a thread each. Every call carries the calling thread's trace
+// (trace_grpc.h) as a new span.
 #pragma once
 
 #include <map>

@@ -14,6 +14,7 @@
 #include "services/common/process.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
+#include "services/common/trace_scope.h"
 #include "services/order/branch_tries.h"
 
 namespace turnstile::order {
@@ -275,6 +276,7 @@ absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
       [&](Deadline d) { return peers_.Begin(begin, d); });
   if (!begun.ok()) return From("coordinator Begin", begun.status());
   const std::string gid = begun->gid();
+  const GidScope gid_scope(gid);  // lines below without gid= get it
   const Deadline txn_deadline = begun->has_deadline()
                                     ? FromMicros(ToMicros(begun->deadline()))
                                     : Clock::now() + timeout;
@@ -499,6 +501,7 @@ absl::StatusOr<OrderRecord> OrderFlow::PayOrder(const std::string& order_id,
     return NotOpen(*order, "paid with PayOrder");
   }
   const std::string& gid = order->order_id;
+  const GidScope gid_scope(gid);
   const Deadline txn_deadline = FromMicros(order->expires_at_us);
   if (Clock::now() >= txn_deadline) {
     return Error(absl::StatusCode::kAborted, "ORDER_EXPIRED",
@@ -565,6 +568,7 @@ absl::StatusOr<OrderRecord> OrderFlow::CancelOrder(const std::string& order_id,
   if (order->state != OrderState::kPendingPayment) {
     return NotOpen(*order, "cancelled with CancelOrder");
   }
+  const GidScope gid_scope(order->order_id);
   v1::AbortRequest abort;
   abort.set_gid(order->order_id);
   abort.set_reason(v1::CANCEL_REASON_USER);

@@ -7,6 +7,7 @@
 #include "services/common/process.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
+#include "services/common/trace_grpc.h"
 #include "services/common/validate.h"
 
 namespace turnstile::order {
@@ -82,6 +83,7 @@ void ToProto(const OrderRecord& order, v1::OrderInfo* info) {
 grpc::Status OrderService::PlaceOrder(grpc::ServerContext* context,
                                       const v1::PlaceOrderRequest* request,
                                       v1::PlaceOrderResponse* response) {
+  const ServerTraceScope trace(*context);
   auto user = ActingUser(*context);
   if (!user.ok()) return Reply("PlaceOrder", user.status());
   auto input = ParsePlaceOrder(*request, *user);
@@ -97,6 +99,7 @@ grpc::Status OrderService::PlaceOrder(grpc::ServerContext* context,
 grpc::Status OrderService::PayOrder(grpc::ServerContext* context,
                                     const v1::PayOrderRequest* request,
                                     v1::OrderInfo* response) {
+  const ServerTraceScope trace(*context);
   auto user = ActingUser(*context);
   if (!user.ok()) return Reply("PayOrder", user.status());
   if (auto s = ValidateOrderRef(*request, request->order_id()); !s.ok()) {
@@ -112,6 +115,7 @@ grpc::Status OrderService::PayOrder(grpc::ServerContext* context,
 grpc::Status OrderService::CancelOrder(grpc::ServerContext* context,
                                        const v1::CancelOrderRequest* request,
                                        v1::OrderInfo* response) {
+  const ServerTraceScope trace(*context);
   auto user = ActingUser(*context);
   if (!user.ok()) return Reply("CancelOrder", user.status());
   if (auto s = ValidateOrderRef(*request, request->order_id()); !s.ok()) {
@@ -127,6 +131,7 @@ grpc::Status OrderService::CancelOrder(grpc::ServerContext* context,
 grpc::Status OrderService::GetOrder(grpc::ServerContext* context,
                                     const v1::GetOrderRequest* request,
                                     v1::OrderInfo* response) {
+  const ServerTraceScope trace(*context);
   const Caller caller = CallerOf(*context);
   if (auto s = ValidateOrderRef(*request, request->order_id()); !s.ok()) {
     return Reply("GetOrder", s);
@@ -147,6 +152,7 @@ grpc::Status OrderService::GetOrder(grpc::ServerContext* context,
 grpc::Status OrderService::ListOrders(grpc::ServerContext* context,
                                       const v1::ListOrdersRequest* request,
                                       v1::ListOrdersResponse* response) {
+  const ServerTraceScope trace(*context);
   auto user = ActingUser(*context);
   if (!user.ok()) return Reply("ListOrders", user.status());
   auto input = ParseListOrders(*request, *user);
@@ -165,9 +171,11 @@ grpc::Status OrderService::ListOrders(grpc::ServerContext* context,
   return Reply("ListOrders", absl::OkStatus());
 }
 
-grpc::Status OrderParticipant::Confirm(grpc::ServerContext*,
+grpc::Status OrderParticipant::Confirm(grpc::ServerContext* context,
                                        const v1::ConfirmRequest* request,
                                        v1::ConfirmResponse* response) {
+  const ServerTraceScope trace(*context);
+  const GidScope gid(request->txn().gid());
   if (auto s = ValidateOrderBranch(request->txn()); !s.ok()) {
     return ToGrpc(s, kDomain);
   }
@@ -186,9 +194,11 @@ grpc::Status OrderParticipant::Confirm(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status OrderParticipant::Cancel(grpc::ServerContext*,
+grpc::Status OrderParticipant::Cancel(grpc::ServerContext* context,
                                       const v1::CancelRequest* request,
                                       v1::CancelResponse* response) {
+  const ServerTraceScope trace(*context);
+  const GidScope gid(request->txn().gid());
   if (auto s = ValidateOrderBranch(request->txn()); !s.ok()) {
     return ToGrpc(s, kDomain);
   }

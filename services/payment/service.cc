@@ -6,6 +6,7 @@
 #include "services/common/caller.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
+#include "services/common/trace_grpc.h"
 #include "services/common/try_deadline.h"
 #include "services/payment/validation.h"
 
@@ -41,9 +42,10 @@ void SetWallet(const WalletRow& row, v1::Wallet* wallet) {
 
 }  // namespace
 
-grpc::Status PaymentService::Deposit(grpc::ServerContext*,
+grpc::Status PaymentService::Deposit(grpc::ServerContext* context,
                                      const v1::DepositRequest* request,
                                      v1::Wallet* response) {
+  const ServerTraceScope trace(*context);
   if (auto s = ValidateDeposit(*request); !s.ok()) return ToGrpc(s, kDomain);
   auto wallet =
       store_.Deposit(request->user_id(), request->amount().currency(),
@@ -60,6 +62,7 @@ grpc::Status PaymentService::Deposit(grpc::ServerContext*,
 grpc::Status PaymentService::GetWallet(grpc::ServerContext* context,
                                        const v1::GetWalletRequest* request,
                                        v1::Wallet* response) {
+  const ServerTraceScope trace(*context);
   auto user = ActingUser(*context);
   if (!user.ok()) return ToGrpc(user.status(), kDomain);
   if (auto s = ValidateGetWallet(*request); !s.ok()) return ToGrpc(s, kDomain);
@@ -70,8 +73,10 @@ grpc::Status PaymentService::GetWallet(grpc::ServerContext* context,
 }
 
 grpc::Status PaymentService::AuthorizePayment(
-    grpc::ServerContext*, const v1::AuthorizePaymentRequest* request,
+    grpc::ServerContext* context, const v1::AuthorizePaymentRequest* request,
     v1::AuthorizePaymentResponse* response) {
+  const ServerTraceScope trace(*context);
+  const GidScope gid(request->txn().gid());
   if (auto s = ValidateAuthorize(*request); !s.ok()) return ToGrpc(s, kDomain);
   const auto& txn = request->txn();
   auto deadline_ms =
@@ -117,9 +122,11 @@ grpc::Status PaymentService::AuthorizePayment(
   return grpc::Status::OK;
 }
 
-grpc::Status PaymentParticipant::Confirm(grpc::ServerContext*,
+grpc::Status PaymentParticipant::Confirm(grpc::ServerContext* context,
                                          const v1::ConfirmRequest* request,
                                          v1::ConfirmResponse* response) {
+  const ServerTraceScope trace(*context);
+  const GidScope gid(request->txn().gid());
   if (auto s = ValidateTxnRef(request->txn()); !s.ok()) {
     return ToGrpc(s, kDomain);
   }
@@ -142,9 +149,11 @@ grpc::Status PaymentParticipant::Confirm(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status PaymentParticipant::Cancel(grpc::ServerContext*,
+grpc::Status PaymentParticipant::Cancel(grpc::ServerContext* context,
                                         const v1::CancelRequest* request,
                                         v1::CancelResponse* response) {
+  const ServerTraceScope trace(*context);
+  const GidScope gid(request->txn().gid());
   if (auto s = ValidateTxnRef(request->txn()); !s.ok()) {
     return ToGrpc(s, kDomain);
   }

@@ -9,6 +9,7 @@
 #include "services/common/second_phase.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
+#include "services/common/trace_grpc.h"
 #include "services/common/try_deadline.h"
 #include "services/seat/validation.h"
 
@@ -74,8 +75,10 @@ void ToProto(const EventRecord& event, turnstile::v1::Event* out) {
 }  // namespace
 
 grpc::Status SeatService::CreateEvent(
-    grpc::ServerContext*, const turnstile::v1::CreateEventRequest* request,
+    grpc::ServerContext* context,
+    const turnstile::v1::CreateEventRequest* request,
     turnstile::v1::Event* response) {
+  const ServerTraceScope trace(*context);
   NewEvent event;
   event.event_id = request->event_id();
   event.name = request->name();
@@ -104,8 +107,10 @@ grpc::Status SeatService::CreateEvent(
 }
 
 grpc::Status SeatService::GetSeatMap(
-    grpc::ServerContext*, const turnstile::v1::GetSeatMapRequest* request,
+    grpc::ServerContext* context,
+    const turnstile::v1::GetSeatMapRequest* request,
     turnstile::v1::SeatMap* response) {
+  const ServerTraceScope trace(*context);
   if (auto s = ValidateEventId(request->event_id()); !s.ok()) {
     return ToGrpc(s, kDomain);
   }
@@ -120,8 +125,11 @@ grpc::Status SeatService::GetSeatMap(
 }
 
 grpc::Status SeatService::HoldSeats(
-    grpc::ServerContext*, const turnstile::v1::HoldSeatsRequest* request,
+    grpc::ServerContext* context,
+    const turnstile::v1::HoldSeatsRequest* request,
     turnstile::v1::HoldSeatsResponse* response) {
+  const ServerTraceScope trace(*context);
+  const GidScope gid(request->txn().gid());
   HoldCommand command{request->txn().gid(),
                       request->txn().branch_id(),
                       request->user_id(),
@@ -172,8 +180,10 @@ grpc::Status SeatService::HoldSeats(
 }
 
 grpc::Status SeatService::Reconcile(
-    grpc::ServerContext*, const turnstile::v1::ReconcileSeatsRequest* request,
+    grpc::ServerContext* context,
+    const turnstile::v1::ReconcileSeatsRequest* request,
     turnstile::v1::ReconcileSeatsResponse* response) {
+  const ServerTraceScope trace(*context);
   absl::StatusOr<ReconcileReport> report;
   if (request->event_id().empty()) {
     report = reconciler_->ReconcileAll();

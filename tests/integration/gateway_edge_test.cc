@@ -148,6 +148,15 @@ TEST_F(GatewayEdgeTest, CallsActAsTheTokensSubject) {
 
 TEST_F(GatewayEdgeTest, ConnectionBoundsRefuseEarlyAndRecover) {
   StartGateway({"--max_connections_per_ip=4"});
+  // GatewayProcess::Start's readiness probe connection must be gone first,
+  // or it still counts when the fourth arrives (which is then refused and
+  // the fifth accepted).
+  for (int i = 0; i < 100 && GatewayMetrics().find(
+                                 "\nturnstile_gateway_open_connections 0") ==
+                                 std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
   std::vector<int> held;
   for (int i = 0; i < 4; ++i) {
     held.push_back(ConnectTcp(gateway_->port()));

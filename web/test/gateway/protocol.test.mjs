@@ -105,7 +105,7 @@ test("CORS preflight: an allowed origin gets the contract's headers", bounded, a
       origin,
       "access-control-request-method": "POST",
       "access-control-request-headers":
-        "authorization,content-type,x-grpc-web,x-user-agent,grpc-timeout",
+        "authorization,content-type,x-grpc-web,x-user-agent,grpc-timeout,traceparent",
     },
   });
   assert.equal(answer.status, 204);
@@ -129,6 +129,8 @@ test("CORS preflight: an allowed origin gets the contract's headers", bounded, a
     "x-grpc-web",
     "x-user-agent",
     "grpc-timeout",
+    "traceparent",
+    "tracestate",
   ]) {
     assert.ok(list(h["access-control-allow-headers"]).includes(header), `allow-headers ${header}`);
   }
@@ -171,9 +173,16 @@ test(
     const exposed = String(allowed.headers["access-control-expose-headers"] ?? "")
       .split(",")
       .map((s) => s.trim().toLowerCase());
-    for (const header of ["grpc-status", "grpc-message", "grpc-status-details-bin"]) {
+    for (const header of [
+      "grpc-status",
+      "grpc-message",
+      "grpc-status-details-bin",
+      "x-turnstile-trace-id",
+    ]) {
       assert.ok(exposed.includes(header), `expose ${header}`);
     }
+    // The call's W3C trace id (a new trace: the request sent no traceparent).
+    assert.match(String(allowed.headers["x-turnstile-trace-id"] ?? ""), /^[0-9a-f]{32}$/);
     const other = await grpcWebCall({
       path: GET_SKU,
       body: getSkuBody("no-such-sku"),
