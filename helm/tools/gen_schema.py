@@ -69,6 +69,7 @@ schema = {
         "imagePullSecrets": {"type": "array", "items": obj({"name": NES}, ["name"])},
         "ports": obj({"metrics": PORT, "health": PORT}, ["metrics", "health"]),
         "logLevel": {"enum": ["trace", "debug", "info", "warn", "error"]},
+        "logFormat": {"enum": ["text", "json"]},
         "serviceAccount": obj({"create": B, "name": S, "annotations": STRMAP}),
         "podSecurityContext": FREE, "containerSecurityContext": FREE,
         "postgresql": obj({"host": NES, "port": PORT, "databasePrefix": {"type": "string", "pattern": "^[a-z_][a-z0-9_]*$"},

@@ -103,6 +103,7 @@ for (const [name, args] of valueFiles) {
         if (obj.kind === "Deployment") {
           assert.ok(c.livenessProbe?.grpc, `${at}: gRPC liveness probe`);
           assert.ok(c.readinessProbe?.grpc, `${at}: gRPC readiness probe`);
+          assert.ok(c.args.includes("--log_format=json"), `${at}: JSON logs for collectors`);
         }
       }
     }
@@ -168,6 +169,7 @@ test("bad values are refused by the schema", () => {
     ["--set", "prometheusRule.enabled=yes"],
     ["--set", "alerts.runbookUrl=wiki/runbook"],
     ["--set", "alerts.noSuchKey=1"],
+    ["--set", "logFormat=xml"],
   ]) {
     const r = run(["template", "t", chart, ...bad]);
     assert.notEqual(r.status, 0, `helm template accepted ${bad.join(" ")}`);
