@@ -26,7 +26,6 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/time/clock.h"
-#include "services/gateway/jwt/jwt_mint.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/http_client.h"
 #include "tests/support/mesh.h"
@@ -192,20 +191,13 @@ class AlertsLiveTest : public ::testing::Test {
 
   // A buyer's wallet read through the gateway (gRPC-web, HS256 token).
   static int GatewayWallet(const std::string& user) {
-    auto secret = gateway::ReadHs256Secret(gateway_->secret_file());
-    if (!secret.ok()) return -1;
-    gateway::MintClaims claims;
-    claims.user = user;
-    claims.issuer = GatewayProcess::kIssuer;
-    claims.audience = GatewayProcess::kAudience;
-    claims.now_s = absl::ToUnixSeconds(absl::Now());
-    auto token = gateway::MintHs256(*secret, claims);
-    if (!token.ok()) return -1;
+    const std::string token = gateway_->Token(user);
+    if (token.empty()) return -1;
     v1::GetWalletRequest req;
     req.set_currency("EUR");
     return GrpcStatusOf(GrpcWebCall(gateway_->port(),
                                     "/turnstile.v1.Payment/GetWallet",
-                                    req.SerializeAsString(), *token));
+                                    req.SerializeAsString(), token));
   }
 
   static Mesh* mesh_;

@@ -16,7 +16,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "services/gateway/jwt/jwt_mint.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/http_client.h"
 #include "tests/support/mesh_test.h"
@@ -38,17 +37,9 @@ class GatewayEdgeTest : public MeshTest {
   }
 
   std::string Token(const std::string& user, bool admin = false) {
-    auto secret = gateway::ReadHs256Secret(gateway_->secret_file());
-    EXPECT_TRUE(secret.ok());
-    gateway::MintClaims claims;
-    claims.user = user;
-    claims.admin = admin;
-    claims.issuer = GatewayProcess::kIssuer;
-    claims.audience = GatewayProcess::kAudience;
-    claims.now_s = absl::ToUnixSeconds(absl::Now());
-    auto token = gateway::MintHs256(*secret, claims);
-    EXPECT_TRUE(token.ok());
-    return *token;
+    std::string token = gateway_->Token(user, admin);
+    EXPECT_FALSE(token.empty());
+    return token;
   }
 
   HttpResult Wallet(const std::string& token, int timeout_ms = 5000) {
@@ -70,16 +61,6 @@ class GatewayEdgeTest : public MeshTest {
 
   std::unique_ptr<GatewayProcess> gateway_;
 };
-
-// The frame's message of a gRPC-web answer with one message.
-std::string MessageOf(const HttpResult& r) {
-  if (r.body.size() < 5) return "";
-  const uint32_t len = (static_cast<uint8_t>(r.body[1]) << 24) |
-                       (static_cast<uint8_t>(r.body[2]) << 16) |
-                       (static_cast<uint8_t>(r.body[3]) << 8) |
-                       static_cast<uint8_t>(r.body[4]);
-  return r.body.substr(5, len);
-}
 
 // Writes `bytes` to `fd`, then reads what comes back until the peer closes
 // or `wait_ms` pass without more data.
@@ -123,7 +104,7 @@ TEST_F(GatewayEdgeTest, CallsActAsTheTokensSubject) {
   ASSERT_EQ(r.status, 200);
   ASSERT_EQ(GrpcStatusOf(r), 0) << r.body;
   v1::Wallet wallet;
-  ASSERT_TRUE(wallet.ParseFromString(MessageOf(r)));
+  ASSERT_TRUE(wallet.ParseFromString(GrpcWebMessage(r)));
   EXPECT_EQ(wallet.user_id(), "alice");
   EXPECT_EQ(wallet.balance().minor_units(), 7000);
   // No token, or a token of another key: refused before the mesh.

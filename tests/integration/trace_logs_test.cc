@@ -23,7 +23,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "services/gateway/jwt/jwt_mint.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/http_client.h"
 #include "tests/support/mesh_test.h"
@@ -65,16 +64,6 @@ std::vector<nlohmann::json> ReadJsonLog(const std::string& path) {
 std::string Field(const nlohmann::json& line, const char* key) {
   auto it = line.find(key);
   return it != line.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-// The message of a gRPC-web answer with one data frame.
-std::string MessageOf(const HttpResult& r) {
-  if (r.body.size() < 5) return "";
-  const uint32_t len = (static_cast<uint8_t>(r.body[1]) << 24) |
-                       (static_cast<uint8_t>(r.body[2]) << 16) |
-                       (static_cast<uint8_t>(r.body[3]) << 8) |
-                       static_cast<uint8_t>(r.body[4]);
-  return r.body.substr(5, len);
 }
 
 // Runs `command`, returns its standard output.
@@ -122,16 +111,9 @@ class TraceLogsTest : public MeshTest {
   }
 
   std::string Token(const std::string& user) {
-    auto secret = gateway::ReadHs256Secret(gateway_->secret_file());
-    EXPECT_TRUE(secret.ok());
-    gateway::MintClaims claims;
-    claims.user = user;
-    claims.issuer = GatewayProcess::kIssuer;
-    claims.audience = GatewayProcess::kAudience;
-    claims.now_s = absl::ToUnixSeconds(absl::Now());
-    auto token = gateway::MintHs256(*secret, claims);
-    EXPECT_TRUE(token.ok());
-    return token.ok() ? *token : "";
+    std::string token = gateway_->Token(user);
+    EXPECT_FALSE(token.empty());
+    return token;
   }
 
   // PlaceOrder{pay_now} of one tee and seat `seat` through the gateway,
@@ -149,22 +131,12 @@ class TraceLogsTest : public MeshTest {
     line = req.add_lines();
     line->set_event_id("gig");
     line->add_seat_ids(seat);
-    const std::string message = req.SerializeAsString();
-    std::string frame(5, '\0');
-    const uint32_t n = static_cast<uint32_t>(message.size());
-    frame[1] = static_cast<char>(n >> 24);
-    frame[2] = static_cast<char>(n >> 16);
-    frame[3] = static_cast<char>(n >> 8);
-    frame[4] = static_cast<char>(n);
-    frame += message;
     std::vector<std::pair<std::string, std::string>> headers = {
-        {"content-type", "application/grpc-web+proto"},
-        {"x-grpc-web", "1"},
-        {"authorization", "Bearer " + Token("tia")},
         {"grpc-timeout", absl::StrCat(timeout_ms, "m")}};
     if (!traceparent.empty()) headers.emplace_back("traceparent", traceparent);
-    return HttpCall(gateway_->port(), "POST", "/turnstile.v1.Order/PlaceOrder",
-                    headers, frame, timeout_ms + 5000);
+    return GrpcWebCall(gateway_->port(), "/turnstile.v1.Order/PlaceOrder",
+                       req.SerializeAsString(), Token("tia"), timeout_ms + 5000,
+                       headers);
   }
 
   // The six logs by process.
@@ -230,7 +202,7 @@ TEST_F(TraceLogsTest, OneOrderIsOneTraceInEveryProcess) {
   ASSERT_TRUE(r.headers.count("x-turnstile-trace-id"));
   EXPECT_EQ(r.headers.at("x-turnstile-trace-id"), kTraceId);
   v1::PlaceOrderResponse placed;
-  ASSERT_TRUE(placed.ParseFromString(MessageOf(r)));
+  ASSERT_TRUE(placed.ParseFromString(GrpcWebMessage(r)));
   ASSERT_EQ(placed.order().state(), v1::ORDER_STATE_PAID);
   const std::string gid = placed.order().order_id();
 
@@ -265,7 +237,7 @@ TEST_F(TraceLogsTest, WithoutTraceparentTheGatewayStartsTheTrace) {
     EXPECT_NE(trace_id, kTraceId);
     EXPECT_NE(trace_id, std::string(32, '0'));
     v1::PlaceOrderResponse placed;
-    ASSERT_TRUE(placed.ParseFromString(MessageOf(r)));
+    ASSERT_TRUE(placed.ParseFromString(GrpcWebMessage(r)));
     const std::string gid = placed.order().order_id();
     ExpectOneTrace(gid, trace_id);
     EXPECT_EQ(shop().GetTxn(gid).trace_id(), trace_id);

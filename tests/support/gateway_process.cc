@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/gateway/jwt/jwt_mint.h"
 #include "tests/support/pg_cluster.h"
 #include "tests/support/test_pki.h"
 
@@ -111,6 +113,19 @@ void GatewayProcess::DumpLog(int lines) const {
   std::string cmd = absl::StrCat("tail -n ", lines, " '", log_path(), "' >&2");
   if (std::system(cmd.c_str()) != 0) {
   }
+}
+
+std::string GatewayProcess::Token(const std::string& user, bool admin) const {
+  auto secret = gateway::ReadHs256Secret(secret_file_);
+  if (!secret.ok()) return "";
+  gateway::MintClaims claims;
+  claims.user = user;
+  claims.admin = admin;
+  claims.issuer = kIssuer;
+  claims.audience = kAudience;
+  claims.now_s = absl::ToUnixSeconds(absl::Now());
+  auto token = gateway::MintHs256(*secret, claims);
+  return token.ok() ? *token : "";
 }
 
 }  // namespace turnstile::testing

@@ -34,6 +34,9 @@ class GatewayProcess {
   const std::string& dir() const { return dir_; }
   std::string log_path() const { return dir_ + "/gateway.log"; }
   void DumpLog(int lines = 40) const;
+  // A bearer token for `user` (an operator if `admin`) signed with this
+  // gateway's HS256 secret, valid for an hour; "" if it cannot be made.
+  std::string Token(const std::string& user, bool admin = false) const;
 
   static constexpr char kIssuer[] = "turnstile-test";
   static constexpr char kAudience[] = "turnstile";

@@ -52,20 +52,39 @@ HttpResult HttpCall(
   return result;
 }
 
-HttpResult GrpcWebCall(int port, const std::string& method,
-                       const std::string& message, const std::string& token,
-                       int timeout_ms) {
+std::string GrpcWebFrame(const std::string& message) {
   std::string frame(5, '\0');
   const uint32_t n = static_cast<uint32_t>(message.size());
   frame[1] = static_cast<char>(n >> 24);
   frame[2] = static_cast<char>(n >> 16);
   frame[3] = static_cast<char>(n >> 8);
   frame[4] = static_cast<char>(n);
-  frame += message;
+  return frame + message;
+}
+
+std::string GrpcWebMessage(const HttpResult& result) {
+  const std::string& body = result.body;
+  if (body.size() < 5 || (static_cast<uint8_t>(body[0]) & 0x80) != 0) {
+    return "";
+  }
+  const uint32_t len =
+      (static_cast<uint32_t>(static_cast<uint8_t>(body[1])) << 24) |
+      (static_cast<uint32_t>(static_cast<uint8_t>(body[2])) << 16) |
+      (static_cast<uint32_t>(static_cast<uint8_t>(body[3])) << 8) |
+      static_cast<uint8_t>(body[4]);
+  return body.substr(5, len);
+}
+
+HttpResult GrpcWebCall(
+    int port, const std::string& method, const std::string& message,
+    const std::string& token, int timeout_ms,
+    const std::vector<std::pair<std::string, std::string>>& extra_headers) {
   std::vector<std::pair<std::string, std::string>> headers = {
       {"content-type", "application/grpc-web+proto"}, {"x-grpc-web", "1"}};
   if (!token.empty()) headers.emplace_back("authorization", "Bearer " + token);
-  return HttpCall(port, "POST", method, headers, frame, timeout_ms);
+  headers.insert(headers.end(), extra_headers.begin(), extra_headers.end());
+  return HttpCall(port, "POST", method, headers, GrpcWebFrame(message),
+                  timeout_ms);
 }
 
 int GrpcStatusOf(const HttpResult& result) {

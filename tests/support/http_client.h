@@ -24,9 +24,17 @@ HttpResult HttpCall(
 
 // A gRPC-web unary call: the message framed, binary content type; returns
 // the HTTP result (grpc-status in headers for trailers-only answers).
-HttpResult GrpcWebCall(int port, const std::string& method,
-                       const std::string& message, const std::string& token,
-                       int timeout_ms = 5000);
+// `extra_headers` are sent too (e.g. traceparent, grpc-timeout).
+HttpResult GrpcWebCall(
+    int port, const std::string& method, const std::string& message,
+    const std::string& token, int timeout_ms = 5000,
+    const std::vector<std::pair<std::string, std::string>>& extra_headers = {});
+
+// `message` in one gRPC-web data frame (flag byte, big-endian length).
+std::string GrpcWebFrame(const std::string& message);
+
+// The message of the first data frame of a gRPC-web answer ("" if none).
+std::string GrpcWebMessage(const HttpResult& result);
 
 // The grpc-status of a gRPC-web answer (trailers-only header or trailer
 // frame), -1 if none.
