@@ -57,6 +57,23 @@ gateway_extra = {
                ["issuer", "audience", "jwksSecret", "hs256Secret"]),
 }
 
+DURATION = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?s$"}
+# The optional Envoy front (templates/envoy-*.yaml).
+envoy = obj({
+    "enabled": B, "replicas": I(0), "port": PORT, "adminPort": PORT, "ingress": B,
+    "image": obj({"registry": S, "repository": NES,
+                  "tag": {"type": "string", "pattern": r"^v?[0-9]+\.[0-9]+\.[0-9]+$"},
+                  "pullPolicy": {"enum": ["Always", "IfNotPresent", "Never"]}},
+                 ["repository", "tag"]),
+    "logLevel": {"enum": ["trace", "debug", "info", "warning", "error", "critical", "off"]},
+    "defaultTimeout": DURATION, "maxTimeout": DURATION,
+    "placeOrderRateLimit": obj({"enabled": B, "maxTokens": I(1), "tokensPerFill": I(1),
+                                "fillInterval": DURATION},
+                               ["enabled", "maxTokens", "tokensPerFill", "fillInterval"]),
+    "resources": RES, "pdb": PDB, "autoscaling": HPA, "podAnnotations": STRMAP,
+    "nodeSelector": STRMAP, "tolerations": LIST, "affinity": FREE,
+}, ["enabled", "replicas", "port", "adminPort", "image", "resources", "pdb"])
+
 SEL = obj({"matchLabels": STRMAP, "matchExpressions": LIST})
 schema = {
     "$schema": "http://json-schema.org/draft-07/schema#",
@@ -106,6 +123,7 @@ schema = {
         "coordinator": service(hpa=False),
         "order": service(), "inventory": service(), "seat": service(), "payment": service(),
         "gateway": service(db=False, extra=gateway_extra),
+        "envoy": envoy,
     }),
 }
 out = pathlib.Path(__file__).resolve().parent.parent / "turnstile" / "values.schema.json"
