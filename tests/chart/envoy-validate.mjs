@@ -214,7 +214,8 @@ export function checkMessage(root, type, v, at, errors) {
     }
   }
   for (const f of type.fieldsArray) {
-    if (!seen.has(f.name) && f.options?.["(validate.rules).message.required"]) {
+    // (A oneof member's `required` only says "when chosen, not empty".)
+    if (!seen.has(f.name) && !f.partOf && f.options?.["(validate.rules).message.required"]) {
       errors.push(`${at}.${f.name}: required field of ${name}`);
     }
   }
