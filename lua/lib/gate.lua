@@ -191,3 +191,127 @@ local function seat_list(at_n, first)
   end
   return seats
 end
+
+-- Ranges (lua/range_*.lua): resources booked over integer unit ranges
+-- [from, to) of one gate (a venue-day or a train run), hash tag {rng:<key>}.
+local MAX_UNITS = 256              -- units (slots or legs) per resource
+local MAX_RANGE_ITEMS = 50         -- items of one hold/release/commit call
+local MAX_GATE_RANGES = 200000     -- entries of one range_init call
+
+-- The entries of one resource as stored in ts:{rng:<key>}:ranges: blank
+-- separated "<state>,<from>,<to>,<expiry_ms>,<owner>", state H (held until
+-- expiry_ms) or S (sold; expiry 0), sorted by from. A field holds only
+-- entries that did not overlap when written, so at most MAX_UNITS of them.
+local function parse_ranges(s)
+  local out = {}
+  if not s then
+    return out
+  end
+  for w in string.gmatch(s, '%S+') do
+    local state, from, to, expiry, owner =
+        string.match(w, '^([HS]),(%d+),(%d+),(%d+),(.+)$')
+    out[#out + 1] = {state = state, from = tonumber(from), to = tonumber(to),
+                     expiry = tonumber(expiry), owner = owner}
+  end
+  return out
+end
+
+-- The stored form of a list of entries (nil if empty: delete the field).
+local function format_ranges(list)
+  if #list == 0 then
+    return nil
+  end
+  table.sort(list, function(a, b) return a.from < b.from end)
+  local parts = {}
+  for i = 1, #list do
+    local e = list[i]
+    parts[i] = e.state .. ',' .. num(e.from) .. ',' .. num(e.to) .. ',' ..
+               num(e.expiry) .. ',' .. e.owner
+  end
+  return table.concat(parts, ' ')
+end
+
+local function overlaps(a, b)
+  return a.from < b.to and b.from < a.to
+end
+
+-- ARGV[first ..] as n items (resource, from, to), n = ARGV[at_n] in [1,
+-- MAX_RANGE_ITEMS], exactly first + 3n - 1 arguments, 0 <= from < to <=
+-- MAX_UNITS; items of one resource must not overlap. Returns the items in
+-- order and the distinct resources in order of first use.
+local function range_items(at_n, first)
+  local n = int_arg(at_n, 'n_items', 1, MAX_RANGE_ITEMS)
+  arg_count(first + 3 * n - 1)
+  local items, resources, by_res = {}, {}, {}
+  for i = 1, n do
+    local at = first + 3 * (i - 1)
+    local field = 'items[' .. i .. ']'
+    local item = {
+      resource = id_arg(at, field .. '.resource', MAX_ID),
+      from = int_arg(at + 1, field .. '.from', 0, MAX_UNITS - 1),
+      to = int_arg(at + 2, field .. '.to', 1, MAX_UNITS)}
+    if item.to <= item.from then
+      invalid(field .. ' must have from < to')
+    end
+    local list = by_res[item.resource]
+    if not list then
+      list = {}
+      by_res[item.resource] = list
+      resources[#resources + 1] = item.resource
+    end
+    for j = 1, #list do
+      if overlaps(list[j], item) then
+        invalid(field .. ' overlaps an earlier item of the same resource')
+      end
+    end
+    list[#list + 1] = item
+    items[i] = item
+  end
+  return items, resources, by_res
+end
+
+-- The gate's units (ts:{rng:<key>}:meta), nil if not initialized; raises
+-- INVALID_ARGUMENT if an item ends after the last unit.
+local function range_units(meta_key, items)
+  local units = tonumber(redis.call('HGET', meta_key, 'units'))
+  if not units then
+    return nil
+  end
+  for i = 1, #items do
+    if items[i].to > units then
+      invalid('items[' .. i .. '].to must be at most the gate\'s ' ..
+              num(units) .. ' units')
+    end
+  end
+  return units
+end
+
+-- Reads the entries of `resources` (one HMGET): resource -> list.
+local function read_ranges(ranges_key, resources)
+  local cur = redis.call('HMGET', ranges_key, unpack(resources))
+  local out = {}
+  for i = 1, #resources do
+    out[resources[i]] = parse_ranges(cur[i])
+  end
+  return out
+end
+
+-- Writes the entries of `resources` back (HSET, or HDEL of empty ones).
+local function write_ranges(ranges_key, resources, lists)
+  local set, del = {}, {}
+  for i = 1, #resources do
+    local v = format_ranges(lists[resources[i]])
+    if v then
+      set[#set + 1] = resources[i]
+      set[#set + 1] = v
+    else
+      del[#del + 1] = resources[i]
+    end
+  end
+  if #set > 0 then
+    redis.call('HSET', ranges_key, unpack(set))
+  end
+  if #del > 0 then
+    redis.call('HDEL', ranges_key, unpack(del))
+  end
+end

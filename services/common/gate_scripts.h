@@ -33,6 +33,7 @@ enum class GateStatus {
   kUserLimit,        // stock: the per-user limit would be passed
   kSeatTaken,        // seats: some seat held by another owner or sold
   kNotOwner,         // seats: some seat skipped, another owner has it
+  kTaken,            // ranges: some unit of an item held by another or sold
   kExpired,          // seats: the hold's expiry has already passed
   kNotInitialized,   // no gate for this SKU/event (Redis empty?)
   kExists,           // init: gate present, mode 'init' left it alone

@@ -1,0 +1,261 @@
+#include "services/common/range_gate.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+
+#include "services/common/gate_reply.h"
+#include "services/common/status.h"
+
+namespace turnstile {
+namespace {
+
+using gate_internal::AddKey;
+using gate_internal::AddOwner;
+using gate_internal::InitModeName;
+using gate_internal::ReadHead;
+using gate_internal::ReplyReader;
+using gate_internal::Run;
+using gate_internal::ThreadArgs;
+
+const LuaScript& Script(absl::string_view name) {
+  const LuaScript* script = FindLuaScript(name);
+  if (script == nullptr) {
+    std::fprintf(stderr, "embedded Lua script %s missing\n",
+                 std::string(name).c_str());
+    std::abort();
+  }
+  return *script;
+}
+
+struct Scripts {
+  const LuaScript& init = Script("range_init");
+  const LuaScript& hold = Script("range_hold");
+  const LuaScript& release = Script("range_release");
+  const LuaScript& commit = Script("range_commit");
+  const LuaScript& read = Script("range_read");
+};
+
+const Scripts& S() {
+  static const Scripts scripts;
+  return scripts;
+}
+
+// A unit index of a reply; out of [0, kRangeMaxUnits] marks it failed.
+int32_t Unit(ReplyReader& in, bool& bad) {
+  const int64_t v = in.Int();
+  if (v < 0 || v > kRangeMaxUnits) bad = true;
+  return static_cast<int32_t>(v);
+}
+
+// n x (resource, from, to).
+std::vector<RangeItem> ReadItems(ReplyReader& in, bool& bad) {
+  const size_t n = in.Count(3);
+  std::vector<RangeItem> items;
+  items.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    RangeItem item;
+    item.resource_id = std::string(in.Str());
+    item.from = Unit(in, bad);
+    item.to = Unit(in, bad);
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+absl::Status BadReply(absl::string_view what) {
+  return Error(absl::StatusCode::kInternal, "REDIS_BAD_REPLY",
+               absl::StrCat("unexpected reply of ", what));
+}
+
+void AddRangeKeys(RedisArgs& args, absl::string_view gate_key,
+                  const GateOwner& owner) {
+  AddKey(args, "rng", gate_key, "meta");
+  AddKey(args, "rng", gate_key, "ranges");
+  AddKey(args, "rng", gate_key, "own:", owner.gid, owner.branch_id);
+}
+
+void AddItems(RedisArgs& args, absl::Span<const RangeItem> items) {
+  args.AddInt(static_cast<int64_t>(items.size()));
+  for (const RangeItem& item : items) {
+    args.Add(item.resource_id).AddInt(item.from).AddInt(item.to);
+  }
+}
+
+}  // namespace
+
+absl::Status RangeTryStatus(GateStatus status, absl::string_view taken_reason,
+                            absl::string_view message) {
+  if (status == GateStatus::kTaken) {
+    return Refused(taken_reason,
+                   message.empty() ? "range already taken" : message);
+  }
+  return TryStatus(status, message);
+}
+
+// --- parsers ------------------------------------------------------------
+
+absl::StatusOr<RangeGateResult> ParseRangeHoldReply(const redisReply& reply) {
+  ReplyReader in(reply);
+  RangeGateResult out;
+  bool bad = false;
+  if (!ReadHead(in, out)) {
+    if (out.status == GateStatus::kTaken) {
+      out.conflicts = ReadItems(in, bad);
+    } else {
+      out.items = in.Int();
+      out.expiry_ms = in.Int();
+    }
+  }
+  if (bad) return BadReply("range_hold");
+  if (auto s = in.Done("range_hold"); !s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<RangeGateResult> ParseRangeReleaseReply(
+    const redisReply& reply) {
+  ReplyReader in(reply);
+  RangeGateResult out;
+  if (!ReadHead(in, out)) out.items = in.Int();
+  if (auto s = in.Done("range_release"); !s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<RangeGateResult> ParseRangeCommitReply(const redisReply& reply) {
+  ReplyReader in(reply);
+  RangeGateResult out;
+  bool bad = false;
+  if (!ReadHead(in, out)) {
+    out.items = in.Int();
+    out.reclaimed = in.Int();
+    out.conflicts = ReadItems(in, bad);
+  }
+  if (bad) return BadReply("range_commit");
+  if (auto s = in.Done("range_commit"); !s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<RangeInitResult> ParseRangeInitReply(const redisReply& reply) {
+  ReplyReader in(reply);
+  RangeInitResult out;
+  if (!ReadHead(in, out)) {
+    out.ver = in.Int();
+    out.count = in.Int();
+  }
+  if (auto s = in.Done("range_init"); !s.ok()) return s;
+  return out;
+}
+
+absl::StatusOr<RangeSnapshot> ParseRangeReadReply(const redisReply& reply) {
+  ReplyReader in(reply);
+  RangeSnapshot out;
+  bool bad = false;
+  if (!ReadHead(in, out)) {
+    out.ver = in.Int();
+    out.units = Unit(in, bad);
+    out.now_ms = in.Int();
+    const size_t n = in.Count(6);
+    out.ranges.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      GateRange r;
+      r.resource_id = std::string(in.Str());
+      r.from = Unit(in, bad);
+      r.to = Unit(in, bad);
+      const absl::string_view state = in.Str();
+      if (state == "H") {
+        r.state = GateRangeState::kHeld;
+      } else if (state == "S") {
+        r.state = GateRangeState::kSold;
+      } else {
+        bad = true;
+      }
+      r.owner = std::string(in.Str());
+      r.expiry_ms = in.Int();
+      if (r.from >= r.to) bad = true;
+      out.ranges.push_back(std::move(r));
+    }
+  }
+  if (bad) return BadReply("range_read");
+  if (auto s = in.Done("range_read"); !s.ok()) return s;
+  return out;
+}
+
+// --- RangeGate ------------------------------------------------------------
+
+RangeGate::RangeGate(RedisClient* redis, GateOptions options)
+    : redis_(redis), options_(options) {}
+
+absl::StatusOr<RangeInitResult> RangeGate::Init(absl::string_view gate_key,
+                                                const RangeInitSpec& spec) {
+  RedisArgs args;  // bulk call: its own buffer, freed afterwards
+  args.StartEval(S().init, 2);
+  AddKey(args, "rng", gate_key, "meta");
+  AddKey(args, "rng", gate_key, "ranges");
+  args.Add(InitModeName(spec.mode))
+      .AddInt(spec.expected_ver)
+      .AddInt(spec.units)
+      .AddInt(static_cast<int64_t>(spec.ranges.size()));
+  for (const GateRange& r : spec.ranges) {
+    args.Add(r.resource_id)
+        .AddInt(r.from)
+        .AddInt(r.to)
+        .Add(r.state == GateRangeState::kSold ? "S" : "H")
+        .Add(r.owner)
+        .AddInt(r.expiry_ms);
+  }
+  return Run<RangeInitResult>(redis_, S().init, args, &ParseRangeInitReply,
+                              options_.bulk_timeout);
+}
+
+absl::StatusOr<RangeGateResult> RangeGate::Hold(
+    absl::string_view gate_key, const GateOwner& owner,
+    absl::Span<const RangeItem> items, int64_t expiry_ms) {
+  RedisArgs& args = ThreadArgs();
+  args.StartEval(S().hold, 3);
+  AddRangeKeys(args, gate_key, owner);
+  AddOwner(args, owner);
+  args.AddInt(expiry_ms).AddInt(options_.record_ttl.count());
+  AddItems(args, items);
+  return Run<RangeGateResult>(redis_, S().hold, args, &ParseRangeHoldReply);
+}
+
+absl::StatusOr<RangeGateResult> RangeGate::Release(
+    absl::string_view gate_key, const GateOwner& owner,
+    absl::Span<const RangeItem> items) {
+  RedisArgs& args = ThreadArgs();
+  args.StartEval(S().release, 3);
+  AddRangeKeys(args, gate_key, owner);
+  AddOwner(args, owner);
+  args.AddInt(options_.record_ttl.count());
+  AddItems(args, items);
+  return Run<RangeGateResult>(redis_, S().release, args,
+                              &ParseRangeReleaseReply);
+}
+
+absl::StatusOr<RangeGateResult> RangeGate::Commit(
+    absl::string_view gate_key, const GateOwner& owner,
+    absl::Span<const RangeItem> items) {
+  RedisArgs& args = ThreadArgs();
+  args.StartEval(S().commit, 3);
+  AddRangeKeys(args, gate_key, owner);
+  AddOwner(args, owner);
+  args.AddInt(options_.record_ttl.count());
+  AddItems(args, items);
+  return Run<RangeGateResult>(redis_, S().commit, args, &ParseRangeCommitReply);
+}
+
+absl::StatusOr<RangeSnapshot> RangeGate::Read(
+    absl::string_view gate_key, absl::Span<const std::string> resource_ids) {
+  RedisArgs& args = ThreadArgs();
+  args.StartEval(S().read, 2);
+  AddKey(args, "rng", gate_key, "meta");
+  AddKey(args, "rng", gate_key, "ranges");
+  args.AddInt(static_cast<int64_t>(resource_ids.size()));
+  for (const std::string& id : resource_ids) args.Add(id);
+  return Run<RangeSnapshot>(redis_, S().read, args, &ParseRangeReadReply,
+                            resource_ids.empty()
+                                ? options_.bulk_timeout
+                                : std::chrono::milliseconds(0));
+}
+
+}  // namespace turnstile
