@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "services/common/gate_scripts.h"
 #include "services/common/lua_scripts.h"
+#include "services/common/range_gate.h"
 #include "services/common/redis_client.h"
 #include "services/common/status.h"
 
@@ -57,9 +58,10 @@ bool IsBadReply(const absl::Status& status) {
 
 TEST(EmbeddedScripts, EveryScriptIsThereWithItsHelpersAndSha1) {
   const std::vector<std::string> names = {
-      "rate_limit", "seat_commit",   "seat_hold",    "seat_init",
-      "seat_read",  "seat_release",  "stock_commit", "stock_init",
-      "stock_read", "stock_release", "stock_reserve"};
+      "range_commit",  "range_hold", "range_init",    "range_read",
+      "range_release", "rate_limit", "seat_commit",   "seat_hold",
+      "seat_init",     "seat_read",  "seat_release",  "stock_commit",
+      "stock_init",    "stock_read", "stock_release", "stock_reserve"};
   auto scripts = EmbeddedLuaScripts();
   ASSERT_EQ(scripts.size(), names.size());
   for (size_t i = 0; i < names.size(); ++i) {
@@ -124,8 +126,9 @@ TEST(GateStatusNames, RoundTrip) {
        {GateStatus::kOk, GateStatus::kDuplicate, GateStatus::kCancelled,
         GateStatus::kCommitted, GateStatus::kNotFound, GateStatus::kSoldOut,
         GateStatus::kUserLimit, GateStatus::kSeatTaken, GateStatus::kNotOwner,
-        GateStatus::kExpired, GateStatus::kNotInitialized, GateStatus::kExists,
-        GateStatus::kConflict, GateStatus::kInvalidArgument}) {
+        GateStatus::kTaken, GateStatus::kExpired, GateStatus::kNotInitialized,
+        GateStatus::kExists, GateStatus::kConflict,
+        GateStatus::kInvalidArgument}) {
     GateStatus parsed = GateStatus::kOk;
     ASSERT_TRUE(ParseGateStatus(GateStatusName(s), &parsed))
         << GateStatusName(s);
@@ -312,6 +315,110 @@ TEST(GateReplies, SeatResults) {
                              int64_t{1}, std::string("s1"), std::string("Z"),
                              std::string("g:seat"), int64_t{0}}))
                      .status()));
+}
+
+TEST(GateReplies, RangeResults) {
+  using S = std::string;
+  auto hold = ParseRangeHoldReply(*Reply({S("OK"), int64_t{3}, int64_t{99}}));
+  ASSERT_TRUE(hold.ok());
+  EXPECT_EQ(hold->status, GateStatus::kOk);
+  EXPECT_EQ(hold->items, 3);
+  EXPECT_EQ(hold->expiry_ms, 99);
+  hold = ParseRangeHoldReply(
+      *Reply({S("TAKEN"), int64_t{2}, S("m1"), int64_t{18}, int64_t{22},
+              S("m2"), int64_t{0}, int64_t{4}}));
+  ASSERT_TRUE(hold.ok()) << hold.status();
+  EXPECT_EQ(hold->status, GateStatus::kTaken);
+  EXPECT_EQ(hold->conflicts,
+            (std::vector<RangeItem>{{"m1", 18, 22}, {"m2", 0, 4}}));
+  hold = ParseRangeHoldReply(*Reply({S("INVALID_ARGUMENT"), S("bad from")}));
+  ASSERT_TRUE(hold.ok());
+  EXPECT_EQ(hold->status, GateStatus::kInvalidArgument);
+  EXPECT_EQ(hold->message, "bad from");
+  // Short, long, out-of-range units and wrong types are bad replies.
+  for (const auto& bad : std::vector<std::vector<Elem>>{
+           {S("TAKEN"), int64_t{1}, S("m1"), int64_t{18}},
+           {S("TAKEN"), int64_t{1}, S("m1"), int64_t{18}, int64_t{300}},
+           {S("TAKEN"), int64_t{1}, S("m1"), int64_t{-1}, int64_t{3}},
+           {S("TAKEN"), int64_t{1}, S("m1"), S("18"), int64_t{22}},
+           {S("OK"), int64_t{3}},
+           {S("OK"), int64_t{3}, int64_t{99}, int64_t{0}},
+           {S("WHATEVER"), int64_t{3}, int64_t{99}},
+       }) {
+    EXPECT_TRUE(IsBadReply(ParseRangeHoldReply(*Reply(bad)).status()));
+  }
+
+  auto rel = ParseRangeReleaseReply(*Reply({S("NOT_FOUND"), int64_t{0}}));
+  ASSERT_TRUE(rel.ok());
+  EXPECT_EQ(rel->status, GateStatus::kNotFound);
+  EXPECT_TRUE(IsBadReply(
+      ParseRangeReleaseReply(*Reply({S("OK"), int64_t{1}, int64_t{0}}))
+          .status()));
+
+  auto commit = ParseRangeCommitReply(
+      *Reply({S("NOT_OWNER"), int64_t{1}, int64_t{1}, int64_t{1}, S("s2"),
+              int64_t{0}, int64_t{4}}));
+  ASSERT_TRUE(commit.ok()) << commit.status();
+  EXPECT_EQ(commit->status, GateStatus::kNotOwner);
+  EXPECT_EQ(commit->items, 1);
+  EXPECT_EQ(commit->reclaimed, 1);
+  EXPECT_EQ(commit->conflicts, (std::vector<RangeItem>{{"s2", 0, 4}}));
+  EXPECT_TRUE(IsBadReply(ParseRangeCommitReply(*Reply({S("OK"), int64_t{1},
+                                                       int64_t{0}, int64_t{1}}))
+                             .status()));
+
+  auto init =
+      ParseRangeInitReply(*Reply({S("CONFLICT"), int64_t{7}, int64_t{12}}));
+  ASSERT_TRUE(init.ok());
+  EXPECT_EQ(init->status, GateStatus::kConflict);
+  EXPECT_EQ(init->ver, 7);
+  EXPECT_EQ(init->count, 12);
+
+  auto read = ParseRangeReadReply(*Reply(
+      {S("OK"), int64_t{4}, int64_t{48}, int64_t{1000}, int64_t{2}, S("m1"),
+       int64_t{18}, int64_t{22}, S("H"), S("g:booking"), int64_t{2000}, S("m1"),
+       int64_t{22}, int64_t{24}, S("S"), S("h:booking"), int64_t{0}}));
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->ver, 4);
+  EXPECT_EQ(read->units, 48);
+  EXPECT_EQ(read->now_ms, 1000);
+  ASSERT_EQ(read->ranges.size(), 2u);
+  EXPECT_EQ(read->ranges[0].state, GateRangeState::kHeld);
+  EXPECT_EQ(read->ranges[0].from, 18);
+  EXPECT_EQ(read->ranges[0].expiry_ms, 2000);
+  EXPECT_EQ(read->ranges[1].state, GateRangeState::kSold);
+  EXPECT_EQ(read->ranges[1].owner, "h:booking");
+  read = ParseRangeReadReply(*Reply(
+      {S("NOT_INITIALIZED"), int64_t{0}, int64_t{0}, int64_t{5}, int64_t{0}}));
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->status, GateStatus::kNotInitialized);
+  EXPECT_EQ(read->now_ms, 5);
+  for (const auto& bad : std::vector<std::vector<Elem>>{
+           // unknown state, empty range, too many entries announced
+           {S("OK"), int64_t{4}, int64_t{48}, int64_t{1000}, int64_t{1},
+            S("m1"), int64_t{1}, int64_t{2}, S("Z"), S("g:b"), int64_t{0}},
+           {S("OK"), int64_t{4}, int64_t{48}, int64_t{1000}, int64_t{1},
+            S("m1"), int64_t{2}, int64_t{2}, S("S"), S("g:b"), int64_t{0}},
+           {S("OK"), int64_t{4}, int64_t{48}, int64_t{1000}, int64_t{2},
+            S("m1"), int64_t{1}, int64_t{2}, S("S"), S("g:b"), int64_t{0}},
+       }) {
+    EXPECT_TRUE(IsBadReply(ParseRangeReadReply(*Reply(bad)).status()));
+  }
+}
+
+TEST(GateStatusNames, RangeTryStatusNamesTheTakenReason) {
+  absl::Status s = RangeTryStatus(GateStatus::kTaken, "SLOT_TAKEN");
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReasonOf(s), "SLOT_TAKEN");
+  s = RangeTryStatus(GateStatus::kTaken, "SEAT_TAKEN", "m");
+  EXPECT_EQ(ReasonOf(s), "SEAT_TAKEN");
+  EXPECT_TRUE(RangeTryStatus(GateStatus::kDuplicate, "SLOT_TAKEN").ok());
+  EXPECT_EQ(ReasonOf(RangeTryStatus(GateStatus::kCancelled, "SLOT_TAKEN")),
+            "BRANCH_CANCELLED");
+  EXPECT_EQ(ReasonOf(RangeTryStatus(GateStatus::kExpired, "SLOT_TAKEN")),
+            "TXN_DEADLINE");
+  // TAKEN is not a stock/seat answer.
+  EXPECT_EQ(ReasonOf(TryStatus(GateStatus::kTaken)), "GATE_UNEXPECTED");
 }
 
 }  // namespace
