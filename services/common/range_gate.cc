@@ -34,6 +34,7 @@ struct Scripts {
   const LuaScript& release = Script("range_release");
   const LuaScript& commit = Script("range_commit");
   const LuaScript& read = Script("range_read");
+  const LuaScript& free = Script("range_free");
 };
 
 const Scripts& S() {
@@ -180,6 +181,18 @@ absl::StatusOr<RangeSnapshot> ParseRangeReadReply(const redisReply& reply) {
   return out;
 }
 
+absl::StatusOr<RangeFreeCount> ParseRangeFreeReply(const redisReply& reply) {
+  ReplyReader in(reply);
+  RangeFreeCount out;
+  if (!ReadHead(in, out)) {
+    out.free = in.Int();
+    out.now_ms = in.Int();
+    if (out.free < 0) return BadReply("range_free");
+  }
+  if (auto s = in.Done("range_free"); !s.ok()) return s;
+  return out;
+}
+
 // --- RangeGate ------------------------------------------------------------
 
 RangeGate::RangeGate(RedisClient* redis, GateOptions options)
@@ -256,6 +269,19 @@ absl::StatusOr<RangeSnapshot> RangeGate::Read(
                             resource_ids.empty()
                                 ? options_.bulk_timeout
                                 : std::chrono::milliseconds(0));
+}
+
+absl::StatusOr<RangeFreeCount> RangeGate::CountFree(
+    absl::string_view gate_key, int32_t from, int32_t to,
+    absl::Span<const std::string> resource_ids) {
+  RedisArgs& args = ThreadArgs();
+  args.StartEval(S().free, 2);
+  AddKey(args, "rng", gate_key, "meta");
+  AddKey(args, "rng", gate_key, "ranges");
+  args.AddInt(from).AddInt(to).AddInt(
+      static_cast<int64_t>(resource_ids.size()));
+  for (const std::string& id : resource_ids) args.Add(id);
+  return Run<RangeFreeCount>(redis_, S().free, args, &ParseRangeFreeReply);
 }
 
 }  // namespace turnstile

@@ -5,7 +5,8 @@
 // {rng:<gate_key>}. Init rebuilds a gate from PostgreSQL, Hold / Release /
 // Commit are the Try / Cancel / Confirm side of one TCC branch (all or
 // nothing over a group of items, idempotent per owner), Read returns the
-// booked ranges for availability and remaining-seat answers. Each call runs
+// booked ranges for availability answers and CountFree the number of
+// resources free over a window (remaining seats). Each call runs
 // one EVALSHA; the reply parsers are exposed for unit tests. Key layout and
 // reply formats: lua/README.md.
 #pragma once
@@ -98,6 +99,14 @@ struct RangeSnapshot {
   std::string message;
 };
 
+// Answer of CountFree.
+struct RangeFreeCount {
+  GateStatus status = GateStatus::kInvalidArgument;  // OK / NOT_INITIALIZED
+  int64_t free = 0;    // resources free over the whole window
+  int64_t now_ms = 0;  // Redis time of the answer
+  std::string message;
+};
+
 class RangeGate {
  public:
   explicit RangeGate(RedisClient* redis, GateOptions options = {});
@@ -123,6 +132,11 @@ class RangeGate {
   absl::StatusOr<RangeSnapshot> Read(
       absl::string_view gate_key,
       absl::Span<const std::string> resource_ids = {});
+  // How many of `resource_ids` (1..kRangeMaxFreeIds, distinct) are free on
+  // every unit of [from, to): remaining seats / free machines, read only.
+  absl::StatusOr<RangeFreeCount> CountFree(
+      absl::string_view gate_key, int32_t from, int32_t to,
+      absl::Span<const std::string> resource_ids);
 
  private:
   RedisClient* redis_;
@@ -141,5 +155,6 @@ absl::StatusOr<RangeGateResult> ParseRangeReleaseReply(const redisReply& reply);
 absl::StatusOr<RangeGateResult> ParseRangeCommitReply(const redisReply& reply);
 absl::StatusOr<RangeInitResult> ParseRangeInitReply(const redisReply& reply);
 absl::StatusOr<RangeSnapshot> ParseRangeReadReply(const redisReply& reply);
+absl::StatusOr<RangeFreeCount> ParseRangeFreeReply(const redisReply& reply);
 
 }  // namespace turnstile

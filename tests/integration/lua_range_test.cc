@@ -454,6 +454,16 @@ TEST_F(RangeGateTest, InvalidArgumentsChangeNothing) {
       {"range_read", keys2, {"2", "s1", "s1"}},
       {"range_read", keys2, {"1001"}},
       {"range_read", {keys[1], keys[0]}, {"0"}},
+      // range_free
+      {"range_free", keys2, {"0", "1"}},
+      {"range_free", keys2, {"3", "3", "1", "s1"}},
+      {"range_free", keys2, {"4", "3", "1", "s1"}},
+      {"range_free", keys2, {"0", "11", "1", "s1"}},
+      {"range_free", keys2, {"0", "1", "0"}},
+      {"range_free", keys2, {"0", "1", "2001"}},
+      {"range_free", keys2, {"0", "1", "2", "s1", "s1"}},
+      {"range_free", keys2, {"0", "1", "1", "s1", "s2"}},
+      {"range_free", keys, {"0", "1", "1", "s1"}},
   };
   for (const Case& c : cases) {
     const std::string reply = Eval(c.script, c.keys, c.args);
@@ -472,6 +482,54 @@ TEST_F(RangeGateTest, InvalidArgumentsChangeNothing) {
                 .rfind("OK,", 0),
             0u);
   EXPECT_EQ(Eval("range_read", keys2, {"0"}).rfind("OK,", 0), 0u);
+}
+
+TEST_F(RangeGateTest, CountFreeAgreesWithARecountOfTheRanges) {
+  // A 10-stop run (legs 0..8) with 1500 seats: chunked reads past 1000 ids.
+  const int64_t expiry = RedisNowMs() + 60'000;
+  std::vector<GateRange> ranges;
+  std::vector<std::string> seats;
+  std::mt19937 rng(7);
+  for (int i = 0; i < 1500; ++i) {
+    seats.push_back("c" + std::to_string(i / 100) + "-" + std::to_string(i));
+    int at = 0;
+    while (at < 9) {
+      const int from = at + static_cast<int>(rng() % 4);
+      const int to = from + 1 + static_cast<int>(rng() % 4);
+      if (to > 9) break;
+      const int kind = static_cast<int>(rng() % 3);
+      ranges.push_back(
+          {seats.back(), from, to,
+           kind == 0 ? GateRangeState::kSold : GateRangeState::kHeld,
+           OwnerString(kA),
+           kind == 0   ? 0
+           : kind == 1 ? expiry
+                       : int64_t{1000}});  // lapsed
+      at = to;
+    }
+  }
+  InitGate(kDay, 9, ranges);
+  const RangeSnapshot snap = Read();
+  for (int from = 0; from < 9; ++from) {
+    for (int to = from + 1; to <= 9; ++to) {
+      std::map<std::string, bool> busy;
+      for (const GateRange& g : snap.ranges) {
+        if (g.from < to && from < g.to) busy[g.resource_id] = true;
+      }
+      auto r = gate_->CountFree(kDay, from, to, seats);
+      ASSERT_TRUE(r.ok()) << r.status();
+      ASSERT_EQ(r->status, GateStatus::kOk) << r->message;
+      EXPECT_EQ(r->free, static_cast<int64_t>(seats.size() - busy.size()))
+          << from << "-" << to;
+    }
+  }
+  // Some windows are neither all free nor all taken.
+  auto r = gate_->CountFree(kDay, 0, 9, seats);
+  ASSERT_TRUE(r.ok());
+  EXPECT_LT(r->free, 1500);
+  auto none = gate_->CountFree("nowhere", 0, 1, seats);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->status, GateStatus::kNotInitialized);
 }
 
 // 200 clients race for random windows of one machine (48 half-hour slots);

@@ -58,10 +58,11 @@ bool IsBadReply(const absl::Status& status) {
 
 TEST(EmbeddedScripts, EveryScriptIsThereWithItsHelpersAndSha1) {
   const std::vector<std::string> names = {
-      "range_commit",  "range_hold", "range_init",    "range_read",
-      "range_release", "rate_limit", "seat_commit",   "seat_hold",
-      "seat_init",     "seat_read",  "seat_release",  "stock_commit",
-      "stock_init",    "stock_read", "stock_release", "stock_reserve"};
+      "range_commit", "range_free",    "range_hold", "range_init",
+      "range_read",   "range_release", "rate_limit", "seat_commit",
+      "seat_hold",    "seat_init",     "seat_read",  "seat_release",
+      "stock_commit", "stock_init",    "stock_read", "stock_release",
+      "stock_reserve"};
   auto scripts = EmbeddedLuaScripts();
   ASSERT_EQ(scripts.size(), names.size());
   for (size_t i = 0; i < names.size(); ++i) {
@@ -404,6 +405,20 @@ TEST(GateReplies, RangeResults) {
        }) {
     EXPECT_TRUE(IsBadReply(ParseRangeReadReply(*Reply(bad)).status()));
   }
+}
+
+TEST(GateReplies, RangeFreeCount) {
+  auto r = ParseRangeFreeReply(
+      *Reply({std::string("OK"), int64_t{17}, int64_t{1000}}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, GateStatus::kOk);
+  EXPECT_EQ(r->free, 17);
+  EXPECT_EQ(r->now_ms, 1000);
+  EXPECT_TRUE(IsBadReply(
+      ParseRangeFreeReply(*Reply({std::string("OK"), int64_t{-1}, int64_t{5}}))
+          .status()));
+  EXPECT_TRUE(IsBadReply(
+      ParseRangeFreeReply(*Reply({std::string("OK"), int64_t{1}})).status()));
 }
 
 TEST(GateStatusNames, RangeTryStatusNamesTheTakenReason) {
