@@ -2,8 +2,8 @@
 -- to every lua/*.lua script (lua/embed_scripts.cmake), so each script loaded
 -- into Redis is self-contained. Conventions (lua/README.md has the details):
 --   * every key is passed in KEYS and all keys of one call share one hash tag
---     ({sku:<id>} or {evt:<id>}); check_keys() verifies the names, so a caller
---     cannot mix keys of two SKUs or events;
+--     ({sku:<id>}, {evt:<id>} or {rng:<key>}); check_keys() verifies the
+--     names, so a caller cannot mix keys of two SKUs, events or gates;
 --   * every argument is validated before the first write; a bad one returns
 --     {'INVALID_ARGUMENT', message} and changes nothing;
 --   * every reply is a table whose first element is a status string.
