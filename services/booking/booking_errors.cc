@@ -28,6 +28,11 @@ absl::Status BookingStatusFromException(const std::exception& e,
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
     if (IsTakenSqlState(sql->sqlstate())) return TakenError(kind);
   }
+  // libpqxx 6 throws 40P01 as deadlock_detected, which is no sql_error and
+  // carries no SQLSTATE.
+  if (dynamic_cast<const pqxx::deadlock_detected*>(&e)) {
+    return TakenError(kind);
+  }
   return StatusFromException(e);
 }
 

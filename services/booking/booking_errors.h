@@ -29,7 +29,9 @@ bool IsTakenSqlState(absl::string_view sqlstate);
 absl::Status TakenError(ResourceKind kind);
 
 // The status for an exception thrown by a statement that inserts bookings
-// of `kind`.
+// of `kind`: a pqxx::sql_error with a taken SQLSTATE, or a
+// pqxx::deadlock_detected (how libpqxx 6 reports 40P01: not an sql_error,
+// no SQLSTATE), is TakenError(kind).
 absl::Status BookingStatusFromException(const std::exception& e,
                                         ResourceKind kind);
 
