@@ -139,14 +139,38 @@ CREATE INDEX IF NOT EXISTS booking_doc_day_idx ON booking (doc_id, day)
 CREATE INDEX IF NOT EXISTS booking_user_day_idx ON booking (user_id, day);
 
 -- Per-user and per-document limits (issue 10 item 5), counted so that two
--- concurrent orders cannot pass a limit together: a Try adds its bookings
--- with INSERT ... ON CONFLICT DO UPDATE SET used = used + n RETURNING used
--- (the row lock serialises them) and refuses when used exceeds the limit
--- (the limit itself is the service's configuration); Cancel subtracts.
--- quota_key is one of
---   "doc:<doc_id>:<YYYY-MM-DD>"   tickets per identity document per day
+-- concurrent orders cannot pass a limit together: a Try takes its units with
+-- booking_quota_take (in its own transaction, with the bookings) and Cancel
+-- gives them back with booking_quota_give; the limits themselves are the
+-- service's configuration. quota_key is one of
+--   "doc:<doc_id>:<YYYY-MM-DD>"    tickets per identity document per day
 --   "user-day:<user>:<YYYY-MM-DD>" bookings per user per day
 --   "user-run:<user>:<run>"        tickets per user per run
 CREATE TABLE IF NOT EXISTS booking_quota (
   quota_key text COLLATE "C" PRIMARY KEY,
   used integer NOT NULL CHECK (used >= 0));
+
+-- Adds p_n to the use of p_key if that stays within p_limit; false (and
+-- nothing changed) if not. Concurrent takers of one key serialise on its row
+-- (the UPDATE re-checks the condition on the row version it waited for).
+CREATE OR REPLACE FUNCTION booking_quota_take(p_key text, p_n integer,
+                                              p_limit integer)
+RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_n IS NULL OR p_n <= 0 THEN
+    RAISE EXCEPTION 'booking_quota_take: n must be positive'
+      USING ERRCODE = '22023';
+  END IF;
+  INSERT INTO booking_quota (quota_key, used) VALUES (p_key, 0)
+    ON CONFLICT (quota_key) DO NOTHING;
+  UPDATE booking_quota SET used = used + p_n
+    WHERE quota_key = p_key AND used + p_n <= p_limit;
+  RETURN FOUND;
+END $$;
+
+-- Gives back p_n units of p_key (never below zero).
+CREATE OR REPLACE FUNCTION booking_quota_give(p_key text, p_n integer)
+RETURNS void LANGUAGE sql AS $$
+  UPDATE booking_quota SET used = greatest(used - p_n, 0)
+    WHERE quota_key = p_key;
+$$;

@@ -4,7 +4,8 @@
 // resource (23P01) and accepting adjacent ones, the CHECKs, and 50
 // concurrent inserters of overlapping two-machine groups: never an overlap,
 // every loser refused with 23P01 or 40P01, which
-// services/booking/booking_errors.h maps to SLOT_TAKEN (never INTERNAL).
+// services/booking/booking_errors.h maps to SLOT_TAKEN (never INTERNAL);
+// and the per-identity quota functions under concurrent takers.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -245,6 +246,55 @@ TEST_F(BookingSchemaTest, ConcurrentInsertersNeverOverlap) {
   EXPECT_EQ(Q("SELECT count(*) FROM booking WHERE resource_id = '" +
               machines[0] + "'"),
             std::to_string(won.load()));
+}
+
+// Two (here 30) concurrent orders cannot pass a limit together: each takes
+// 1..3 units of one identity document's daily quota of 10 at once.
+TEST_F(BookingSchemaTest, QuotaHoldsUnderConcurrentTakers) {
+  constexpr int kTakers = 30;
+  constexpr int kLimit = 10;
+  std::atomic<int> granted{0}, refusals{0};
+  std::atomic<bool> start{false};
+  std::vector<std::thread> threads;
+  for (int taker = 0; taker < kTakers; ++taker) {
+    threads.emplace_back([&, taker] {
+      const int n = 1 + taker % 3;
+      pqxx::connection conn(Owner());
+      while (!start) std::this_thread::yield();
+      pqxx::work tx(conn);
+      const bool ok = tx.exec_params1("SELECT booking_quota_take($1, $2, $3)",
+                                      "doc:P1234567:2026-12-24", n, kLimit)[0]
+                          .as<bool>();
+      tx.commit();
+      if (ok) {
+        granted += n;
+      } else {
+        ++refusals;
+      }
+    });
+  }
+  start = true;
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(Q("SELECT used FROM booking_quota"), std::to_string(granted));
+  EXPECT_LE(granted.load(), kLimit);
+  EXPECT_GE(granted.load(), kLimit - 2);  // a refusal means it is nearly full
+  EXPECT_GT(refusals.load(), 0);
+
+  pqxx::connection conn(Owner());
+  pqxx::work tx(conn);
+  tx.exec("SELECT booking_quota_give('doc:P1234567:2026-12-24', 2)");
+  EXPECT_FALSE(tx.exec1("SELECT booking_quota_take("
+                        "'doc:P1234567:2026-12-24', 3, " +
+                        std::to_string(granted) + ")")[0]
+                   .as<bool>());
+  EXPECT_TRUE(tx.exec1("SELECT booking_quota_take('doc:P1234567:2026-12-24',"
+                       " 2, " +
+                       std::to_string(granted) + ")")[0]
+                  .as<bool>());
+  tx.exec("SELECT booking_quota_give('doc:P1234567:2026-12-24', 100)");
+  EXPECT_EQ(tx.exec1("SELECT used FROM booking_quota")[0].as<int>(), 0);
+  EXPECT_THROW(tx.exec("SELECT booking_quota_take('k', 0, 5)"),
+               pqxx::sql_error);
 }
 
 }  // namespace
