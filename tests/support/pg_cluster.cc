@@ -21,7 +21,7 @@ namespace turnstile::testing {
 namespace {
 
 constexpr const char* kServices[] = {"coordinator", "inventory", "seat",
-                                     "payment", "order"};
+                                     "payment",     "order",     "booking"};
 
 // 24 random bytes in hex: no character that needs quoting anywhere.
 std::string RandomPassword() {

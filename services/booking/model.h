@@ -1,0 +1,95 @@
+// Plain data of the booking participant (DESIGN.md §11, sql/booking): the
+// net-cafe and train catalogues as the domain code sees them, and the names
+// under which their resources are booked. One mechanism serves both: a
+// resource booked over an integer range [from, to) -- slot indices of a
+// venue-day for a machine, stop indices of a run for a seat.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+
+namespace turnstile::booking {
+
+// A half-open integer range [from, to) of slots or stop indices.
+struct UnitRange {
+  int from = 0;
+  int to = 0;
+
+  int size() const { return to - from; }
+  bool empty() const { return to <= from; }
+  bool Overlaps(const UnitRange& other) const {
+    return from < other.to && other.from < to;
+  }
+  bool operator==(const UnitRange& other) const {
+    return from == other.from && to == other.to;
+  }
+};
+
+// Net cafe.
+struct Package {
+  std::string package_id;  // e.g. "2h"
+  int hours = 0;
+  int64_t price_minor = 0;
+};
+
+struct Zone {
+  std::string zone_id;
+  std::string name;
+  int64_t price_per_hour_minor = 0;
+  std::vector<Package> packages;
+  std::vector<std::string> machine_ids;
+};
+
+struct Venue {
+  std::string venue_id;
+  std::string name;
+  std::string tz_name;  // IANA zone; the grid is in local wall time
+  std::string currency;
+  int opening_minute = 0;  // minute of the local day, 0..1439
+  int closing_minute = 0;  // <= opening_minute: the day runs past midnight
+  int slot_minutes = 30;
+  std::vector<Zone> zones;
+};
+
+// Train.
+struct Stop {
+  int index = 0;
+  std::string station;
+  int64_t departs_at_unix = 0;  // the last stop's: its arrival
+};
+
+struct SeatClass {
+  std::string class_id;
+  int64_t price_per_leg_minor = 0;
+};
+
+struct RunSeat {
+  std::string seat_id;
+  int car = 0;
+  int number = 0;
+  std::string class_id;
+};
+
+struct Run {
+  std::string run_id;  // "<train_number>:<YYYY-MM-DD>"
+  std::string train_number;
+  absl::CivilDay service_date;
+  std::string currency;
+  std::vector<Stop> stops;
+  std::vector<SeatClass> classes;
+  std::vector<RunSeat> seats;
+};
+
+// Resource and gate names (the booking table's resource_id and gate_key;
+// the Redis gate's hash tag is built from the gate key).
+std::string MachineResource(const std::string& venue_id,
+                            const std::string& machine_id, absl::CivilDay day);
+std::string SeatResource(const std::string& run_id, const std::string& seat_id);
+std::string VenueDayGate(const std::string& venue_id, absl::CivilDay day);
+std::string RunGate(const std::string& run_id);
+std::string RunId(const std::string& train_number, absl::CivilDay date);
+
+}  // namespace turnstile::booking

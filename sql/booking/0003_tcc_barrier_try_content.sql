@@ -1,0 +1,1 @@
+../common/tcc_barrier_try_content.sql
