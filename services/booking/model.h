@@ -83,6 +83,77 @@ struct Run {
   std::vector<RunSeat> seats;
 };
 
+// Bookings as the store reads and writes them (services/booking/store.h).
+enum class BookingState { kHeld, kSold };
+
+// Per-identity limits of one Try (issue 10 item 5): units a Try may bring the
+// use of each quota key (booking_quota, sql/booking/0001_init.sql) up to;
+// 0 means unlimited. The values are the service's configuration.
+struct QuotaLimits {
+  int per_doc_day = 0;   // bookings per identity document per day
+  int per_user_day = 0;  // bookings per user per day
+  int per_user_run = 0;  // bookings per user per run (run gates only)
+};
+
+// One resource of a Try over one range; doc_id is the passenger's identity
+// document (train) or empty (net cafe).
+struct HoldItem {
+  std::string resource_id;
+  UnitRange range;
+  std::string doc_id;
+};
+
+// A Try: a group held all or nothing under one gate (one venue-day or one
+// run) for branch (gid, branch_id) until the transaction's deadline.
+struct HoldCommand {
+  std::string gid;
+  std::string branch_id;
+  std::string user_id;
+  std::string gate_key;  // VenueDayGate or RunGate
+  absl::CivilDay day;    // the venue-day or the run's service date
+  int64_t deadline_ms = 0;
+  std::vector<HoldItem> items;
+  QuotaLimits limits;
+};
+
+struct BookingRow {
+  std::string resource_id;
+  UnitRange range;
+  BookingState state = BookingState::kHeld;
+  std::string doc_id;
+};
+
+// The answer of a Try: the branch's rows, sorted by resource and range;
+// `duplicate` for a repeat (the rows are those of the first Try, possibly
+// SOLD since).
+struct HoldResult {
+  bool duplicate = false;
+  std::vector<BookingRow> rows;
+};
+
+// The rows a Confirm sold or a Cancel released (for the gate). `applied` is
+// false for a repeat or an empty rollback.
+struct BranchBookings {
+  bool applied = false;
+  std::string gate_key;
+  std::vector<BookingRow> rows;
+};
+
+// A row of one gate as the reconciler sees it: owner is "<gid>:<branch>".
+struct GateRow {
+  BookingRow booking;
+  std::string owner;
+  int64_t deadline_ms = 0;  // 0 for SOLD rows
+};
+
+// The HELD and SOLD rows of one gate and which of the asked owners are
+// decided (confirm or cancel barrier), read in one snapshot.
+struct GateSnapshot {
+  int64_t now_ms = 0;
+  std::vector<GateRow> rows;
+  std::vector<std::string> finished_owners;
+};
+
 // Resource and gate names (the booking table's resource_id and gate_key;
 // the Redis gate's hash tag is built from the gate key).
 std::string MachineResource(const std::string& venue_id,
