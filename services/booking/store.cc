@@ -21,6 +21,9 @@ namespace {
 
 // A deadlock is retried this many times in all (store.h, lock order).
 constexpr int kHoldAttempts = 3;
+// A Confirm that deadlocks with a concurrent Try (store.h) is retried this
+// many times in all; it rolled back entirely, so a retry is safe.
+constexpr int kConfirmAttempts = 5;
 
 constexpr char kRowColumns[] =
     "resource_id, lower(during), upper(during), state, coalesce(doc_id, '')";
@@ -397,6 +400,18 @@ absl::StatusOr<HoldResult> BookingStore::Hold(const HoldCommand& unsorted) {
 }
 
 absl::StatusOr<BranchBookings> BookingStore::Confirm(
+    const std::string& gid, const std::string& branch_id) {
+  for (int attempt = 1;; ++attempt) {
+    auto result = ConfirmOnce(gid, branch_id);
+    if (result.ok() || ReasonOf(result.status()) != "DB_CONFLICT" ||
+        attempt == kConfirmAttempts) {
+      return result;
+    }
+    spdlog::warn("event=booking_confirm_retry gid={} attempt={}", gid, attempt);
+  }
+}
+
+absl::StatusOr<BranchBookings> BookingStore::ConfirmOnce(
     const std::string& gid, const std::string& branch_id) {
   return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<BranchBookings> {
     BranchBookings out;

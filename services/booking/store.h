@@ -18,8 +18,16 @@
 // winner's rows and answers SLOT_TAKEN / SEAT_TAKEN with 23P01, or succeeds
 // if the winner failed), and a third deadlock is answered taken as well
 // (booking_errors.h): never INTERNAL, never DB_CONFLICT. An exclusion
-// violation is final. Confirm and Cancel touch only their branch's rows.
-// SELECT ... FOR UPDATE is not used.
+// violation is final. Cancel deletes only its branch's rows (a DELETE adds
+// no index entry, so it never waits for a Try). Confirm's UPDATE writes a
+// new row version whose index entry the exclusion constraint checks again
+// (the update cannot be HOT: `state` is in a partial index's predicate), so
+// it can wait for a concurrent Try inserting an overlapping row while that
+// Try waits for the row being updated: a real deadlock (seen in the
+// 200-buyer test). Whichever PostgreSQL aborts is retried: the Try as above
+// (it then finds the SOLD row: taken), the Confirm up to five attempts in
+// all here, then DB_CONFLICT (UNAVAILABLE, which the coordinator's driver
+// retries). SELECT ... FOR UPDATE is not used.
 #pragma once
 
 #include <chrono>
@@ -98,6 +106,9 @@ class BookingStore {
       UnitRange window);
 
  private:
+  absl::StatusOr<BranchBookings> ConfirmOnce(const std::string& gid,
+                                             const std::string& branch_id);
+
   PgPool pool_;
 };
 
