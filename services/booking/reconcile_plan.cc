@@ -127,6 +127,10 @@ RangePlan PlanRangeGate(const std::string& gate_key, int32_t units,
         diff(resource, absl::StrCat(was, " dropped: not SOLD in PostgreSQL"));
         continue;
       }
+      if (r.to > units) {
+        diff(resource, absl::StrCat(was, " dropped: beyond ", units, " units"));
+        continue;
+      }
       const auto clash =
           std::find_if(entries.begin(), entries.end(),
                        [&](const GateRange& t) { return Overlaps(t, r); });

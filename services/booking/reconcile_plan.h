@@ -13,7 +13,8 @@
 // barrier row) and whose deadline (expiry - hold margin) is not more than the
 // stale horizon ago -- kept as it is, since a Try is refused after its
 // deadline --, or drift: sold entries PostgreSQL does not have, holds of
-// decided owners, stale holds, and anything overlapping a PostgreSQL row
+// decided owners, stale holds, holds past the catalogue's units, and anything
+// overlapping a PostgreSQL row
 // (which wins) -- dropped. A decision younger than the settle grace is left
 // to the service, whose own range_commit / range_release follows within
 // moments: a hold of an owner PostgreSQL decided that recently is kept as the

@@ -138,12 +138,19 @@ TEST(BookingReconcilePlan, MissingSoldRangeIsAdded) {
 }
 
 TEST(BookingReconcilePlan, WrongUnitsAreADifference) {
-  RangeSnapshot gate = Gate({});
-  gate.units = 5;
+  RangeSnapshot gate = Gate({Held("m:1", 0, 2, kC, kNow + 20000 + kMargin)});
+  gate.units = 12;
   const RangePlan plan =
       PlanRangeGate(kGate, kUnits, gate, Pg({}), {}, kOptions);
-  ASSERT_EQ(plan.differences.size(), 1u);
+  ASSERT_EQ(plan.differences.size(), 1u) << All(plan.differences);
   EXPECT_EQ(plan.target.units, kUnits);
+  EXPECT_EQ(plan.in_flight, 1);
+  // A hold past the catalogue's units cannot be written back.
+  gate.ranges.push_back(Held("m:2", 8, 11, kC, kNow + 20000 + kMargin));
+  const RangePlan shrunk =
+      PlanRangeGate(kGate, kUnits, gate, Pg({}), {}, kOptions);
+  EXPECT_EQ(Dump(shrunk.target.ranges), Dump({gate.ranges[0]}));
+  EXPECT_EQ(shrunk.differences.size(), 2u) << All(shrunk.differences);
 }
 
 TEST(BookingReconcilePlan, YoungUndecidedHoldUnknownToPostgresIsKept) {
