@@ -18,9 +18,10 @@
 // than the settle grace is left to the service, whose own range_commit /
 // range_release follows within moments: a hold of an owner PostgreSQL decided
 // that recently is kept as the gate has it (counted `settling`), so that a
-// reconciliation racing normal traffic finds nothing to fix. Lapsed holds (expiry <= the gate's clock) are
-// free: they are neither kept nor reported. No two target entries of one
-// resource overlap. Unit tests drive this without Redis or PostgreSQL.
+// reconciliation racing normal traffic finds nothing to fix. Lapsed holds
+// (expiry <= the gate's clock) are free: they are neither kept nor reported. No
+// two target entries of one resource overlap. Unit tests drive this without
+// Redis or PostgreSQL.
 #pragma once
 
 #include <chrono>
