@@ -13,6 +13,7 @@
 #include "services/booking/quota.h"
 #include "services/booking/validation.h"
 #include "services/common/barrier.h"
+#include "services/common/overdue_holds.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
 
@@ -477,15 +478,7 @@ absl::StatusOr<BranchBookings> BookingStore::Cancel(
 
 absl::StatusOr<std::vector<OverdueHold>> BookingStore::ListOverdue(
     std::chrono::seconds margin, int limit) {
-  return pool_.Transact(
-      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<OverdueHold>> {
-        std::vector<OverdueHold> holds;
-        for (const auto& row : tx.exec_prepared(
-                 "bk_overdue", static_cast<int64_t>(margin.count()), limit)) {
-          holds.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
-        }
-        return holds;
-      });
+  return ListOverdueHolds(pool_, "bk_overdue", margin, limit);
 }
 
 absl::StatusOr<std::vector<std::string>> BookingStore::GateKeys() {

@@ -30,29 +30,17 @@ constexpr std::array<std::pair<GateStatus, absl::string_view>, 15>
         {GateStatus::kInvalidArgument, "INVALID_ARGUMENT"},
     }};
 
-// The scripts, looked up once. A missing one is a build error in practice
-// (the table is generated from lua/), so failing hard is right.
-const LuaScript& Script(absl::string_view name) {
-  const LuaScript* script = FindLuaScript(name);
-  if (script == nullptr) {
-    std::fprintf(stderr, "embedded Lua script %s missing\n",
-                 std::string(name).c_str());
-    std::abort();
-  }
-  return *script;
-}
-
 struct Scripts {
-  const LuaScript& stock_init = Script("stock_init");
-  const LuaScript& stock_reserve = Script("stock_reserve");
-  const LuaScript& stock_release = Script("stock_release");
-  const LuaScript& stock_commit = Script("stock_commit");
-  const LuaScript& stock_read = Script("stock_read");
-  const LuaScript& seat_init = Script("seat_init");
-  const LuaScript& seat_hold = Script("seat_hold");
-  const LuaScript& seat_release = Script("seat_release");
-  const LuaScript& seat_commit = Script("seat_commit");
-  const LuaScript& seat_read = Script("seat_read");
+  const LuaScript& stock_init = RequiredLuaScript("stock_init");
+  const LuaScript& stock_reserve = RequiredLuaScript("stock_reserve");
+  const LuaScript& stock_release = RequiredLuaScript("stock_release");
+  const LuaScript& stock_commit = RequiredLuaScript("stock_commit");
+  const LuaScript& stock_read = RequiredLuaScript("stock_read");
+  const LuaScript& seat_init = RequiredLuaScript("seat_init");
+  const LuaScript& seat_hold = RequiredLuaScript("seat_hold");
+  const LuaScript& seat_release = RequiredLuaScript("seat_release");
+  const LuaScript& seat_commit = RequiredLuaScript("seat_commit");
+  const LuaScript& seat_read = RequiredLuaScript("seat_read");
 };
 
 const Scripts& S() {

@@ -6,6 +6,10 @@
 // has succeeded (Redis down at start-up).
 #pragma once
 
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 
@@ -22,5 +26,18 @@ absl::Span<const LuaScript> EmbeddedLuaScripts();
 
 // The embedded script called `name`, or nullptr.
 const LuaScript* FindLuaScript(absl::string_view name);
+
+// The embedded script called `name`; aborts if there is none. The table is
+// generated from lua/, so a missing script is a build error in practice and
+// failing hard at first use is right.
+inline const LuaScript& RequiredLuaScript(absl::string_view name) {
+  const LuaScript* script = FindLuaScript(name);
+  if (script == nullptr) {
+    std::fprintf(stderr, "embedded Lua script %s missing\n",
+                 std::string(name).c_str());
+    std::abort();
+  }
+  return *script;
+}
 
 }  // namespace turnstile

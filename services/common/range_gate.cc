@@ -18,23 +18,13 @@ using gate_internal::ReplyReader;
 using gate_internal::Run;
 using gate_internal::ThreadArgs;
 
-const LuaScript& Script(absl::string_view name) {
-  const LuaScript* script = FindLuaScript(name);
-  if (script == nullptr) {
-    std::fprintf(stderr, "embedded Lua script %s missing\n",
-                 std::string(name).c_str());
-    std::abort();
-  }
-  return *script;
-}
-
 struct Scripts {
-  const LuaScript& init = Script("range_init");
-  const LuaScript& hold = Script("range_hold");
-  const LuaScript& release = Script("range_release");
-  const LuaScript& commit = Script("range_commit");
-  const LuaScript& read = Script("range_read");
-  const LuaScript& free = Script("range_free");
+  const LuaScript& init = RequiredLuaScript("range_init");
+  const LuaScript& hold = RequiredLuaScript("range_hold");
+  const LuaScript& release = RequiredLuaScript("range_release");
+  const LuaScript& commit = RequiredLuaScript("range_commit");
+  const LuaScript& read = RequiredLuaScript("range_read");
+  const LuaScript& free = RequiredLuaScript("range_free");
 };
 
 const Scripts& S() {

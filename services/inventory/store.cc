@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/barrier.h"
+#include "services/common/overdue_holds.h"
 #include "services/common/pg_array.h"
 #include "services/common/status.h"
 #include "services/common/uuid.h"
@@ -505,15 +506,7 @@ absl::StatusOr<PhaseResult> InventoryStore::Cancel(
 
 absl::StatusOr<std::vector<OverdueHold>> InventoryStore::ListOverdue(
     std::chrono::seconds margin, int limit) {
-  return pool_.Transact(
-      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<OverdueHold>> {
-        std::vector<OverdueHold> holds;
-        for (const auto& row : tx.exec_prepared(
-                 "inv_overdue", static_cast<int64_t>(margin.count()), limit)) {
-          holds.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
-        }
-        return holds;
-      });
+  return ListOverdueHolds(pool_, "inv_overdue", margin, limit);
 }
 
 absl::StatusOr<StockTruth> InventoryStore::ReadStockTruth(

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/barrier.h"
+#include "services/common/overdue_holds.h"
 #include "services/common/status.h"
 #include "services/payment/validation.h"
 
@@ -134,15 +135,7 @@ absl::StatusOr<PhaseResult> PaymentStore::Release(
 
 absl::StatusOr<std::vector<OverdueHold>> PaymentStore::ListOverdue(
     std::chrono::seconds margin, int limit) {
-  return pool_.Autocommit([&](pqxx::nontransaction& tx)
-                              -> absl::StatusOr<std::vector<OverdueHold>> {
-    std::vector<OverdueHold> holds;
-    for (const auto& row : tx.exec_prepared(
-             "pay_overdue", static_cast<int64_t>(margin.count()), limit)) {
-      holds.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
-    }
-    return holds;
-  });
+  return ListOverdueHolds(pool_, "pay_overdue", margin, limit);
 }
 
 }  // namespace turnstile::payment

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/barrier.h"
+#include "services/common/overdue_holds.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
 #include "services/seat/validation.h"
@@ -333,15 +334,7 @@ absl::StatusOr<BranchSeats> SeatStore::Cancel(const std::string& gid,
 
 absl::StatusOr<std::vector<OverdueHold>> SeatStore::ListOverdue(
     std::chrono::seconds margin, int limit) {
-  return pool_.Transact(
-      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<OverdueHold>> {
-        std::vector<OverdueHold> holds;
-        for (const auto& row : tx.exec_prepared(
-                 "seat_overdue", static_cast<int64_t>(margin.count()), limit)) {
-          holds.push_back({row[0].as<std::string>(), row[1].as<std::string>()});
-        }
-        return holds;
-      });
+  return ListOverdueHolds(pool_, "seat_overdue", margin, limit);
 }
 
 absl::StatusOr<std::vector<std::string>> SeatStore::EventIds() {

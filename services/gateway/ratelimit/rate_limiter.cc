@@ -22,15 +22,7 @@ constexpr absl::string_view kUser = "user";
 constexpr absl::string_view kIp = "ip";
 constexpr absl::string_view kUnparsedIp = "unparsed";
 
-const LuaScript& RateLimitScript() {
-  const LuaScript* script = FindLuaScript("rate_limit");
-  if (script == nullptr) {
-    // The table is generated from lua/: a build error in practice.
-    std::fprintf(stderr, "embedded Lua script rate_limit missing\n");
-    std::abort();
-  }
-  return *script;
-}
+const LuaScript& RateLimitScript() { return RequiredLuaScript("rate_limit"); }
 
 // Per-thread argument buffer: a warm Check allocates nothing for it.
 RedisArgs& ThreadArgs() {
