@@ -482,14 +482,7 @@ absl::StatusOr<std::vector<OverdueHold>> BookingStore::ListOverdue(
 }
 
 absl::StatusOr<std::vector<std::string>> BookingStore::GateKeys() {
-  return pool_.Transact(
-      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
-        std::vector<std::string> keys;
-        for (const auto& row : tx.exec_prepared("bk_gate_keys")) {
-          keys.push_back(row[0].as<std::string>());
-        }
-        return keys;
-      });
+  return FirstColumn(pool_, "bk_gate_keys");
 }
 
 absl::StatusOr<GateSnapshot> BookingStore::GateRows(

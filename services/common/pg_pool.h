@@ -125,4 +125,21 @@ class PgPool {
   int waiting_ = 0;  // callers in Acquire waiting for a release
 };
 
+// The first column of prepared statement `statement` (with `args`) as
+// strings, in one autocommit read: id lists (every event, every gate key, a
+// page of SKU ids).
+template <typename... Args>
+absl::StatusOr<std::vector<std::string>> FirstColumn(PgPool& pool,
+                                                     const char* statement,
+                                                     const Args&... args) {
+  return pool.Autocommit([&](pqxx::nontransaction& tx)
+                             -> absl::StatusOr<std::vector<std::string>> {
+    std::vector<std::string> values;
+    for (const auto& row : tx.exec_prepared(statement, args...)) {
+      values.push_back(row[0].template as<std::string>());
+    }
+    return values;
+  });
+}
+
 }  // namespace turnstile

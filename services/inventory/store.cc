@@ -369,14 +369,7 @@ absl::StatusOr<SkuPage> InventoryStore::ListSkus(int page_size,
 
 absl::StatusOr<std::vector<std::string>> InventoryStore::ListSkuIds(
     const std::string& after, int limit) {
-  return pool_.Transact(
-      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
-        std::vector<std::string> ids;
-        for (const auto& row : tx.exec_prepared("inv_sku_ids", after, limit)) {
-          ids.push_back(row[0].as<std::string>());
-        }
-        return ids;
-      });
+  return FirstColumn(pool_, "inv_sku_ids", after, limit);
 }
 
 namespace {

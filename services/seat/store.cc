@@ -338,14 +338,7 @@ absl::StatusOr<std::vector<OverdueHold>> SeatStore::ListOverdue(
 }
 
 absl::StatusOr<std::vector<std::string>> SeatStore::EventIds() {
-  return pool_.Transact(
-      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
-        std::vector<std::string> ids;
-        for (const auto& row : tx.exec_prepared("seat_event_ids")) {
-          ids.push_back(row[0].as<std::string>());
-        }
-        return ids;
-      });
+  return FirstColumn(pool_, "seat_event_ids");
 }
 
 absl::StatusOr<std::vector<std::string>> SeatStore::SeatIds(
