@@ -13,17 +13,8 @@ return run(function()
   if window.to <= window.from then
     invalid('from must be below to')
   end
-  local n = int_arg(3, 'n', 1, 2000)
-  arg_count(3 + n)
-  local resources, seen = {}, {}
-  for i = 1, n do
-    local res = id_arg(3 + i, 'resources[' .. i .. ']', MAX_ID)
-    if seen[res] then
-      invalid('resources[' .. i .. '] is repeated')
-    end
-    seen[res] = true
-    resources[i] = res
-  end
+  local resources = id_list(3, 4, 'n', 'resources', 1, 2000)
+  local n = #resources
   check_keys('rng', {'meta', 'ranges'})
   local now = now_ms()
   local units = tonumber(redis.call('HGET', KEYS[1], 'units'))

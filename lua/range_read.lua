@@ -9,17 +9,8 @@
 -- resource, resources in the order asked), or {'NOT_INITIALIZED', 0, 0,
 -- now_ms, 0}, or {'INVALID_ARGUMENT', message}.
 return run(function()
-  local n = int_arg(1, 'n', 0, 1000)
-  arg_count(1 + n)
-  local resources, seen = {}, {}
-  for i = 1, n do
-    local res = id_arg(1 + i, 'resources[' .. i .. ']', MAX_ID)
-    if seen[res] then
-      invalid('resources[' .. i .. '] is repeated')
-    end
-    seen[res] = true
-    resources[i] = res
-  end
+  local resources = id_list(1, 2, 'n', 'resources', 0, 1000)
+  local n = #resources
   check_keys('rng', {'meta', 'ranges'})
   local now = now_ms()
   local meta = redis.call('HMGET', KEYS[1], 'ver', 'units')

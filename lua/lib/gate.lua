@@ -177,19 +177,25 @@ end
 
 -- ARGV[first .. first + n - 1] as n distinct seat ids, where n = ARGV[at_n]
 -- in [1, MAX_SEATS]; the call must have exactly first + n - 1 arguments.
-local function seat_list(at_n, first)
-  local n = int_arg(at_n, 'n_seats', 1, MAX_SEATS)
+-- A list of distinct ids: its count at argument `at_n` (in [lo, hi], checked
+-- against the number of arguments), the ids from argument `first`.
+local function id_list(at_n, first, count_name, name, lo, hi)
+  local n = int_arg(at_n, count_name, lo, hi)
   arg_count(first + n - 1)
-  local seats, seen = {}, {}
+  local ids, seen = {}, {}
   for i = 1, n do
-    local seat = id_arg(first + i - 1, 'seats[' .. i .. ']', MAX_ID)
-    if seen[seat] then
-      invalid('seats[' .. i .. '] is repeated')
+    local id = id_arg(first + i - 1, name .. '[' .. i .. ']', MAX_ID)
+    if seen[id] then
+      invalid(name .. '[' .. i .. '] is repeated')
     end
-    seen[seat] = true
-    seats[i] = seat
+    seen[id] = true
+    ids[i] = id
   end
-  return seats
+  return ids
+end
+
+local function seat_list(at_n, first)
+  return id_list(at_n, first, 'n_seats', 'seats', 1, MAX_SEATS)
 end
 
 -- Ranges (lua/range_*.lua): resources booked over integer unit ranges
