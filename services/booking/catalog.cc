@@ -1,6 +1,7 @@
 // The in-memory venue and run cache (catalog.h).
 #include "services/booking/catalog.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "services/booking/slots.h"
@@ -124,17 +125,16 @@ void BookingCatalog::PutRun(Run run) {
 }
 
 void BookingCatalog::Loaded(const std::string& key) {
+  order_.erase(std::remove(order_.begin(), order_.end(), key), order_.end());
   order_.push_back(key);
-  while (venues_.size() + runs_.size() > max_entries_ && !order_.empty()) {
+  // Drop the oldest others (never the one just loaded) beyond the bound.
+  while (venues_.size() + runs_.size() > max_entries_ && order_.size() > 1) {
     const std::string oldest = order_.front();
     order_.pop_front();
-    if (oldest == key) continue;  // keep the one just loaded
-    auto& map_v = venues_;
-    auto& map_r = runs_;
     if (oldest.rfind("v:", 0) == 0) {
-      map_v.erase(oldest.substr(2));
+      venues_.erase(oldest.substr(2));
     } else {
-      map_r.erase(oldest.substr(2));
+      runs_.erase(oldest.substr(2));
     }
   }
 }
