@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <set>
 #include <utility>
 
@@ -86,6 +87,29 @@ uint64_t LegBits(const UnitRange& r) {
   }
   return bits;
 }
+
+// How long an allocating Try keeps choosing after TAKEN answers. A round
+// lost to another buyer who won (the free count went down) is progress and
+// costs nothing, since every contended round sells something; a round
+// without progress is a stall, and `stalls` of them end the Try. The hard
+// cap bounds the worst case (as many rounds as there were free resources).
+class ChooseBudget {
+ public:
+  explicit ChooseBudget(int stalls) : stalls_left_(stalls) {}
+  // After a TAKEN answer with `free` candidates in that round's snapshot.
+  bool Retry(int64_t free) {
+    if (prev_free_ >= 0 && free >= prev_free_) --stalls_left_;
+    prev_free_ = free;
+    return stalls_left_ > 0 && ++rounds_ < kMaxRounds;
+  }
+  int rounds() const { return rounds_ + 1; }
+
+ private:
+  static constexpr int kMaxRounds = 256;
+  int stalls_left_;
+  int64_t prev_free_ = -1;
+  int rounds_ = 0;
+};
 
 }  // namespace
 
@@ -235,7 +259,11 @@ absl::StatusOr<HoldResult> BookingTcc::HoldSlot(const TryRef& ref,
     ids.push_back(MachineResource(venue_id, m, day));
   }
   const std::string owner = BranchOwner(ref.gid, ref.branch_id);
-  for (int attempt = 1; attempt <= options_.choose_attempts; ++attempt) {
+  // Buyers start at different machines (by owner), so that a rush on one
+  // zone does not pick the same first free machine every time.
+  const size_t spread = std::hash<std::string>()(owner);
+  ChooseBudget budget(options_.choose_attempts);
+  while (true) {
     auto snapshot = ReadGate(base.gate_key, ids);
     if (!snapshot.ok()) return snapshot.status();
     std::map<std::string, std::vector<UnitRange>> booked;
@@ -250,12 +278,19 @@ absl::StatusOr<HoldResult> BookingTcc::HoldSlot(const TryRef& ref,
       booked[r.resource_id].push_back({r.from, r.to});
     }
     std::vector<std::string> chosen;
+    size_t free_count = 0;
     if (static_cast<int>(mine.size()) == slot.machines) {
       chosen.assign(mine.begin(), mine.end());  // the first Try's machines
     } else {
       std::vector<MachineBookings> machines;
       for (const std::string& id : ids) machines.push_back({id, booked[id]});
       chosen = FreeMachines(machines, window);
+      free_count = chosen.size();
+      if (!chosen.empty()) {
+        std::rotate(chosen.begin(),
+                    chosen.begin() + static_cast<long>(spread % chosen.size()),
+                    chosen.end());
+      }
       if (static_cast<int>(chosen.size()) < slot.machines) {
         Refusals().Add({{"reason", "TAKEN"}}).Increment();
         return WithMessage(
@@ -271,13 +306,14 @@ absl::StatusOr<HoldResult> BookingTcc::HoldSlot(const TryRef& ref,
       command.items.push_back({id, window, ""});
     auto held = HoldItems(std::move(command), ResourceKind::kMachine, &taken);
     if (held.ok() || !taken) return held;
-    spdlog::debug("event=choose_retry gate={} attempt={}", base.gate_key,
-                  attempt);
+    if (!budget.Retry(static_cast<int64_t>(free_count))) break;
+    spdlog::debug("event=choose_retry gate={} round={}", base.gate_key,
+                  budget.rounds());
   }
-  return WithMessage(TakenError(ResourceKind::kMachine),
-                     absl::StrCat("the free machines of zone ",
-                                  slot.zone->zone_id, " were taken during ",
-                                  options_.choose_attempts, " attempts"));
+  return WithMessage(
+      TakenError(ResourceKind::kMachine),
+      absl::StrCat("the free machines of zone ", slot.zone->zone_id,
+                   " were taken during ", budget.rounds(), " rounds"));
 }
 
 absl::StatusOr<HoldResult> BookingTcc::HoldLeg(const TryRef& ref,
@@ -319,7 +355,8 @@ absl::StatusOr<HoldResult> BookingTcc::HoldLeg(const TryRef& ref,
   auto seat_order = [&](const std::string& a, const std::string& b) {
     return run.seat_index.at(a) < run.seat_index.at(b);
   };
-  for (int attempt = 1; attempt <= options_.choose_attempts; ++attempt) {
+  ChooseBudget budget(options_.choose_attempts);
+  while (true) {
     auto snapshot = ReadGate(base.gate_key, ids);
     if (!snapshot.ok()) return snapshot.status();
     std::map<std::string, uint64_t> taken_bits;
@@ -336,6 +373,7 @@ absl::StatusOr<HoldResult> BookingTcc::HoldLeg(const TryRef& ref,
       taken_bits[it->second] |= LegBits({r.from, r.to});
     }
     std::vector<std::string> chosen;
+    int64_t free_count = 0;
     if (static_cast<int>(mine.size()) == n) {
       chosen.assign(mine.begin(), mine.end());  // the first Try's seats
     } else {
@@ -343,6 +381,7 @@ absl::StatusOr<HoldResult> BookingTcc::HoldLeg(const TryRef& ref,
       for (const std::string& s : class_seats) {
         seats.push_back({*run.FindSeat(s), taken_bits[s]});
       }
+      free_count = RemainingSeats(seats, leg.class_id, leg.legs);
       SeatRequest request;
       request.class_id = leg.class_id;
       request.legs = leg.legs;
@@ -361,13 +400,14 @@ absl::StatusOr<HoldResult> BookingTcc::HoldLeg(const TryRef& ref,
     std::sort(chosen.begin(), chosen.end(), seat_order);
     auto held = HoldItems(command_for(chosen), ResourceKind::kSeat, &taken);
     if (held.ok() || !taken) return held;
-    spdlog::debug("event=choose_retry gate={} attempt={}", base.gate_key,
-                  attempt);
+    if (!budget.Retry(free_count)) break;
+    spdlog::debug("event=choose_retry gate={} round={}", base.gate_key,
+                  budget.rounds());
   }
-  return WithMessage(TakenError(ResourceKind::kSeat),
-                     absl::StrCat("the free seats of class ", leg.class_id,
-                                  " were taken during ",
-                                  options_.choose_attempts, " attempts"));
+  return WithMessage(
+      TakenError(ResourceKind::kSeat),
+      absl::StrCat("the free seats of class ", leg.class_id,
+                   " were taken during ", budget.rounds(), " rounds"));
 }
 
 absl::StatusOr<bool> BookingTcc::Confirm(const std::string& gid,

@@ -10,8 +10,12 @@
 // SEAT_TAKEN, a cancelled branch, a deadline already past) is the answer
 // and PostgreSQL is not touched. "Any machine of a zone" and seat
 // allocation read the gate (range_read of the candidates), choose
-// (FreeMachines, ChooseSeats) and hold; a TAKEN answer (someone was faster)
-// is retried with a fresh snapshot, up to TccOptions::choose_attempts. A
+// (FreeMachines starting at a machine picked by the owner's hash, so that
+// a rush spreads over the zone; ChooseSeats) and hold; a TAKEN answer
+// (someone was faster) is retried with a fresh snapshot. A round lost to a
+// buyer who won (fewer free candidates than the round before) is progress;
+// TccOptions::choose_attempts rounds without progress, or 256 rounds in
+// all, end the Try with SLOT_TAKEN / SEAT_TAKEN. A
 // pass is followed by BookingStore::Hold; if PostgreSQL refuses or fails
 // for good the gate hold is released, if it is only unavailable for now
 // (UNAVAILABLE, DEADLINE_EXCEEDED) the hold is kept for the retry and
@@ -53,8 +57,8 @@ struct TccOptions {
   // Gate hold expiry = transaction deadline + this (the reconciler's
   // RangePlanOptions::hold_margin must be the same).
   std::chrono::milliseconds hold_margin{std::chrono::seconds(30)};
-  // Read-choose-hold rounds of an allocating Try before SLOT_TAKEN /
-  // SEAT_TAKEN.
+  // Read-choose-hold rounds without progress an allocating Try accepts
+  // before SLOT_TAKEN / SEAT_TAKEN.
   int choose_attempts = 3;
   // Kept gate holds remembered for a later Cancel, at most.
   size_t max_pending = 100000;

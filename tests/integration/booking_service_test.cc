@@ -654,5 +654,49 @@ TEST_F(BookingServiceTest, PerIdentityLimitsIncludingConcurrentTries) {
   EXPECT_EQ(GateView(kRunGate), PgView(kRunGate));
 }
 
+// A rush on one zone and on one class: the allocating Tries retry with
+// fresh snapshots until nothing is left, so exactly as many win as there
+// are resources, every loser is refused taken with nothing held, and the
+// gate agrees with PostgreSQL.
+TEST_F(BookingServiceTest, AllocatingTriesInARushSellEverythingOnce) {
+  LaunchWithCatalog({"--per_doc_day_limit=0"});
+  constexpr int kBuyers = 12;  // bounded: 12 concurrent Tries per rush
+  std::vector<Outcome> outcomes(kBuyers);
+  RunConcurrently(kBuyers, [&](int i) {
+    outcomes[i] = Hold(SlotTry(NewUuidV7(), {}, At(19), "2h"));
+  });
+  int won = 0;
+  for (const Outcome& o : outcomes) {
+    if (o.code == StatusCode::OK) {
+      ++won;
+    } else {
+      EXPECT_EQ(o.reason, "SLOT_TAKEN") << o;
+    }
+  }
+  EXPECT_EQ(won, 4);
+  EXPECT_EQ(Count("SELECT count(DISTINCT resource_id) FROM booking"), 4);
+  EXPECT_EQ(GateView(kVenueGate), PgView(kVenueGate));
+
+  RunConcurrently(kBuyers, [&](int i) {
+    outcomes[i] =
+        Hold(LegTry(NewUuidV7(), 1, 4, "first", {"R" + std::to_string(i)}, {},
+                    "rush" + std::to_string(i)));
+  });
+  won = 0;
+  for (const Outcome& o : outcomes) {
+    if (o.code == StatusCode::OK) {
+      ++won;
+    } else {
+      EXPECT_EQ(o.reason, "SEAT_TAKEN") << o;
+    }
+  }
+  EXPECT_EQ(won, 4);
+  EXPECT_EQ(GateView(kRunGate), PgView(kRunGate));
+  EXPECT_EQ(Count("SELECT count(*) FROM booking b1 JOIN booking b2 ON "
+                  "b1.resource_id = b2.resource_id AND b1.booking_id < "
+                  "b2.booking_id AND b1.during && b2.during"),
+            0);
+}
+
 }  // namespace
 }  // namespace turnstile::testing
