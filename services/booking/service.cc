@@ -236,7 +236,7 @@ grpc::Status BookingService::RemainingSeats(
     // The hot path: one read-only count in Redis.
     const SeatClass& c = *r.FindClass(request->class_id());
     const auto& seats = r.class_seats.at(c.class_id);
-    if (seats.size() <= static_cast<size_t>(kRangeMaxReadIds)) {
+    if (seats.size() <= static_cast<size_t>(kRangeMaxFreeIds)) {
       std::vector<std::string> ids;
       for (const std::string& s : seats) {
         ids.push_back(SeatResource(r.run.run_id, s));

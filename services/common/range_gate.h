@@ -30,6 +30,7 @@ namespace turnstile {
 inline constexpr int kRangeMaxUnits = 256;     // units per resource
 inline constexpr int kRangeMaxItems = 50;      // items per hold/release/commit
 inline constexpr int kRangeMaxReadIds = 1000;  // resources per Read
+inline constexpr int kRangeMaxFreeIds = 2000;  // resources per CountFree
 inline constexpr int kRangeMaxInit = 200000;   // entries per Init
 
 // One requested range: units [from, to) of a resource, 0 <= from < to <=
