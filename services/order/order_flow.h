@@ -18,12 +18,10 @@
 #include "services/order/flow_ports.h"
 #include "services/order/gate_precheck.h"
 #include "services/order/model.h"
+#include "services/order/pricing.h"
 #include "services/order/validation.h"
 
 namespace turnstile::order {
-
-// Largest total one payment can carry (Payment.AuthorizePayment's limit).
-inline constexpr int64_t kMaxTotal = 1'000'000'000'000;
 
 struct FlowOptions {
   // Per outgoing call, separate from the transaction timeout.
@@ -36,23 +34,6 @@ struct FlowOptions {
   BackoffPolicy backoff{std::chrono::milliseconds(50),
                         std::chrono::milliseconds(1000)};
 };
-
-// The lines priced from the Try responses, in request order.
-struct PricedOrder {
-  std::vector<OrderItem> items;
-  int64_t total_minor = 0;
-  std::string currency;
-};
-
-// FAILED_PRECONDITION MIXED_CURRENCY if the prices are in more than one
-// currency, TOTAL_TOO_LARGE above kMaxTotal; INTERNAL BAD_PEER_RESPONSE if a
-// response does not match what was asked.
-absl::StatusOr<PricedOrder> PriceOrder(const PlaceOrderInput& input,
-                                       const v1::ReserveStockResponse& stock,
-                                       const v1::HoldSeatsResponse& seats);
-
-// The request a stored order was placed with (to re-drive a PENDING order).
-PlaceOrderInput InputFromRecord(const OrderRecord& order);
 
 // Sets `deadline` on a Try request whose message has a `deadline` Timestamp
 // field (Seat.HoldSeats may carry the transaction deadline so that the seat
