@@ -146,6 +146,10 @@ absl::StatusOr<OrderRecord> OrderFlow::LoadOwned(const std::string& order_id,
 
 absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
                                                   Deadline client_deadline) {
+  if (auto s = CheckBookingServed(input, options_.serve_booking_lines);
+      !s.ok()) {
+    return s;
+  }
   // Sold out according to the gate: refused before any SQL or coordinator
   // write (the lookup of an earlier request below is SQL too).
   if (precheck_ != nullptr) {
@@ -159,13 +163,14 @@ absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
     if (row.state != OrderState::kPending) return row;
     // A pay_now order still in flight (or whose initiator died): drive it
     // again with what was stored; every step is idempotent.
-    in = InputFromRecord(row);
+    auto stored = InputFromRecord(row);
+    if (!stored.ok()) return stored.status();
+    in = std::move(*stored);
     spdlog::info("event=order_redrive gid={} user={}", row.order_id,
                  row.user_id);
   }
 
-  const int window_s =
-      in.payment_window_s > 0 ? in.payment_window_s : options_.default_window_s;
+  const int window_s = PaymentWindowSeconds(in, options_.windows);
   const std::chrono::milliseconds timeout =
       in.pay_now ? options_.pay_now_timeout
                  : std::chrono::milliseconds(int64_t{window_s} * 1000);
@@ -209,7 +214,7 @@ absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
                  gid, branch, attempt, status.ToString());
   };
 
-  // 2. Stock and seats in parallel.
+  // 2. Stock, seats and bookings in parallel.
   StockAndSeatTries first;
   BuildStockAndSeatTries(peers_, in, gid, txn_deadline, first);
   auto results = RunTries(first.tasks, policy_, try_until, on_retry);
@@ -219,7 +224,7 @@ absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
   }
 
   // 3. Price, then the order row and (pay_now) the payment in parallel.
-  auto priced = PriceOrder(in, first.stock, first.seats);
+  auto priced = PriceOrder(in, first.stock, first.seats, first.bookings);
   if (!priced.ok()) return AbortAfter(gid, "pricing", priced.status());
   const OrderRecord order = NewOrderRecord(
       gid, in, *priced,

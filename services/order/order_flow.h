@@ -18,6 +18,7 @@
 #include "services/order/flow_ports.h"
 #include "services/order/gate_precheck.h"
 #include "services/order/model.h"
+#include "services/order/payment_window.h"
 #include "services/order/pricing.h"
 #include "services/order/validation.h"
 
@@ -28,8 +29,13 @@ struct FlowOptions {
   std::chrono::milliseconds rpc_timeout{2000};
   // Transaction timeout of a pay_now order.
   std::chrono::milliseconds pay_now_timeout{30000};
-  // Payment window when the request leaves it 0.
-  int default_window_s = 900;
+  // Payment windows per product when the request leaves it 0
+  // (payment_window.h).
+  ProductWindows windows;
+  // Whether booking lines (slot, leg) are served: false when no booking
+  // service is configured (--booking empty); they are then refused
+  // INVALID_ARGUMENT before anything is written.
+  bool serve_booking_lines = true;
   // Backoff between attempts of a call that failed transiently.
   BackoffPolicy backoff{std::chrono::milliseconds(50),
                         std::chrono::milliseconds(1000)};
