@@ -40,6 +40,7 @@ class OrderBookingFlowTest : public MeshTest {
  protected:
   void SetUp() override {
     MeshTest::SetUp();
+    if (HasFatalFailure()) return;
     booking_ = v1::Booking::NewStub(mesh().Channel("booking"));
     // A venue open 10:00-22:00 UTC in 30-minute slots; zone "std" with
     // packages 2h (1000) and 4h (1800) and machines m1..m4.
@@ -171,15 +172,17 @@ TEST_F(OrderBookingFlowTest, PayNowSlotAndLegOrdersArePaidWithTheirItems) {
     ASSERT_TRUE(
         shop().WaitTxn(o->order_id(), v1::TXN_STATE_CONFIRMED, seconds(10)));
     bool has_booking = false;
-    for (const auto& b : shop().GetTxn(o->order_id()).branches()) {
+    const v1::Transaction txn = shop().GetTxn(o->order_id());
+    for (const auto& b : txn.branches()) {
       EXPECT_EQ(b.state(), v1::BRANCH_STATE_CONFIRMED) << b.branch_id();
       has_booking = has_booking || b.branch_id() == "booking";
     }
     EXPECT_TRUE(has_booking);
     // GetOrder gives the same items back from the order database.
-    EXPECT_EQ(
-        shop().GetOrder(o->order_id()).items(0).booking().SerializeAsString(),
-        o->items(0).booking().SerializeAsString());
+    const v1::OrderInfo stored = shop().GetOrder(o->order_id());
+    ASSERT_EQ(stored.items_size(), o->items_size());
+    EXPECT_EQ(stored.items(0).booking().SerializeAsString(),
+              o->items(0).booking().SerializeAsString());
   }
   EXPECT_EQ(Bookings(slot.order_id()), "SOLDx1");
   EXPECT_EQ(Bookings(leg.order_id()), "SOLDx2");
@@ -208,6 +211,7 @@ TEST_F(OrderBookingFlowTest, ReserveThenPayUsesTheProductWindows) {
     auto s = shop().Pay(o->order_id(), "bob", &paid);
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_EQ(paid.state(), v1::ORDER_STATE_PAID);
+    ASSERT_EQ(paid.items_size(), 1);
     EXPECT_EQ(paid.items(0).booking().SerializeAsString(),
               o->items(0).booking().SerializeAsString());
   }
