@@ -1,11 +1,12 @@
 // The order flows of DESIGN.md §3.7 as a plain class over the Peers and
 // OrderRepo ports (flow_ports.h): PlaceOrder (reserve-then-pay and pay_now),
 // PayOrder and CancelOrder. It refuses a buyer of a sold-out SKU from the
-// stock gate before anything else (gate_precheck.h), begins the global
-// transaction, runs the Tries of each step in parallel with retry of
-// transient failures (fanout.h), prices the order from the Tries' answers,
-// aborts on any refusal and commits. Handlers (service.cc) only validate and
-// translate around it.
+// stock gate before anything else (gate_precheck.h), takes the payment
+// window from the lines (payment_window.h), begins the global transaction,
+// runs the Tries of each step in parallel with retry of transient failures
+// (fanout.h, branch_tries.h), prices the order from the Tries' answers
+// (pricing.h), aborts on any refusal and commits. Handlers (service.cc) only
+// validate and translate around it.
 #pragma once
 
 #include <chrono>
