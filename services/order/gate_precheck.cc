@@ -80,7 +80,7 @@ absl::Status GatePrecheck::Decide(const PlaceOrderInput& input,
   }
   *outcome = PrecheckOutcome::kPass;
   for (const auto& line : input.lines) {
-    if (line.is_seat()) continue;
+    if (line.kind() != LineKind::kSku) continue;  // seats, slots, legs
     bool cached = false;
     auto remaining = Remaining(line.sku_id, &cached);
     if (!remaining.ok()) {

@@ -138,6 +138,22 @@ TEST(GatePrecheck, SeatOnlyOrdersReadNothing) {
   EXPECT_EQ(gate.remaining_reads, 0);
 }
 
+TEST(GatePrecheck, BookingLinesReadNothing) {
+  FakeGate gate;
+  GatePrecheck check(gate);
+  PlaceOrderInput in = Order("ann", {});
+  LineInput slot;
+  slot.slot = v1::SlotHold();
+  slot.quantity = 1;
+  LineInput leg;
+  leg.leg = v1::LegHold();
+  leg.quantity = 2;
+  in.lines = {slot, leg};
+  EXPECT_TRUE(check.Check(in).ok());
+  EXPECT_EQ(gate.remaining_reads, 0);
+  EXPECT_EQ(gate.user_reads, 0);
+}
+
 TEST(GatePrecheck, RedisDownSkipsAndPauses) {
   FakeGate gate;
   gate.remaining = {{"tee", 0}};
@@ -279,6 +295,11 @@ class CountingPeers : public Peers {
   }
   void HoldSeats(const v1::HoldSeatsRequest&, Deadline,
                  Done<v1::HoldSeatsResponse> done) override {
+    ++other;
+    done(absl::UnavailableError("down"));
+  }
+  void HoldBookings(const v1::HoldBookingsRequest&, Deadline,
+                    Done<v1::HoldBookingsResponse> done) override {
     ++other;
     done(absl::UnavailableError("down"));
   }
