@@ -18,11 +18,16 @@
 #include "services/common/migrate.h"
 #include "services/common/pg_password.h"
 #include "services/common/process.h"
+#include "services/common/range_gate.h"
+#include "services/common/redis_client.h"
+#include "services/common/redis_flags.h"
 #include "services/common/status.h"
 #include "services/gateway/jwt/jwt_flags.h"
 #include "services/gateway/jwt/jwt_mint.h"
 #include "tools/format.h"
 #include "tools/invariants.h"
+#include "tools/range_gate_check.h"
+#include "turnstile/v1/booking.grpc.pb.h"
 #include "turnstile/v1/coordinator.grpc.pb.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
 #include "turnstile/v1/order.grpc.pb.h"
@@ -32,6 +37,10 @@ ABSL_FLAG(std::string, coordinator, "127.0.0.1:50050", "coordinator address");
 ABSL_FLAG(std::string, inventory, "127.0.0.1:50051", "inventory address");
 ABSL_FLAG(std::string, order, "127.0.0.1:50054", "order address");
 ABSL_FLAG(std::string, seat, "127.0.0.1:50052", "seat address");
+ABSL_FLAG(std::string, booking, "127.0.0.1:50056", "booking address");
+ABSL_FLAG(bool, check_gates, false,
+          "check: also compare every range gate in Redis (--redis) with the "
+          "booking database; run it on a quiet system after `reconcile`");
 ABSL_FLAG(std::string, pg_base, "host=127.0.0.1 port=5432 user=postgres",
           "libpq conninfo without dbname, for check and migrate, of a "
           "superuser; its password comes from --pg_password_file");
@@ -61,8 +70,10 @@ constexpr char kUsage[] =
     "  stock <sku_id>\n"
     "  order <order_id>\n"
     "  check                verify the invariants (exit 1 on violation)\n"
-    "  reconcile [sku|event <id>]  rebuild/repair the Redis gates from\n"
-    "                       PostgreSQL (all SKUs and events by default)\n"
+    "  check --check_gates  ... and compare the range gates with PostgreSQL\n"
+    "  reconcile [sku|event|run <id> | venue <id> [<YYYY-MM-DD>]]\n"
+    "                       rebuild/repair the Redis gates from PostgreSQL\n"
+    "                       (every SKU, event, venue-day and run by default)\n"
     "  migrate              apply every service's migrations\n"
     "  token --user=U [--admin] [--ttl=1h]  print an HS256 bearer token for\n"
     "                       the gateway, signed with --jwt_hs256_secret_file\n"
@@ -125,35 +136,81 @@ bool PrintReconcile(const char* what, const grpc::Status& status,
   return true;
 }
 
+// Reconcile of the booking participant's range gates.
+bool ReconcileBookings(const v1::ReconcileBookingsRequest& req) {
+  auto stub = v1::Booking::NewStub(
+      MakeChannel(absl::GetFlag(FLAGS_booking), "booking"));
+  v1::ReconcileBookingsResponse resp;
+  auto ctx = CallContext(std::chrono::seconds(120));
+  auto s = stub->Reconcile(ctx.get(), req, &resp);
+  if (!s.ok()) {
+    Fail(s);
+    return false;
+  }
+  std::cout << "range gates: " << resp.gates_checked() << " checked, "
+            << resp.gates_rebuilt() << " gate(s) rebuilt, " << resp.fixes()
+            << " difference(s) fixed, " << resp.in_flight()
+            << " hold(s) in flight kept\n";
+  for (const auto& d : resp.differences()) std::cout << "  " << d << "\n";
+  return true;
+}
+
 int Reconcile(const std::vector<std::string>& cmd) {
-  const bool only_sku = cmd.size() == 3 && cmd[1] == "sku";
-  const bool only_event = cmd.size() == 3 && cmd[1] == "event";
-  if (cmd.size() != 1 && !only_sku && !only_event) {
+  const std::string what = cmd.size() >= 3 ? cmd[1] : "";
+  const bool one = cmd.size() == 3 && (what == "sku" || what == "event" ||
+                                       what == "run" || what == "venue");
+  const bool venue_day = cmd.size() == 4 && what == "venue";
+  if (cmd.size() != 1 && !one && !venue_day) {
     std::fputs(kUsage, stderr);
     return 2;
   }
   bool ok = true;
-  if (!only_event) {
+  if (what.empty() || what == "sku") {
     auto stub = v1::Inventory::NewStub(
         MakeChannel(absl::GetFlag(FLAGS_inventory), "inventory"));
     v1::ReconcileRequest req;
-    if (only_sku) req.set_sku_id(cmd[2]);
+    if (!what.empty()) req.set_sku_id(cmd[2]);
     v1::ReconcileResponse resp;
     auto ctx = CallContext(std::chrono::seconds(120));
     auto s = stub->Reconcile(ctx.get(), req, &resp);
     ok &= PrintReconcile("stock gates", s, resp, resp.skus_checked());
   }
-  if (!only_sku) {
+  if (what.empty() || what == "event") {
     auto stub =
         v1::Seat::NewStub(MakeChannel(absl::GetFlag(FLAGS_seat), "seat"));
     v1::ReconcileSeatsRequest req;
-    if (only_event) req.set_event_id(cmd[2]);
+    if (!what.empty()) req.set_event_id(cmd[2]);
     v1::ReconcileSeatsResponse resp;
     auto ctx = CallContext(std::chrono::seconds(120));
     auto s = stub->Reconcile(ctx.get(), req, &resp);
     ok &= PrintReconcile("seat gates", s, resp, resp.events_checked());
   }
+  if (what.empty() || what == "run" || what == "venue") {
+    v1::ReconcileBookingsRequest req;
+    if (what == "run") req.set_run_id(cmd[2]);
+    if (what == "venue") req.set_venue_id(cmd[2]);
+    if (venue_day) req.set_venue_day(cmd[3]);
+    ok &= ReconcileBookings(req);
+  }
   return ok ? 0 : 2;
+}
+
+// `check --check_gates`: the range gates against the booking database.
+bool CheckGates(const tools::Databases& dbs) {
+  auto options = RedisOptionsFromFlags();
+  if (!options.ok()) {
+    std::fprintf(stderr, "error: %s\n", options.status().ToString().c_str());
+    return false;
+  }
+  RedisClient redis(*options);
+  RangeGate gate(&redis);
+  auto result = tools::CheckRangeGates(dbs.at("booking"), gate);
+  if (!result.ok()) {
+    std::fprintf(stderr, "error: %s\n", result.status().ToString().c_str());
+    return false;
+  }
+  std::cout << tools::FormatResults({*result});
+  return result->ok;
 }
 
 // `token`: no server, no TLS files; only the HS256 secret file.
@@ -272,7 +329,8 @@ int Main(int argc, char** argv) {
       return 2;
     }
     std::cout << tools::FormatResults(*results);
-    const bool ok = tools::AllOk(*results);
+    bool ok = tools::AllOk(*results);
+    if (absl::GetFlag(FLAGS_check_gates)) ok &= CheckGates(dbs);
     std::cout << (ok ? "all invariants hold\n" : "INVARIANTS VIOLATED\n");
     return ok ? 0 : 1;
   }

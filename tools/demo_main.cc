@@ -1,7 +1,8 @@
 // turnstile-demo: seeds a demo catalog and wallets on a running mesh, lets
 // 200 concurrent buyers fight over 50 units and then over 50 seats (pay_now),
-// shows the reserve-then-pay flow (paid, cancelled, expired), and prints what
-// happened and whether every invariant holds. With --throughput_orders it
+// shows the reserve-then-pay flow (paid, cancelled, expired), books a
+// net-cafe slot and a train trip (demo_bookings.h), and prints what happened
+// and whether every invariant holds. With --throughput_orders it
 // also measures pay_now throughput on an uncontended SKU.
 #include <chrono>
 #include <iostream>
@@ -15,6 +16,8 @@
 #include "services/common/clients.h"
 #include "services/common/pg_password.h"
 #include "services/common/process.h"
+#include "tools/demo_bookings.h"
+#include "tools/demo_common.h"
 #include "tools/format.h"
 #include "tools/invariants.h"
 #include "tools/load.h"
@@ -23,10 +26,6 @@
 #include "turnstile/v1/payment.grpc.pb.h"
 #include "turnstile/v1/seat.grpc.pb.h"
 
-ABSL_FLAG(std::string, inventory, "127.0.0.1:50051", "inventory address");
-ABSL_FLAG(std::string, seat, "127.0.0.1:50052", "seat address");
-ABSL_FLAG(std::string, payment, "127.0.0.1:50053", "payment address");
-ABSL_FLAG(std::string, order, "127.0.0.1:50054", "order address");
 ABSL_FLAG(std::string, pg_base, "host=127.0.0.1 port=5432 user=postgres",
           "libpq conninfo without dbname, for the invariant check, of a "
           "superuser; its password comes from --pg_password_file");
@@ -36,6 +35,8 @@ ABSL_FLAG(int, units, 50, "units of the contended SKU");
 ABSL_FLAG(int, seat_rows, 5, "rows of the demo event (10 seats each)");
 ABSL_FLAG(bool, contended, true, "run the contended stock and seat phases");
 ABSL_FLAG(bool, reserve_then_pay, true, "show paid/cancelled/expired orders");
+ABSL_FLAG(bool, bookings, true,
+          "book a net-cafe slot and a train trip (needs turnstile-booking)");
 ABSL_FLAG(int, throughput_orders, 0,
           "also place this many pay_now orders on an uncontended SKU and "
           "report orders/s");
@@ -44,71 +45,15 @@ ABSL_FLAG(int, concurrency, 32, "client threads of the throughput phase");
 namespace turnstile {
 namespace {
 
+using demo::AdminContext;
+using demo::CreateSku;
+using demo::Fund;
+using demo::GetOrder;
+using demo::Must;
+using demo::Place;
+using demo::Stubs;
+
 using std::chrono::milliseconds;
-
-struct Stubs {
-  std::unique_ptr<v1::Inventory::Stub> inventory = v1::Inventory::NewStub(
-      MakeChannel(absl::GetFlag(FLAGS_inventory), "inventory"));
-  std::unique_ptr<v1::Seat::Stub> seat =
-      v1::Seat::NewStub(MakeChannel(absl::GetFlag(FLAGS_seat), "seat"));
-  std::unique_ptr<v1::Payment::Stub> payment = v1::Payment::NewStub(
-      MakeChannel(absl::GetFlag(FLAGS_payment), "payment"));
-  std::unique_ptr<v1::Order::Stub> order =
-      v1::Order::NewStub(MakeChannel(absl::GetFlag(FLAGS_order), "order"));
-};
-
-// The demo's operator: an admin acting through the loadgen identity, as an
-// admin token through the gateway would.
-constexpr char kOperator[] = "demo-operator";
-
-std::unique_ptr<grpc::ClientContext> AdminContext(milliseconds timeout) {
-  return CallContextFor(timeout, kOperator, "admin");
-}
-
-void Must(const grpc::Status& s, const std::string& what) {
-  if (!s.ok()) {
-    std::cerr << "demo: " << what << " failed: " << s.error_message() << "\n";
-    std::exit(2);
-  }
-}
-
-void CreateSku(Stubs& stubs, const std::string& id, const std::string& name,
-               int64_t stock, int limit, int64_t price) {
-  v1::CreateSkuRequest req;
-  req.set_sku_id(id);
-  req.set_name(name);
-  req.mutable_price()->set_currency("EUR");
-  req.mutable_price()->set_minor_units(price);
-  req.set_stock(stock);
-  req.set_per_user_limit(limit);
-  v1::Sku sku;
-  auto ctx = AdminContext(milliseconds(10000));
-  Must(stubs.inventory->CreateSku(ctx.get(), req, &sku), "CreateSku " + id);
-}
-
-void Fund(Stubs& stubs, const std::string& prefix, int n, int64_t amount) {
-  auto tally = tools::RunLoad(n, 16, [&](int i) {
-    v1::DepositRequest req;
-    req.set_user_id(absl::StrCat(prefix, i));
-    req.mutable_amount()->set_currency("EUR");
-    req.mutable_amount()->set_minor_units(amount);
-    req.set_request_id(absl::StrCat("fund-", prefix, i));
-    v1::Wallet wallet;
-    auto ctx = AdminContext(milliseconds(10000));
-    return stubs.payment->Deposit(ctx.get(), req, &wallet);
-  });
-  if (tally.ok != n) {
-    std::cerr << tally.Summary("deposits");
-    std::exit(2);
-  }
-}
-
-grpc::Status Place(Stubs& stubs, const std::string& user,
-                   const v1::PlaceOrderRequest& req,
-                   v1::PlaceOrderResponse* resp) {
-  auto ctx = CallContextFor(milliseconds(30000), user);
-  return stubs.order->PlaceOrder(ctx.get(), req, resp);
-}
 
 v1::PlaceOrderRequest StockOrder(const std::string& request_id,
                                  const std::string& sku, bool pay_now) {
@@ -119,15 +64,6 @@ v1::PlaceOrderRequest StockOrder(const std::string& request_id,
   line->set_sku_id(sku);
   line->set_quantity(1);
   return req;
-}
-
-v1::OrderInfo GetOrder(Stubs& stubs, const std::string& id) {
-  v1::GetOrderRequest req;
-  req.set_order_id(id);
-  v1::OrderInfo order;
-  auto ctx = AdminContext(milliseconds(5000));
-  Must(stubs.order->GetOrder(ctx.get(), req, &order), "GetOrder");
-  return order;
 }
 
 void ReserveThenPay(Stubs& stubs, const std::string& tag) {
@@ -275,6 +211,7 @@ int Main(int argc, char** argv) {
   const std::string tag = std::to_string(std::time(nullptr));
   if (absl::GetFlag(FLAGS_contended)) Contended(stubs, tag);
   if (absl::GetFlag(FLAGS_reserve_then_pay)) ReserveThenPay(stubs, tag);
+  if (absl::GetFlag(FLAGS_bookings)) demo::Bookings(stubs, tag);
   if (absl::GetFlag(FLAGS_throughput_orders) > 0) Throughput(stubs, tag);
 
   std::cout << "\n== invariants (turnstilectl check) ==\n";

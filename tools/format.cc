@@ -54,6 +54,28 @@ std::string FormatSku(const v1::Sku& sku) {
       " sold=", sku.sold(), "  per_user_limit=", sku.per_user_limit());
 }
 
+namespace {
+
+// An order item as "<sku>", "<event>/<seat>", a slot or a leg.
+std::string ItemName(const v1::OrderItem& item) {
+  const auto& b = item.booking();
+  if (item.kind() == "seat") {
+    return absl::StrCat(item.event_id(), "/", item.seat_id());
+  }
+  if (item.kind() == "slot") {
+    return absl::StrCat(b.venue_id(), "/", b.machine_id(), " ",
+                        FormatTime(b.window().starts_at()), " - ",
+                        FormatTime(b.window().ends_at()));
+  }
+  if (item.kind() == "leg") {
+    return absl::StrCat(b.run_id(), " seat ", b.seat_id(), " stops ",
+                        b.from_stop(), "-", b.to_stop(), " doc ", b.doc_id());
+  }
+  return item.sku_id();
+}
+
+}  // namespace
+
 std::string FormatOrder(const v1::OrderInfo& order) {
   std::string out = absl::StrCat(
       order.order_id(), "  ", v1::OrderState_Name(order.state()),
@@ -63,12 +85,8 @@ std::string FormatOrder(const v1::OrderInfo& order) {
     absl::StrAppend(&out, "  expires=", FormatTime(order.expires_at()));
   }
   for (const auto& item : order.items()) {
-    absl::StrAppend(&out, "\n  ", item.kind(), " ",
-                    item.kind() == "seat"
-                        ? absl::StrCat(item.event_id(), "/", item.seat_id())
-                        : item.sku_id(),
-                    " x", item.quantity(), " @",
-                    item.unit_price().minor_units());
+    absl::StrAppend(&out, "\n  ", item.kind(), " ", ItemName(item), " x",
+                    item.quantity(), " @", item.unit_price().minor_units());
   }
   return out;
 }

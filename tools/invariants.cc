@@ -1,76 +1,20 @@
 #include "tools/invariants.h"
 
+#include <memory>
 #include <pqxx/pqxx>
-#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/pg_pool.h"
+#include "tools/invariant_rows.h"
+#include "tools/invariants_booking.h"
 
 namespace turnstile::tools {
-namespace {
-
-// Rows of `sql` as vectors of strings (NULL -> "").
-std::vector<std::vector<std::string>> Rows(pqxx::connection& conn,
-                                           const std::string& sql) {
-  pqxx::nontransaction tx(conn);
-  std::vector<std::vector<std::string>> out;
-  for (const auto& row : tx.exec(sql)) {
-    std::vector<std::string> values;
-    for (const auto& field : row) {
-      values.push_back(field.is_null() ? "" : field.c_str());
-    }
-    out.push_back(std::move(values));
-  }
-  return out;
-}
-
-// A check that passes when `violations` is empty.
-CheckResult FromViolations(std::string name,
-                           const std::vector<std::vector<std::string>>& rows,
-                           std::string ok_detail) {
-  CheckResult r{std::move(name), rows.empty(), std::move(ok_detail)};
-  if (!rows.empty()) {
-    std::vector<std::string> shown;
-    for (size_t i = 0; i < rows.size() && i < 5; ++i) {
-      shown.push_back(absl::StrJoin(rows[i], "/"));
-    }
-    r.detail = absl::StrCat(rows.size(), " violation(s), e.g. ",
-                            absl::StrJoin(shown, "; "));
-  }
-  return r;
-}
-
-// Map key -> value from two-column rows.
-std::map<std::string, std::string> ToMap(
-    const std::vector<std::vector<std::string>>& rows) {
-  std::map<std::string, std::string> m;
-  for (const auto& r : rows) m[r[0]] = r[1];
-  return m;
-}
-
-// Compares two maps of key -> count; a missing key counts as "0".
-std::vector<std::vector<std::string>> Diff(
-    const std::map<std::string, std::string>& a,
-    const std::map<std::string, std::string>& b) {
-  std::set<std::string> keys;
-  for (const auto& [k, v] : a) keys.insert(k);
-  for (const auto& [k, v] : b) keys.insert(k);
-  std::vector<std::vector<std::string>> out;
-  for (const auto& k : keys) {
-    const std::string va = a.count(k) ? a.at(k) : "0";
-    const std::string vb = b.count(k) ? b.at(k) : "0";
-    if (va != vb) out.push_back({k, va, vb});
-  }
-  return out;
-}
-
-}  // namespace
 
 Databases DatabasesFor(const std::string& base, const std::string& prefix) {
   Databases dbs;
   for (const char* s :
-       {"coordinator", "inventory", "seat", "payment", "order"}) {
+       {"coordinator", "inventory", "seat", "booking", "payment", "order"}) {
     dbs[s] = absl::StrCat(base, " dbname=", prefix, "_", s);
   }
   return dbs;
@@ -85,6 +29,11 @@ absl::StatusOr<std::vector<CheckResult>> CheckInvariants(
     pqxx::connection seat(dbs.at("seat"));
     pqxx::connection pay(dbs.at("payment"));
     pqxx::connection ord(dbs.at("order"));
+    // Optional: a mesh without the booking participant has no database.
+    std::unique_ptr<pqxx::connection> booking;
+    if (auto it = dbs.find("booking"); it != dbs.end()) {
+      booking = std::make_unique<pqxx::connection>(it->second);
+    }
 
     // --- 1. stock -------------------------------------------------------
     // A SKU's stock may be split over several rows (buckets, sql/inventory
@@ -247,6 +196,10 @@ absl::StatusOr<std::vector<CheckResult>> CheckInvariants(
     results.push_back(FromViolations(
         "participants agree with every decided transaction", disagree,
         absl::StrCat(confirmed.size(), " decided transactions")));
+
+    // --- 5. bookings over ranges (issue 10) -----------------------------
+    AppendBookingChecks(booking.get(), ord, coord, options.horizon_seconds,
+                        results);
   } catch (const std::exception& e) {
     return StatusFromException(e);
   }

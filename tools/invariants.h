@@ -12,8 +12,8 @@
 
 namespace turnstile::tools {
 
-// Connection strings by service name: coordinator, inventory, seat, payment,
-// order.
+// Connection strings by service name: coordinator, inventory, seat,
+// booking, payment, order.
 using Databases = std::map<std::string, std::string>;
 
 // Builds Databases from a base conninfo (host, port, user) and a database
