@@ -49,20 +49,25 @@ void AppendBookingChecks(pqxx::connection* booking_db, pqxx::connection& ord,
       Rows(booking, kOverlaps),
       absl::StrCat(counts[0], " bookings of ", counts[1], " resources")));
 
-  // Per transaction: SOLD bookings vs the PAID order's slot and leg items.
-  const auto sold_by_gid =
-      ToMap(Rows(booking,
-                 "SELECT gid::text, count(*)::text FROM booking WHERE state "
-                 "= 'SOLD' GROUP BY gid"));
-  const auto items_by_order = ToMap(
-      Rows(ord,
-           "SELECT o.order_id::text, count(*)::text FROM orders o JOIN "
-           "order_item i USING (order_id) WHERE o.state = 'PAID' AND i.kind "
-           "IN ('slot', 'leg') GROUP BY o.order_id"));
+  // Item by item: every SOLD booking is an item of its transaction's PAID
+  // order (order_id = gid), and every slot/leg item of a PAID order is a
+  // SOLD booking; the order side names the resource as model.h does.
+  const auto sold = ToMap(
+      Rows(booking,
+           "SELECT gid::text || ' ' || resource_id || ' ' || during::text, "
+           "count(*)::text FROM booking WHERE state = 'SOLD' GROUP BY 1"));
+  const auto paid_items = ToMap(Rows(
+      ord,
+      "SELECT o.order_id::text || ' ' || CASE i.kind WHEN 'slot' THEN 'm:' "
+      "|| i.venue_id || ':' || i.machine_id || ':' || i.venue_day ELSE 's:' "
+      "|| i.run_id || ':' || i.run_seat_id END || ' ' || int4range("
+      "i.from_unit, i.to_unit)::text, count(*)::text FROM orders o JOIN "
+      "order_item i USING (order_id) WHERE o.state = 'PAID' AND i.kind IN "
+      "('slot', 'leg') GROUP BY 1"));
   results.push_back(FromViolations(
-      "bookings: every SOLD booking in exactly one PAID order (as many "
-      "slot/leg items)",
-      Diff(sold_by_gid, items_by_order),
+      "bookings: every SOLD booking is an item of exactly one PAID order, "
+      "and back",
+      Diff(sold, paid_items),
       absl::StrCat(counts[2], " sold, ", counts[3], " units")));
 
   // HELD rows of decided transactions or past the horizon; SOLD rows of

@@ -38,8 +38,8 @@ class BookingInvariantsTest : public ::testing::Test {
       dbs_[s] = SharedPg().Conninfo(db);
       names_[s] = db;
     }
-    // One CONFIRMED transaction whose PAID order has one leg item, and its
-    // SOLD booking with the quota units it took.
+    // One CONFIRMED transaction whose PAID order (free: no capture needed)
+    // has one leg item, and its SOLD booking with the quota units it took.
     Exec("coordinator",
          absl::StrCat("INSERT INTO global_txn (gid, request_id, state, "
                       "deadline) VALUES ('",
@@ -48,13 +48,13 @@ class BookingInvariantsTest : public ::testing::Test {
     Exec("order",
          absl::StrCat("INSERT INTO orders (order_id, user_id, request_id, "
                       "state, pay_now, total_minor, currency) VALUES ('",
-                      kGid, "', 'u', 'r1', 'PAID', true, 300, 'EUR')"));
+                      kGid, "', 'u', 'r1', 'PAID', true, 0, 'EUR')"));
     Exec("order",
          absl::StrCat("INSERT INTO order_item (order_id, line_no, kind, "
-                      "quantity, unit_price_minor, run_id, seat_id, "
+                      "quantity, unit_price_minor, run_id, run_seat_id, "
                       "from_unit, to_unit, doc_id) VALUES ('",
                       kGid,
-                      "', 1, 'leg', 1, 300, 'G1:2026-12-24', '2-1', 2, "
+                      "', 1, 'leg', 1, 0, 'G1:2026-12-24', '2-1', 2, "
                       "5, 'D1')"));
     Exec("booking", Booking("HELD", kGid, "s:G1:2026-12-24:2-1", 2, 5, "D1") +
                         "; UPDATE booking SET state = 'SOLD'");
