@@ -89,7 +89,7 @@ wait_closed() {
   return 1
 }
 
-for port in 50050 50051 50052 50053 50054; do
+for port in 50050 50051 50052 50053 50054 50056; do
   port_open "$port" || { log "the mesh is not running (port $port): ./run up first"; exit 1; }
 done
 for b in turnstile-bench turnstile-order-bypass; do

@@ -4,7 +4,7 @@
 # creates, if missing, DIR/ca.pem + DIR/ca-key.pem (the private CA) and for
 # every identity DIR/<name>.pem (certificate, its name as a DNS SAN) and
 # DIR/<name>-key.pem. Without names it makes the standard identities:
-# coordinator order inventory seat payment gateway turnstilectl loadgen.
+# coordinator order inventory seat booking payment gateway turnstilectl loadgen.
 # Existing files are kept, so it is safe to run on every ./run up.
 #
 # Extra certificates for tests, all signed by DIR's CA unless said otherwise:
@@ -20,7 +20,7 @@ shift
 mkdir -p "$dir"
 umask 077
 DAYS=${TURNSTILE_PKI_DAYS:-825}
-STANDARD=(coordinator order inventory seat payment gateway turnstilectl loadgen)
+STANDARD=(coordinator order inventory seat booking payment gateway turnstilectl loadgen)
 
 newkey() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
 

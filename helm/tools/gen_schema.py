@@ -49,6 +49,12 @@ def service(db=True, hpa=True, extra=None):
     p.update(extra or {})
     return obj(p, req)
 
+# Per-identity booking limits: unset (null) = the binary's default, 0 = none.
+LIMIT = {"type": ["integer", "null"], "minimum": 0}
+booking_extra = {
+    "limits": obj({"perDocumentPerDay": LIMIT, "perUserPerDay": LIMIT, "perUserPerRun": LIMIT}),
+}
+
 gateway_extra = {
     "allowedOrigins": {"type": "array", "items": {"type": "string", "pattern": r"^https?://[^*/]+$"}},
     "trustForwardedFor": B,
@@ -101,7 +107,7 @@ schema = {
                                         "duration": {"type": "string", "pattern": "^([0-9]+(h|m|s))+$"},
                                         "renewBefore": {"type": "string", "pattern": "^([0-9]+(h|m|s))+$"},
                                         "privateKey": obj({"algorithm": {"enum": ["RSA", "ECDSA", "Ed25519"]}, "size": I(0)})}),
-                    "existingSecrets": obj({k: S for k in ["coordinator", "order", "inventory", "seat", "payment", "gateway", "turnstilectl"]})},
+                    "existingSecrets": obj({k: S for k in ["coordinator", "order", "inventory", "seat", "booking", "payment", "gateway", "turnstilectl"]})},
                    ["source", "mountPath", "secretKeys"]),
         "migrations": obj({"enabled": B, "image": IMAGE, "command": CMD, "backoffLimit": I(0),
                            "activeDeadlineSeconds": I(1), "ttlSecondsAfterFinished": I(0), "resources": RES},
@@ -122,6 +128,7 @@ schema = {
                          ["enabled"]),
         "coordinator": service(hpa=False),
         "order": service(), "inventory": service(), "seat": service(), "payment": service(),
+        "booking": service(extra=booking_extra),
         "gateway": service(db=False, extra=gateway_extra),
         "envoy": envoy,
     }),

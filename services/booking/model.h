@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -152,6 +153,10 @@ struct GateSnapshot {
   int64_t now_ms = 0;
   std::vector<GateRow> rows;
   std::vector<std::string> finished_owners;
+  // When each finished owner was decided: its confirm or cancel barrier
+  // row's created_at (epoch ms, PostgreSQL clock), for the settle grace
+  // (reconcile_plan.h DecisionTimes).
+  std::map<std::string, int64_t> decided_at_ms;
 };
 
 // Resource and gate names (the booking table's resource_id and gate_key;

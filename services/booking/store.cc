@@ -124,10 +124,11 @@ void Prepare(pqxx::connection& conn) {
               "deadline") " ELSE 0 END FROM booking "
                           "WHERE gate_key = $1 ORDER BY 1, 2"));
   conn.prepare("bk_finished_owners",
-               "SELECT DISTINCT b.gid::text, b.branch_id FROM tcc_barrier b "
+               "SELECT b.gid::text, b.branch_id, "
+               "min(" TS_MICROS("b.created_at") ") / 1000 FROM tcc_barrier b "
                "JOIN unnest($1::uuid[], $2::text[]) AS o(gid, branch) "
                "ON b.gid = o.gid AND b.branch_id = o.branch "
-               "WHERE b.phase IN ('confirm', 'cancel')");
+               "WHERE b.phase IN ('confirm', 'cancel') GROUP BY 1, 2");
   conn.prepare("bk_now_ms", "SELECT " TS_MICROS("now()") " / 1000");
   conn.prepare("bk_occupancy",
                absl::StrCat("SELECT ", kRowColumns,
@@ -510,8 +511,10 @@ absl::StatusOr<GateSnapshot> BookingStore::GateRows(
       }
       for (const auto& row : tx.exec_prepared(
                "bk_finished_owners", TextArray(gids), TextArray(branches))) {
-        snap.finished_owners.push_back(absl::StrCat(
-            row[0].as<std::string>(), ":", row[1].as<std::string>()));
+        std::string owner = absl::StrCat(row[0].as<std::string>(), ":",
+                                         row[1].as<std::string>());
+        snap.decided_at_ms[owner] = row[2].as<int64_t>();
+        snap.finished_owners.push_back(std::move(owner));
       }
     }
     return snap;

@@ -33,6 +33,17 @@ constexpr Rule kTable[] = {
     {"/turnstile.v1.Seat/GetSeatMap", kAnyPeer},
     {"/turnstile.v1.Seat/HoldSeats", kOrder},
     {"/turnstile.v1.Seat/Reconcile", kOperator},
+    // Booking (ranges: net-cafe slots, train legs).
+    {"/turnstile.v1.Booking/CreateVenue", kOperator},
+    {"/turnstile.v1.Booking/GetVenue", kAnyPeer},
+    {"/turnstile.v1.Booking/FreeMachines", kAnyPeer},
+    {"/turnstile.v1.Booking/FreeWindows", kAnyPeer},
+    {"/turnstile.v1.Booking/CreateRun", kOperator},
+    {"/turnstile.v1.Booking/GetRun", kAnyPeer},
+    {"/turnstile.v1.Booking/RemainingSeats", kAnyPeer},
+    {"/turnstile.v1.Booking/GetStopMatrix", kAnyPeer},
+    {"/turnstile.v1.Booking/HoldBookings", kOrder},
+    {"/turnstile.v1.Booking/Reconcile", kOperator},
     // Payment.
     {"/turnstile.v1.Payment/Deposit", kOperator},
     // The handler: the caller's own wallet.
@@ -82,21 +93,18 @@ uint32_t PartyOfIdentity(absl::string_view identity) {
   if (identity == "inventory") return kInventory;
   if (identity == "seat") return kSeat;
   if (identity == "payment") return kPayment;
+  if (identity == "booking") return kBooking;
   if (identity == "turnstilectl") return kTurnstilectl | kOperator;
   return 0;
 }
 
 std::string DescribeParties(uint32_t parties) {
   static constexpr std::pair<Party, const char*> kNames[] = {
-      {kCoordinator, "coordinator"},
-      {kOrder, "order"},
-      {kInventory, "inventory"},
-      {kSeat, "seat"},
-      {kPayment, "payment"},
-      {kTurnstilectl, "turnstilectl"},
-      {kBuyer, "buyer"},
-      {kOperator, "operator"},
-      {kAnyPeer, "any peer"}};
+      {kCoordinator, "coordinator"},   {kOrder, "order"},
+      {kInventory, "inventory"},       {kSeat, "seat"},
+      {kPayment, "payment"},           {kBooking, "booking"},
+      {kTurnstilectl, "turnstilectl"}, {kBuyer, "buyer"},
+      {kOperator, "operator"},         {kAnyPeer, "any peer"}};
   std::vector<const char*> names;
   for (const auto& [bit, name] : kNames) {
     if (parties & bit) names.push_back(name);

@@ -27,11 +27,12 @@ enum Party : uint32_t {
   kBuyer = 1u << 6,     // an end user (x-turnstile-user from the gateway)
   kOperator = 1u << 7,  // admin role, or the turnstilectl certificate
   kAnyPeer = 1u << 8,   // any verified certificate of the mesh CA
+  kBooking = 1u << 9,   // the range-booking participant (DESIGN.md §11)
 };
 
 // The participants that may read their own branches at the coordinator.
 inline constexpr uint32_t kParticipants =
-    kOrder | kInventory | kSeat | kPayment;
+    kOrder | kInventory | kSeat | kPayment | kBooking;
 
 struct Rule {
   absl::string_view method;  // ":path", e.g. "/turnstile.v1.Order/PlaceOrder"

@@ -26,6 +26,8 @@ ABSL_FLAG(std::string, inventory, "127.0.0.1:50051", "inventory address");
 ABSL_FLAG(std::string, seat, "127.0.0.1:50052", "seat service address");
 ABSL_FLAG(std::string, payment, "127.0.0.1:50053", "payment address");
 ABSL_FLAG(std::string, coordinator, "127.0.0.1:50050", "coordinator address");
+ABSL_FLAG(std::string, booking, "127.0.0.1:50056",
+          "booking service address (venues, runs, availability)");
 ABSL_FLAG(std::string, allowed_origins, "",
           "comma-separated origins (scheme://host[:port]) whose pages may "
           "call the gateway; no wildcard");
@@ -147,7 +149,7 @@ int Run() {
       std::array<std::string, kBackendCount>{
           absl::GetFlag(FLAGS_order), absl::GetFlag(FLAGS_inventory),
           absl::GetFlag(FLAGS_seat), absl::GetFlag(FLAGS_payment),
-          absl::GetFlag(FLAGS_coordinator)},
+          absl::GetFlag(FLAGS_coordinator), absl::GetFlag(FLAGS_booking)},
       settings.max_response_bytes);
 
   SideServers side;

@@ -32,6 +32,24 @@ constexpr Route kRoutes[] = {
      Access::kOperator, 15},
     {"/turnstile.v1.Coordinator/RetryTransaction", Backend::kCoordinator,
      Access::kOperator, 16},
+    // Bookings over ranges (DESIGN.md §11): catalogue and availability
+    // reads for anyone, the catalogue writes and repairs for operators.
+    {"/turnstile.v1.Booking/GetVenue", Backend::kBooking, Access::kAnyone, 17},
+    {"/turnstile.v1.Booking/FreeMachines", Backend::kBooking, Access::kAnyone,
+     18},
+    {"/turnstile.v1.Booking/FreeWindows", Backend::kBooking, Access::kAnyone,
+     19},
+    {"/turnstile.v1.Booking/GetRun", Backend::kBooking, Access::kAnyone, 20},
+    {"/turnstile.v1.Booking/RemainingSeats", Backend::kBooking, Access::kAnyone,
+     21},
+    {"/turnstile.v1.Booking/GetStopMatrix", Backend::kBooking, Access::kAnyone,
+     22},
+    {"/turnstile.v1.Booking/CreateVenue", Backend::kBooking, Access::kOperator,
+     23},
+    {"/turnstile.v1.Booking/CreateRun", Backend::kBooking, Access::kOperator,
+     24},
+    {"/turnstile.v1.Booking/Reconcile", Backend::kBooking, Access::kOperator,
+     25},
 };
 
 }  // namespace
@@ -48,6 +66,8 @@ absl::string_view BackendName(Backend backend) {
       return "payment";
     case Backend::kCoordinator:
       return "coordinator";
+    case Backend::kBooking:
+      return "booking";
   }
   return "unknown";
 }

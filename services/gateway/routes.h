@@ -18,9 +18,10 @@ enum class Backend : uint8_t {
   kInventory,
   kSeat,
   kPayment,
-  kCoordinator
+  kCoordinator,
+  kBooking
 };
-inline constexpr int kBackendCount = 5;
+inline constexpr int kBackendCount = 6;
 
 // The service name of a backend, as its certificate's DNS SAN and its flag.
 absl::string_view BackendName(Backend backend);

@@ -2,7 +2,10 @@
 
 #include <chrono>
 
+#include "absl/strings/str_cat.h"
+#include "services/common/status.h"
 #include "services/common/try_deadline.h"
+#include "services/order/booked_items.h"
 
 namespace turnstile::order {
 namespace {
@@ -22,14 +25,39 @@ absl::Status CheckOrderTryDeadline(Deadline txn_deadline) {
   return CheckBeforeDeadline(deadline_ms, WallNowMs());
 }
 
+absl::Status CheckBookingServed(const PlaceOrderInput& in, bool served) {
+  if (served) return absl::OkStatus();
+  for (size_t i = 0; i < in.lines.size(); ++i) {
+    if (in.lines[i].is_booking()) {
+      return InvalidArgument(absl::StrCat(
+          "lines[", i,
+          "]: booking lines (slot, leg) are not served by this order service "
+          "(it has no booking service: --booking is empty)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 std::vector<std::string> OrderBranches(const PlaceOrderInput& in) {
-  bool has_stock = false, has_seat = false;
+  bool has_stock = false, has_seat = false, has_booking = false;
   for (const auto& line : in.lines) {
-    (line.is_seat() ? has_seat : has_stock) = true;
+    switch (line.kind()) {
+      case LineKind::kSku:
+        has_stock = true;
+        break;
+      case LineKind::kSeat:
+        has_seat = true;
+        break;
+      case LineKind::kSlot:
+      case LineKind::kLeg:
+        has_booking = true;
+        break;
+    }
   }
   std::vector<std::string> branches = {kOrderBranch};
   if (has_stock) branches.push_back(kInventoryBranch);
   if (has_seat) branches.push_back(kSeatBranch);
+  if (has_booking) branches.push_back(kBookingBranch);
   if (in.pay_now) branches.push_back(kPaymentBranch);
   return branches;
 }
@@ -38,7 +66,11 @@ void BuildStockAndSeatTries(Peers& peers, const PlaceOrderInput& in,
                             const std::string& gid, Deadline txn_deadline,
                             StockAndSeatTries& out) {
   for (const auto& line : in.lines) {
-    if (line.is_seat()) {
+    if (line.slot) {
+      *out.booking_req.mutable_slot() = *line.slot;
+    } else if (line.leg) {
+      *out.booking_req.mutable_leg() = *line.leg;
+    } else if (line.is_seat()) {
       out.seat_req.set_event_id(line.event_id);
       for (const auto& seat : line.seat_ids) out.seat_req.add_seat_ids(seat);
     } else {
@@ -62,6 +94,14 @@ void BuildStockAndSeatTries(Peers& peers, const PlaceOrderInput& in,
     out.tasks.push_back(
         MakeTryTask(kSeatBranch, out.seat_req, out.seats,
                     [&peers](auto&&... a) { peers.HoldSeats(a...); }));
+  }
+  if (out.booking_req.has_slot() || out.booking_req.has_leg()) {
+    SetTxn(out.booking_req.mutable_txn(), gid, kBookingBranch);
+    out.booking_req.set_user_id(in.user_id);
+    SetTryDeadline(out.booking_req, txn_deadline);
+    out.tasks.push_back(
+        MakeTryTask(kBookingBranch, out.booking_req, out.bookings,
+                    [&peers](auto&&... a) { peers.HoldBookings(a...); }));
   }
 }
 
@@ -92,6 +132,9 @@ OrderRecord NewOrderRecord(const std::string& gid, const PlaceOrderInput& in,
   order.currency = priced.currency;
   order.expires_at_us = expires_at_us;
   order.items = priced.items;
+  for (const auto& line : in.lines) {
+    if (line.is_booking()) order.booking_line = BookingLineJson(line);
+  }
   return order;
 }
 

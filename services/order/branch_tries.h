@@ -1,4 +1,5 @@
-// The Tries of an order's participant branches (inventory, seat, payment),
+// The Tries of an order's participant branches (inventory, seat, booking,
+// payment),
 // built the same way by the coordinated flow (order_flow.cc) and the
 // coordinator-bypass flow (bypass_flow.cc), and the order row both write.
 #pragma once
@@ -16,25 +17,35 @@ namespace turnstile::order {
 
 inline constexpr char kInventoryBranch[] = "inventory";
 inline constexpr char kSeatBranch[] = "seat";
+// Range bookings (net-cafe slots, train legs): the turnstile-booking
+// participant; one branch per transaction, hence one booking line per order.
+inline constexpr char kBookingBranch[] = "booking";
 inline constexpr char kPaymentBranch[] = "payment";
 
-// The branches of an order's transaction: "order", then "inventory" and/or
-// "seat" as its lines need, then "payment" for pay_now.
+// The branches of an order's transaction: "order", then "inventory",
+// "seat" and/or "booking" as its lines need, then "payment" for pay_now.
 std::vector<std::string> OrderBranches(const PlaceOrderInput& in);
 
-// The first step of an order: its stock Try and/or seat Try (whichever its
-// lines need), as fan-out tasks that write the answers into this struct.
+// INVALID_ARGUMENT naming the line if `in` has a booking line and this
+// order service serves none (`served` false: no --booking address).
+absl::Status CheckBookingServed(const PlaceOrderInput& in, bool served);
+
+// The first step of an order: its stock, seat and booking Tries (whichever
+// its lines need), as fan-out tasks that write the answers into this struct.
 // The tasks point into it: keep it in place until RunTries returns.
 struct StockAndSeatTries {
   v1::ReserveStockRequest stock_req;
   v1::HoldSeatsRequest seat_req;
+  v1::HoldBookingsRequest booking_req;
   v1::ReserveStockResponse stock;
   v1::HoldSeatsResponse seats;
+  v1::HoldBookingsResponse bookings;
   std::vector<TryTask> tasks;
 };
 
 // Fills `out` for transaction `gid`; every Try carries `txn_deadline` (the
-// participants refuse it after that).
+// participants refuse it after that) and the caller's user id (in.user_id,
+// never a request field).
 void BuildStockAndSeatTries(Peers& peers, const PlaceOrderInput& in,
                             const std::string& gid, Deadline txn_deadline,
                             StockAndSeatTries& out);
@@ -54,7 +65,7 @@ TryTask PaymentTry(Peers& peers, const std::string& gid,
 absl::Status CheckOrderTryDeadline(Deadline txn_deadline);
 
 // The order row of transaction `gid` as priced from the first step's
-// answers.
+// answers, with its booking line as asked (booked_items.h).
 OrderRecord NewOrderRecord(const std::string& gid, const PlaceOrderInput& in,
                            const PricedOrder& priced, OrderState state,
                            int64_t expires_at_us);

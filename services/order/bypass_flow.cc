@@ -42,6 +42,9 @@ absl::StatusOr<OrderRecord> BypassFlow::PlaceOrder(const PlaceOrderInput& in,
   if (!in.pay_now) {
     return InvalidArgument("the coordinator bypass handles pay_now only");
   }
+  if (auto s = CheckBookingServed(in, options_.serve_booking_lines); !s.ok()) {
+    return s;
+  }
   if (precheck_ != nullptr) {
     if (auto s = precheck_->Check(in); !s.ok()) {
       Count("refused");
@@ -57,7 +60,7 @@ absl::StatusOr<OrderRecord> BypassFlow::PlaceOrder(const PlaceOrderInput& in,
   const Deadline try_until = std::min(txn_deadline, client_deadline);
   const std::vector<std::string> branches = OrderBranches(in);
 
-  // 1. Stock and seats in parallel.
+  // 1. Stock, seats and bookings in parallel.
   StockAndSeatTries first;
   BuildStockAndSeatTries(peers_, in, gid, txn_deadline, first);
   auto results = RunTries(first.tasks, policy_, try_until);
@@ -67,7 +70,7 @@ absl::StatusOr<OrderRecord> BypassFlow::PlaceOrder(const PlaceOrderInput& in,
   }
 
   // 2. Price, then the order row and the payment in parallel.
-  auto priced = PriceOrder(in, first.stock, first.seats);
+  auto priced = PriceOrder(in, first.stock, first.seats, first.bookings);
   if (!priced.ok()) {
     return CancelAfter(gid, branches, "pricing", priced.status());
   }

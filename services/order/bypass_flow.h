@@ -2,13 +2,13 @@
 // never turnstile-order): pay_now orders without the coordinator, to measure
 // what the coordinator's durability costs (issue 3: full-TCC throughput as a
 // ratio of this). A locally generated gid; the Tries are called directly
-// (inventory/seat in parallel, then the order row and the payment in parallel),
-// then every Confirm directly (the order branch locally); a refusal cancels
-// every branch directly. Nothing is logged anywhere: if this process dies
-// between the Tries and the last Confirm, stock stays locked, seats held, money
-// frozen and the order PENDING for good — no coordinator knows the transaction,
-// no deadline will cancel it, no recovery will finish it. Never enable it
-// outside a benchmark.
+// (inventory/seat/booking in parallel, then the order row and the payment in
+// parallel), then every Confirm directly (the order branch locally); a refusal
+// cancels every branch directly. Nothing is logged anywhere: if this process
+// dies between the Tries and the last Confirm, stock stays locked, seats held,
+// money frozen and the order PENDING for good — no coordinator knows the
+// transaction, no deadline will cancel it, no recovery will finish it. Never
+// enable it outside a benchmark.
 #pragma once
 
 #include <string>

@@ -1,10 +1,11 @@
 // The small interfaces the order flows (order_flow.h, bypass_flow.h) run
 // against, so that their step logic can be unit-tested with fakes: Peers (the
-// coordinator and the participants' Try RPCs; grpc_peers.h is the real one),
-// OrderRepo (the order's own rows; store.h is the real one), Phases (second
-// phases sent straight to a participant, for the unsafe coordinator-bypass
-// measurement mode only) and StockGateReader (the Redis stock gate read by
-// the sold-out pre-check, gate_precheck.h).
+// coordinator and the participants' Try RPCs: inventory, seat, booking and
+// payment; grpc_peers.h is the real one), OrderRepo (the order's own rows;
+// store.h is the real one), Phases (second phases sent straight to a
+// participant, for the unsafe coordinator-bypass measurement mode only) and
+// StockGateReader (the Redis stock gate read by the sold-out pre-check,
+// gate_precheck.h).
 #pragma once
 
 #include <chrono>
@@ -15,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "services/order/model.h"
+#include "turnstile/v1/booking.pb.h"
 #include "turnstile/v1/coordinator.pb.h"
 #include "turnstile/v1/inventory.pb.h"
 #include "turnstile/v1/participant.pb.h"
@@ -54,6 +56,9 @@ class Peers {
                             Done<v1::ReserveStockResponse> done) = 0;
   virtual void HoldSeats(const v1::HoldSeatsRequest& req, Deadline deadline,
                          Done<v1::HoldSeatsResponse> done) = 0;
+  virtual void HoldBookings(const v1::HoldBookingsRequest& req,
+                            Deadline deadline,
+                            Done<v1::HoldBookingsResponse> done) = 0;
   virtual void AuthorizePayment(const v1::AuthorizePaymentRequest& req,
                                 Deadline deadline,
                                 Done<v1::AuthorizePaymentResponse> done) = 0;

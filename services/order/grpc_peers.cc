@@ -53,10 +53,11 @@ GrpcPeers::GrpcPeers(const PeerTargets& targets,
                      const std::string& phases_identity)
     : coordinator_(v1::Coordinator::NewStub(
           MakeChannel(targets.coordinator, "coordinator"))) {
-  const std::map<std::string, std::string> participants = {
+  std::map<std::string, std::string> participants = {
       {"inventory", targets.inventory},
       {"seat", targets.seat},
       {"payment", targets.payment}};
+  if (!targets.booking.empty()) participants["booking"] = targets.booking;
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels;
   for (const auto& [name, target] : participants) {
     channels[name] = MakeChannel(target, name);
@@ -67,6 +68,9 @@ GrpcPeers::GrpcPeers(const PeerTargets& targets,
   inventory_ = v1::Inventory::NewStub(channels["inventory"]);
   seat_ = v1::Seat::NewStub(channels["seat"]);
   payment_ = v1::Payment::NewStub(channels["payment"]);
+  if (!targets.booking.empty()) {
+    booking_ = v1::Booking::NewStub(channels["booking"]);
+  }
 }
 
 absl::StatusOr<v1::BeginResponse> GrpcPeers::Begin(const v1::BeginRequest& req,
@@ -111,6 +115,19 @@ void GrpcPeers::HoldSeats(const v1::HoldSeatsRequest& req, Deadline deadline,
   CallAsync<v1::HoldSeatsRequest, v1::HoldSeatsResponse>(
       req, deadline, std::move(done),
       [this](auto... args) { seat_->async()->HoldSeats(args...); });
+}
+
+void GrpcPeers::HoldBookings(const v1::HoldBookingsRequest& req,
+                             Deadline deadline,
+                             Done<v1::HoldBookingsResponse> done) {
+  if (booking_ == nullptr) {
+    done(Refused("BOOKING_NOT_SERVED",
+                 "this order service has no booking service (--booking)"));
+    return;
+  }
+  CallAsync<v1::HoldBookingsRequest, v1::HoldBookingsResponse>(
+      req, deadline, std::move(done),
+      [this](auto... args) { booking_->async()->HoldBookings(args...); });
 }
 
 void GrpcPeers::AuthorizePayment(const v1::AuthorizePaymentRequest& req,

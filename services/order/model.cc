@@ -65,6 +65,23 @@ std::string TryContentOf(const OrderRecord& order) {
         .Add("seat", item.seat_id)
         .Add("quantity", item.quantity)
         .Add("price", item.unit_price_minor);
+    // Only booking items add fields: the content of every other order
+    // stays what it was before booking lines existed.
+    if (!item.is_booking()) continue;
+    const BookingItem& b = item.booking;
+    content.Add("venue", b.venue_id)
+        .Add("machine", b.machine_id)
+        .Add("day", b.venue_day)
+        .Add("starts", b.starts_at_us)
+        .Add("ends", b.ends_at_us)
+        .Add("run", b.run_id)
+        .Add("run_seat", b.seat_id)
+        .Add("doc", b.doc_id)
+        .Add("from", int64_t{b.from_unit})
+        .Add("to", int64_t{b.to_unit});
+  }
+  if (!order.booking_line.empty()) {
+    content.Add("booking_line", order.booking_line);
   }
   return content.str();
 }

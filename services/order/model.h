@@ -27,16 +27,38 @@ std::optional<OrderState> ParseState(const std::string& name);
 // True for the two states a Confirm or Cancel may still move.
 bool IsOpen(OrderState state);
 
-// One stored line: a SKU with a quantity, or one seat.
+// What a slot or leg item booked (booking.proto BookedItem without its
+// price): a machine of a venue over slots [from_unit, to_unit) of a
+// venue-day (with the window's instants), or a seat of a run from stop
+// from_unit to stop to_unit for one passenger's document.
+struct BookingItem {
+  std::string venue_id;      // slot
+  std::string machine_id;    // slot
+  std::string venue_day;     // slot, "YYYY-MM-DD"
+  int64_t starts_at_us = 0;  // slot, epoch micros
+  int64_t ends_at_us = 0;    // slot, epoch micros
+  std::string run_id;        // leg
+  std::string seat_id;       // leg, the run's seat "<car>-<number>"
+  std::string doc_id;        // leg, the passenger's document
+  int32_t from_unit = 0;     // slot: first slot; leg: boarding stop
+  int32_t to_unit = 0;       // slot: one past the last slot; leg: alighting
+
+  bool operator==(const BookingItem&) const = default;
+};
+
+// One stored line: a SKU with a quantity, one seat, one booked machine
+// (kind "slot") or one passenger's seat over a leg (kind "leg").
 struct OrderItem {
-  std::string kind;  // "sku" or "seat"
+  std::string kind;  // "sku", "seat", "slot" or "leg"
   std::string sku_id;
   std::string event_id;
   std::string seat_id;
   int64_t quantity = 0;
   int64_t unit_price_minor = 0;
+  BookingItem booking;  // slot and leg items only
 
   bool operator==(const OrderItem&) const = default;
+  bool is_booking() const { return kind == "slot" || kind == "leg"; }
 };
 
 // An order as stored; order_id is the gid of its global transaction.
@@ -52,6 +74,10 @@ struct OrderRecord {
   int64_t created_at_us = 0;
   int64_t updated_at_us = 0;
   std::vector<OrderItem> items;
+  // The booking line as asked (booked_items.h BookingLineJson: the
+  // turnstile.v1.OrderLine with only slot or leg set, as proto JSON); ""
+  // without one. Re-driving a PENDING order sends it again unchanged.
+  std::string booking_line;
 };
 
 // What a participant Cancel does to an open order: DEADLINE -> EXPIRED,

@@ -94,10 +94,6 @@ std::string Detail(const std::string& text) {
   return out;
 }
 
-bool SamePrice(const v1::Money& money, const std::string& currency) {
-  return money.currency() == currency;
-}
-
 }  // namespace
 
 absl::Status FromBranch(const std::string& where, const absl::Status& status) {
@@ -117,93 +113,6 @@ void SetTryDeadline(google::protobuf::Message& request, Deadline deadline) {
   auto* ts = dynamic_cast<google::protobuf::Timestamp*>(
       request.GetReflection()->MutableMessage(&request, field));
   if (ts != nullptr) SetMicros(ts, MicrosOf(deadline));
-}
-
-absl::StatusOr<PricedOrder> PriceOrder(const PlaceOrderInput& input,
-                                       const v1::ReserveStockResponse& stock,
-                                       const v1::HoldSeatsResponse& seats) {
-  std::map<std::string, const v1::ReservedItem*> by_sku;
-  for (const auto& item : stock.items()) by_sku[item.sku_id()] = &item;
-  std::map<std::string, const v1::SeatInfo*> by_seat;
-  for (const auto& seat : seats.seats()) by_seat[seat.seat_id()] = &seat;
-  auto bad = [](const std::string& what) {
-    return Error(absl::StatusCode::kInternal, "BAD_PEER_RESPONSE", what);
-  };
-
-  PricedOrder priced;
-  __int128 total = 0;
-  auto add = [&](const v1::Money& price, int64_t quantity,
-                 const std::string& what) -> absl::Status {
-    if (price.minor_units() < 0 || price.currency().size() != 3) {
-      return bad(absl::StrCat("invalid price for ", what));
-    }
-    if (priced.currency.empty()) priced.currency = price.currency();
-    if (!SamePrice(price, priced.currency)) {
-      return Refused(
-          "MIXED_CURRENCY",
-          absl::StrCat("the lines are priced in ", priced.currency, " and ",
-                       price.currency(), "; one order takes one currency"));
-    }
-    total += static_cast<__int128>(price.minor_units()) * quantity;
-    return absl::OkStatus();
-  };
-
-  int line_no = 0;
-  for (const auto& line : input.lines) {
-    if (!line.is_seat()) {
-      auto it = by_sku.find(line.sku_id);
-      if (it == by_sku.end() || it->second->quantity() != line.quantity) {
-        return bad(absl::StrCat("inventory did not reserve ", line.quantity,
-                                " of ", line.sku_id));
-      }
-      if (auto s = add(it->second->unit_price(), line.quantity, line.sku_id);
-          !s.ok()) {
-        return s;
-      }
-      priced.items.push_back(OrderItem{"sku", line.sku_id, "", "",
-                                       line.quantity,
-                                       it->second->unit_price().minor_units()});
-      ++line_no;
-      continue;
-    }
-    for (const auto& seat_id : line.seat_ids) {
-      auto it = by_seat.find(seat_id);
-      if (it == by_seat.end()) {
-        return bad(absl::StrCat("seat service did not hold ", seat_id));
-      }
-      if (auto s = add(it->second->price(), 1, seat_id); !s.ok()) return s;
-      priced.items.push_back(OrderItem{"seat", "", line.event_id, seat_id, 1,
-                                       it->second->price().minor_units()});
-      ++line_no;
-    }
-  }
-  if (total > kMaxTotal) {
-    return Refused("TOTAL_TOO_LARGE", absl::StrCat("the order total exceeds ",
-                                                   kMaxTotal, " minor units"));
-  }
-  priced.total_minor = static_cast<int64_t>(total);
-  return priced;
-}
-
-PlaceOrderInput InputFromRecord(const OrderRecord& order) {
-  PlaceOrderInput in;
-  in.user_id = order.user_id;
-  in.request_id = order.request_id;
-  in.pay_now = order.pay_now;
-  int seat_line = -1;
-  for (const auto& item : order.items) {
-    if (item.kind == "seat") {
-      if (seat_line < 0) {
-        seat_line = static_cast<int>(in.lines.size());
-        in.lines.push_back(LineInput{"", 0, item.event_id, {}});
-      }
-      in.lines[seat_line].seat_ids.push_back(item.seat_id);
-      in.lines[seat_line].quantity = in.lines[seat_line].seat_ids.size();
-    } else {
-      in.lines.push_back(LineInput{item.sku_id, item.quantity, "", {}});
-    }
-  }
-  return in;
 }
 
 OrderFlow::OrderFlow(Peers& peers, OrderRepo& repo, FlowOptions options,
@@ -237,6 +146,10 @@ absl::StatusOr<OrderRecord> OrderFlow::LoadOwned(const std::string& order_id,
 
 absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
                                                   Deadline client_deadline) {
+  if (auto s = CheckBookingServed(input, options_.serve_booking_lines);
+      !s.ok()) {
+    return s;
+  }
   // Sold out according to the gate: refused before any SQL or coordinator
   // write (the lookup of an earlier request below is SQL too).
   if (precheck_ != nullptr) {
@@ -250,13 +163,14 @@ absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
     if (row.state != OrderState::kPending) return row;
     // A pay_now order still in flight (or whose initiator died): drive it
     // again with what was stored; every step is idempotent.
-    in = InputFromRecord(row);
+    auto stored = InputFromRecord(row);
+    if (!stored.ok()) return stored.status();
+    in = std::move(*stored);
     spdlog::info("event=order_redrive gid={} user={}", row.order_id,
                  row.user_id);
   }
 
-  const int window_s =
-      in.payment_window_s > 0 ? in.payment_window_s : options_.default_window_s;
+  const int window_s = PaymentWindowSeconds(in, options_.windows);
   const std::chrono::milliseconds timeout =
       in.pay_now ? options_.pay_now_timeout
                  : std::chrono::milliseconds(int64_t{window_s} * 1000);
@@ -300,7 +214,7 @@ absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
                  gid, branch, attempt, status.ToString());
   };
 
-  // 2. Stock and seats in parallel.
+  // 2. Stock, seats and bookings in parallel.
   StockAndSeatTries first;
   BuildStockAndSeatTries(peers_, in, gid, txn_deadline, first);
   auto results = RunTries(first.tasks, policy_, try_until, on_retry);
@@ -310,7 +224,7 @@ absl::StatusOr<OrderRecord> OrderFlow::PlaceOrder(const PlaceOrderInput& input,
   }
 
   // 3. Price, then the order row and (pay_now) the payment in parallel.
-  auto priced = PriceOrder(in, first.stock, first.seats);
+  auto priced = PriceOrder(in, first.stock, first.seats, first.bookings);
   if (!priced.ok()) return AbortAfter(gid, "pricing", priced.status());
   const OrderRecord order = NewOrderRecord(
       gid, in, *priced,

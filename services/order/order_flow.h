@@ -18,41 +18,28 @@
 #include "services/order/flow_ports.h"
 #include "services/order/gate_precheck.h"
 #include "services/order/model.h"
+#include "services/order/payment_window.h"
+#include "services/order/pricing.h"
 #include "services/order/validation.h"
 
 namespace turnstile::order {
-
-// Largest total one payment can carry (Payment.AuthorizePayment's limit).
-inline constexpr int64_t kMaxTotal = 1'000'000'000'000;
 
 struct FlowOptions {
   // Per outgoing call, separate from the transaction timeout.
   std::chrono::milliseconds rpc_timeout{2000};
   // Transaction timeout of a pay_now order.
   std::chrono::milliseconds pay_now_timeout{30000};
-  // Payment window when the request leaves it 0.
-  int default_window_s = 900;
+  // Payment windows per product when the request leaves it 0
+  // (payment_window.h).
+  ProductWindows windows;
+  // Whether booking lines (slot, leg) are served: false when no booking
+  // service is configured (--booking empty); they are then refused
+  // INVALID_ARGUMENT before anything is written.
+  bool serve_booking_lines = true;
   // Backoff between attempts of a call that failed transiently.
   BackoffPolicy backoff{std::chrono::milliseconds(50),
                         std::chrono::milliseconds(1000)};
 };
-
-// The lines priced from the Try responses, in request order.
-struct PricedOrder {
-  std::vector<OrderItem> items;
-  int64_t total_minor = 0;
-  std::string currency;
-};
-
-// FAILED_PRECONDITION MIXED_CURRENCY if the prices are in more than one
-// currency, TOTAL_TOO_LARGE above kMaxTotal; INTERNAL BAD_PEER_RESPONSE if a
-// response does not match what was asked.
-absl::StatusOr<PricedOrder> PriceOrder(const PlaceOrderInput& input,
-                                       const v1::ReserveStockResponse& stock,
-                                       const v1::HoldSeatsResponse& seats);
-
-// The request a stored order was placed with (to re-drive a PENDING order).
-PlaceOrderInput InputFromRecord(const OrderRecord& order);
 
 // Sets `deadline` on a Try request whose message has a `deadline` Timestamp
 // field (Seat.HoldSeats may carry the transaction deadline so that the seat

@@ -27,12 +27,20 @@ ABSL_FLAG(std::string, coordinator, "127.0.0.1:50050", "Coordinator address");
 ABSL_FLAG(std::string, inventory, "127.0.0.1:50051", "Inventory address");
 ABSL_FLAG(std::string, seat, "127.0.0.1:50052", "Seat service address");
 ABSL_FLAG(std::string, payment, "127.0.0.1:50053", "Payment service address");
+ABSL_FLAG(std::string, booking, "127.0.0.1:50056",
+          "Booking service address (net-cafe slots, train legs); empty: "
+          "order lines of kind slot or leg are refused INVALID_ARGUMENT");
 ABSL_FLAG(int, rpc_timeout_ms, 2000,
           "Deadline of each outgoing call (not the transaction timeout)");
 ABSL_FLAG(int, pay_now_timeout_ms, 30000,
           "Transaction timeout of a pay_now order");
 ABSL_FLAG(int, default_payment_window_s, 900,
-          "Payment window when PlaceOrder leaves it 0");
+          "Payment window of stock and seat lines when PlaceOrder leaves it "
+          "0 (an order takes the shortest window of its lines)");
+ABSL_FLAG(int, slot_payment_window_s, 300,
+          "Payment window of a net-cafe slot line when PlaceOrder leaves it 0");
+ABSL_FLAG(int, leg_payment_window_s, 900,
+          "Payment window of a train leg line when PlaceOrder leaves it 0");
 ABSL_FLAG(int, try_retry_initial_ms, 50,
           "First backoff before retrying a transiently failed call");
 ABSL_FLAG(int, try_retry_max_ms, 1000, "Backoff cap between retries");
@@ -71,8 +79,13 @@ int RunOrderServer(int argc, char** argv, const char* service,
       milliseconds(std::max(1, absl::GetFlag(FLAGS_rpc_timeout_ms)));
   options.pay_now_timeout =
       milliseconds(std::max(1, absl::GetFlag(FLAGS_pay_now_timeout_ms)));
-  options.default_window_s = std::clamp(
+  options.windows.stock_and_seat_s = std::clamp(
       absl::GetFlag(FLAGS_default_payment_window_s), 1, kMaxWindowSeconds);
+  options.windows.slot_s = std::clamp(
+      absl::GetFlag(FLAGS_slot_payment_window_s), 1, kMaxWindowSeconds);
+  options.windows.leg_s = std::clamp(absl::GetFlag(FLAGS_leg_payment_window_s),
+                                     1, kMaxWindowSeconds);
+  options.serve_booking_lines = !absl::GetFlag(FLAGS_booking).empty();
   options.backoff.initial =
       milliseconds(std::max(1, absl::GetFlag(FLAGS_try_retry_initial_ms)));
   options.backoff.max =
@@ -81,10 +94,10 @@ int RunOrderServer(int argc, char** argv, const char* service,
 
   PgPool pool(pg, pool_size, &OrderStore::Prepare);
   OrderStore store(pool);
-  GrpcPeers peers(
-      {absl::GetFlag(FLAGS_coordinator), absl::GetFlag(FLAGS_inventory),
-       absl::GetFlag(FLAGS_seat), absl::GetFlag(FLAGS_payment)},
-      phases_identity);
+  GrpcPeers peers({absl::GetFlag(FLAGS_coordinator),
+                   absl::GetFlag(FLAGS_inventory), absl::GetFlag(FLAGS_seat),
+                   absl::GetFlag(FLAGS_payment), absl::GetFlag(FLAGS_booking)},
+                  phases_identity);
 
   std::unique_ptr<RedisClient> redis;
   std::unique_ptr<RedisGateReader> gate_reader;
@@ -112,12 +125,15 @@ int RunOrderServer(int argc, char** argv, const char* service,
   OrderParticipant participant(store);
   spdlog::info(
       "event=config rpc_timeout_ms={} pay_now_timeout_ms={} "
-      "default_payment_window_s={} coordinator={} inventory={} "
-      "seat={} payment={} stock_precheck={} coordinator_bypassed={}",
+      "default_payment_window_s={} slot_payment_window_s={} "
+      "leg_payment_window_s={} coordinator={} inventory={} seat={} "
+      "payment={} booking={} stock_precheck={} coordinator_bypassed={}",
       options.rpc_timeout.count(), options.pay_now_timeout.count(),
-      options.default_window_s, absl::GetFlag(FLAGS_coordinator),
+      options.windows.stock_and_seat_s, options.windows.slot_s,
+      options.windows.leg_s, absl::GetFlag(FLAGS_coordinator),
       absl::GetFlag(FLAGS_inventory), absl::GetFlag(FLAGS_seat),
-      absl::GetFlag(FLAGS_payment), precheck != nullptr, placer != nullptr);
+      absl::GetFlag(FLAGS_payment), absl::GetFlag(FLAGS_booking),
+      precheck != nullptr, placer != nullptr);
   return ServeGrpc(
       {absl::GetFlag(FLAGS_listen),
        std::max(pool_size + 4, absl::GetFlag(FLAGS_max_inflight)), service},

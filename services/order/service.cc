@@ -9,6 +9,7 @@
 #include "services/common/time_util.h"
 #include "services/common/trace_grpc.h"
 #include "services/common/validate.h"
+#include "services/order/booked_items.h"
 
 namespace turnstile::order {
 namespace {
@@ -77,6 +78,9 @@ void ToProto(const OrderRecord& order, v1::OrderInfo* info) {
     out->set_quantity(item.quantity);
     out->mutable_unit_price()->set_currency(order.currency);
     out->mutable_unit_price()->set_minor_units(item.unit_price_minor);
+    if (item.is_booking()) {
+      ToBookedItem(item, order.currency, out->mutable_booking());
+    }
   }
 }
 

@@ -1,4 +1,5 @@
-// SQL of the order database (sql/order): orders, order_item and
+// SQL of the order database (sql/order): orders (with the booking line as
+// asked), order_item (stock, seat, slot and leg items) and
 // order_status_log, plus the order branch's three TCC phases through the
 // barrier. Every state change writes its status-log row in the same local
 // transaction. Returns plain structs; never builds gRPC messages.

@@ -8,11 +8,42 @@
 #include "services/common/status.h"
 #include "services/common/uuid.h"
 #include "services/common/validate.h"
+#include "services/order/booking_lines.h"
 
 namespace turnstile::order {
 namespace {
+
 constexpr char kTokenPrefix[] = "o1:";
+
+// A slot or leg line: its hold's shape, no stock or seat fields, quantity 0
+// or the number of items it books.
+absl::StatusOr<LineInput> ParseBookingLine(const std::string& at,
+                                           const v1::OrderLine& line) {
+  if (line.seat_ids_size() != 0) {
+    return InvalidArgument(
+        absl::StrCat(at,
+                     ".seat_ids is only for seat lines (a leg line has "
+                     "leg.seat_ids)"));
+  }
+  LineInput out;
+  if (line.has_slot()) {
+    if (auto s = CheckSlotLine(at, line.slot()); !s.ok()) return s;
+    out.slot = line.slot();
+    out.quantity = SlotItemCount(line.slot());
+  } else {
+    if (auto s = CheckLegLine(at, line.leg()); !s.ok()) return s;
+    out.leg = line.leg();
+    out.quantity = LegItemCount(line.leg());
+  }
+  if (line.quantity() != 0 && line.quantity() != out.quantity) {
+    return InvalidArgument(absl::StrCat(
+        at, ".quantity must be 0 or the number of machines or passengers (",
+        out.quantity, ") on a booking line"));
+  }
+  return out;
 }
+
+}  // namespace
 
 absl::StatusOr<PlaceOrderInput> ParsePlaceOrder(
     const v1::PlaceOrderRequest& request, const std::string& user_id) {
@@ -38,14 +69,28 @@ absl::StatusOr<PlaceOrderInput> ParsePlaceOrder(
 
   std::set<std::string> skus;
   bool seat_line_seen = false;
+  bool booking_line_seen = false;
   for (int i = 0; i < request.lines_size(); ++i) {
     const auto& line = request.lines(i);
     const std::string at = absl::StrCat("lines[", i, "]");
     const bool has_sku = !line.sku_id().empty();
     const bool has_event = !line.event_id().empty();
-    if (has_sku == has_event) {
-      return InvalidArgument(
-          absl::StrCat(at, " must set exactly one of sku_id or event_id"));
+    if (int{has_sku} + int{has_event} + int{line.has_slot()} +
+            int{line.has_leg()} !=
+        1) {
+      return InvalidArgument(absl::StrCat(
+          at, " must set exactly one of sku_id, event_id, slot or leg"));
+    }
+    if (line.has_slot() || line.has_leg()) {
+      if (booking_line_seen) {
+        return InvalidArgument(absl::StrCat(
+            at, ": at most one booking line (slot or leg) per order"));
+      }
+      booking_line_seen = true;
+      auto booking = ParseBookingLine(at, line);
+      if (!booking.ok()) return booking.status();
+      in.lines.push_back(std::move(*booking));
+      continue;
     }
     LineInput out;
     if (has_sku) {

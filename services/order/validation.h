@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "turnstile/v1/booking.pb.h"
 #include "turnstile/v1/order.pb.h"
 #include "turnstile/v1/participant.pb.h"
 
@@ -24,15 +25,29 @@ inline constexpr int kMaxPageSize = 1000;
 // The order's own branch in its global transaction.
 inline constexpr char kOrderBranch[] = "order";
 
-// One checked line: a stock line (sku_id, quantity) or the seat line
-// (event_id, seat_ids).
+// What a line orders: stock of a SKU, seats of an event, or a booking over
+// a range (booking.proto): machines of a net-cafe venue for a slot, or
+// train seats for a leg.
+enum class LineKind { kSku, kSeat, kSlot, kLeg };
+
+// One checked line: a stock line (sku_id, quantity), the seat line
+// (event_id, seat_ids) or the booking line (slot or leg as asked, sent on
+// to the booking service unchanged; quantity = the items it books).
 struct LineInput {
   std::string sku_id;
   int64_t quantity = 0;
   std::string event_id;
   std::vector<std::string> seat_ids;
+  std::optional<v1::SlotHold> slot;
+  std::optional<v1::LegHold> leg;
 
-  bool is_seat() const { return !event_id.empty(); }
+  LineKind kind() const {
+    if (slot) return LineKind::kSlot;
+    if (leg) return LineKind::kLeg;
+    return event_id.empty() ? LineKind::kSku : LineKind::kSeat;
+  }
+  bool is_seat() const { return kind() == LineKind::kSeat; }
+  bool is_booking() const { return slot.has_value() || leg.has_value(); }
 };
 
 struct PlaceOrderInput {
@@ -45,10 +60,11 @@ struct PlaceOrderInput {
 
 // For the acting `user_id` (caller.h, already checked); no unknown fields
 // (an old client's user_id field fails loudly); request_id 1..128
-// printable; 1..20 lines, each exactly one of sku_id / event_id;
-// quantity 1..10^6 on stock lines (0 or the seat count on the seat line);
-// distinct SKUs; at most one seat line with 1..20 distinct seat ids;
-// payment_window_seconds 0..86400.
+// printable; 1..20 lines, each exactly one of sku_id / event_id / slot /
+// leg; quantity 1..10^6 on stock lines (0 or the item count on the others);
+// distinct SKUs; at most one seat line with 1..20 distinct seat ids; at
+// most one booking line (slot or leg: one booking branch per transaction)
+// of the shape booking_lines.h checks; payment_window_seconds 0..86400.
 absl::StatusOr<PlaceOrderInput> ParsePlaceOrder(
     const v1::PlaceOrderRequest& request, const std::string& user_id);
 

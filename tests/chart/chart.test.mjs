@@ -140,7 +140,7 @@ for (const [name, args] of [...valueFiles, ...envoyValueFiles]) {
           `${d.metadata.name}: --migrate_on_start=false exactly when the Job migrates`,
         );
       }
-      assert.equal(checked, 5, "five services own a database");
+      assert.equal(checked, 6, "six services own a database");
     }
   });
 
@@ -172,6 +172,84 @@ test("every server binary of the build has a Deployment", () => {
       images.some((c) => c.includes(`"${binary}"`) || c.includes(`/${binary}"`)),
       `no Deployment runs ${binary}`,
     );
+  }
+});
+
+// The booking participant (DESIGN.md §11) wired like seat: its own Deployment
+// and database, the Redis gate, identity certificate, the coordinator's
+// participant list, order's and the gateway's --booking, and
+// NetworkPolicies that let exactly its callers in. Checked here by name
+// too, so that it holds while the build does not make turnstile-booking.
+test("the booking participant is deployed and wired", () => {
+  for (const [name, args] of valueFiles) {
+    const objects = render(args);
+    const named = (kind, n) => objects.find((o) => o.kind === kind && o.metadata.name === n);
+    const argsOf = (c) => named("Deployment", `t-turnstile-${c}`).spec.template.spec.containers[0].args;
+    const d = named("Deployment", "t-turnstile-booking");
+    assert.ok(d, `${name}: a booking Deployment`);
+    const [c] = d.spec.template.spec.containers;
+    assert.deepEqual(c.command, ["turnstile-booking"], name);
+    const a = c.args;
+    assert.ok(a.includes("--listen=0.0.0.0:50056"), `${name}: --listen`);
+    assert.ok(a.some((x) => /^--pg=.* dbname=turnstile_booking user=turnstile_booking/.test(x)), `${name}: its own database`);
+    assert.ok(a.includes("--pg_password_file=/etc/turnstile/secrets/pg/password"), `${name}: DB password file`);
+    assert.ok(a.includes("--redis_password_file=/etc/turnstile/secrets/redis/password"), `${name}: the Redis gate`);
+    assert.ok(a.includes("--coordinator=t-turnstile-coordinator.turnstile.svc:50050"), `${name}: orphan sweep`);
+    const vols = d.spec.template.spec.volumes;
+    assert.equal(vols.find((v) => v.name === "pg-password").secret.secretName, "turnstile-pg-booking", name);
+    assert.deepEqual(
+      vols.find((v) => v.name === "tls").projected.sources[0].secret.items.map((i) => i.path),
+      ["ca.pem", "booking.pem", "booking-key.pem"],
+      name,
+    );
+    const addr = "t-turnstile-booking.turnstile.svc:50056";
+    const participants = argsOf("coordinator").find((x) => x.startsWith("--participants="));
+    assert.ok(participants.split(/[=,]/).includes("booking") && participants.includes(`booking=${addr}`), `${name}: ${participants}`);
+    for (const caller of ["order", "gateway"]) assert.ok(argsOf(caller).includes(`--booking=${addr}`), `${name}: ${caller} --booking`);
+    const svc = named("Service", "t-turnstile-booking");
+    assert.ok(svc, `${name}: a booking Service`);
+    assert.ok(svc.spec.ports.some((p) => p.port === 50056), `${name}: the Service's gRPC port`);
+    assert.ok(named("PodDisruptionBudget", "t-turnstile-booking"), `${name}: a PDB`);
+    if (objects.some((o) => o.kind === "Certificate")) {
+      const cert = named("Certificate", "t-turnstile-booking");
+      assert.equal(cert?.spec.commonName, "booking", `${name}: identity certificate`);
+      assert.ok(cert.spec.dnsNames.includes("booking"), name);
+    }
+    const policies = new Map(objects.filter((o) => o.kind === "NetworkPolicy").map((p) => [p.metadata.name, p]));
+    if (policies.size > 0) {
+      const callersOf = (c) =>
+        policies.get(`t-turnstile-${c}`).spec.ingress[0].from.map((f) => f.podSelector?.matchLabels?.["app.kubernetes.io/component"]);
+      assert.deepEqual(callersOf("booking").sort(), ["coordinator", "gateway", "order"], name);
+      assert.deepEqual(policies.get("t-turnstile-booking").spec.ingress[0].ports, [{ port: 50056, protocol: "TCP" }], name);
+      assert.ok(callersOf("coordinator").includes("booking"), `${name}: booking reaches the coordinator`);
+    }
+  }
+  // The production example autoscales it and sets the per-document limit.
+  const prod = render(["-f", join(chart, "examples/values-production.yaml")]);
+  assert.ok(prod.find((o) => o.kind === "HorizontalPodAutoscaler" && o.metadata.name === "t-turnstile-booking"), "booking HPA");
+  const prodArgs = prod.find((o) => o.kind === "Deployment" && o.metadata.name === "t-turnstile-booking").spec.template.spec
+    .containers[0].args;
+  assert.ok(prodArgs.includes("--per_doc_day_limit=10"), "production per-document limit");
+  assert.ok(!prodArgs.some((x) => x.startsWith("--per_user_")), "unset limits stay the binary's defaults");
+  // The limits by value, and the existing-Secret TLS option.
+  const limited = render(["--set", "booking.limits.perUserPerDay=0", "--set", "booking.limits.perUserPerRun=4"]);
+  const limitedArgs = limited.find((o) => o.kind === "Deployment" && o.metadata.name === "t-turnstile-booking").spec.template.spec
+    .containers[0].args;
+  assert.ok(limitedArgs.includes("--per_user_day_limit=0") && limitedArgs.includes("--per_user_run_limit=4"));
+  assert.ok(!limitedArgs.some((x) => x.startsWith("--per_doc_day_limit")));
+  const ids = ["coordinator", "order", "inventory", "seat", "booking", "payment", "gateway", "turnstilectl"];
+  const existing = ids.flatMap((id) => ["--set", `tls.existingSecrets.${id}=${id}-tls`]);
+  const ext = render(["--set", "tls.source=existingSecrets", ...existing]);
+  const tlsOf = ext.find((o) => o.kind === "Deployment" && o.metadata.name === "t-turnstile-booking").spec.template.spec.volumes.find(
+    (v) => v.name === "tls",
+  );
+  assert.equal(tlsOf.projected.sources[0].secret.name, "booking-tls");
+  const withoutBooking = ids.filter((id) => id !== "booking").flatMap((id) => ["--set", `tls.existingSecrets.${id}=${id}-tls`]);
+  const missing = run(["template", "t", chart, "--set", "tls.source=existingSecrets", ...withoutBooking]);
+  assert.notEqual(missing.status, 0, "existingSecrets without booking's Secret must fail");
+  assert.match(missing.stderr, /tls\.existingSecrets\.booking is required/);
+  for (const bad of [["--set", "booking.limits.perUserPerDay=-1"], ["--set", "booking.limits.perDay=3"], ["--set", "booking.port=0"]]) {
+    assert.notEqual(run(["template", "t", chart, ...bad]).status, 0, `accepted ${bad.join(" ")}`);
   }
 });
 
@@ -323,7 +401,7 @@ for (const [name, args] of envoyValueFiles) {
     // One HTTP/2 mTLS cluster per backend, presenting the gateway
     // certificate and accepting only the backend's own.
     const clusters = bootstrap.static_resources.clusters.filter((c) => c.name !== "envoy_admin");
-    assert.deepEqual(clusters.map((c) => c.name).sort(), ["inventory", "order", "payment", "seat"]);
+    assert.deepEqual(clusters.map((c) => c.name).sort(), ["booking", "inventory", "order", "payment", "seat"]);
     for (const c of clusters) {
       assert.equal(c.type, "STRICT_DNS");
       const [ep] = c.load_assignment.endpoints[0].lb_endpoints;
@@ -378,7 +456,7 @@ for (const [name, args] of envoyValueFiles) {
     assert.deepEqual(app.from.map((f) => Object.keys(f)), [["namespaceSelector"]]);
     const callersOf = (c) =>
       policies.get(`t-turnstile-${c}`).spec.ingress[0].from.map((f) => f.podSelector?.matchLabels?.["app.kubernetes.io/component"]);
-    for (const b of ["order", "inventory", "seat", "payment"]) assert.ok(callersOf(b).includes("envoy"), `${b} accepts envoy`);
+    for (const b of ["order", "inventory", "seat", "booking", "payment"]) assert.ok(callersOf(b).includes("envoy"), `${b} accepts envoy`);
     assert.ok(!callersOf("coordinator").includes("envoy"), "the coordinator does not accept envoy");
     // The Ingress follows envoy.ingress.
     const backendOf = (extra) =>

@@ -1,6 +1,6 @@
 // The authorization matrix (DESIGN.md §8) over the real mesh and real mTLS:
 // every RPC of every service in proto/ (the Participant service on each of
-// its four servers) x every kind of caller. The expected matrix is written
+// its five servers) x every kind of caller. The expected matrix is written
 // out here from the design, not derived from the table under test. Denied
 // calls are sent first, all of them, with requests that would do harm if
 // they ran; then the databases' footprint must be unchanged. Allowed calls
@@ -9,6 +9,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <functional>
 #include <map>
 #include <set>
@@ -23,6 +24,7 @@
 #include "tests/support/raw_call.h"
 #include "tests/support/test_pki.h"
 #include "tests/support/try_deadline.h"
+#include "turnstile/v1/booking.grpc.pb.h"
 #include "turnstile/v1/coordinator.grpc.pb.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
 #include "turnstile/v1/order.grpc.pb.h"
@@ -51,6 +53,7 @@ const std::vector<CallerSpec>& Callers() {
       {"coordinator", "coordinator", "", ""},
       {"inventory", "inventory", "", ""},
       {"seat", "seat", "", ""},
+      {"booking", "booking", "", ""},
       {"payment", "payment", "", ""},
       {"gateway", "gateway", "", ""},
       {"turnstilectl", "turnstilectl", "", ""},
@@ -63,15 +66,16 @@ std::set<std::string> Expected(const std::string& method) {
   const std::set<std::string> operators = {"admin", "turnstilectl"};
   const std::set<std::string> buyers = {"buyer A", "buyer B", "admin"};
   const std::set<std::string> authenticated = {
-      "buyer A",   "buyer B", "admin",   "order",   "coordinator",
-      "inventory", "seat",    "payment", "gateway", "turnstilectl"};
+      "buyer A", "buyer B", "admin",   "order",   "coordinator", "inventory",
+      "seat",    "booking", "payment", "gateway", "turnstilectl"};
   static const std::map<std::string, std::set<std::string>> kMatrix = {
       {"/turnstile.v1.Coordinator/Begin", {"order"}},
       {"/turnstile.v1.Coordinator/RegisterBranch", {"order"}},
       {"/turnstile.v1.Coordinator/Commit", {"order"}},
       {"/turnstile.v1.Coordinator/Abort", {"order"}},
       {"/turnstile.v1.Coordinator/GetTransaction",
-       {"admin", "turnstilectl", "order", "inventory", "seat", "payment"}},
+       {"admin", "turnstilectl", "order", "inventory", "seat", "booking",
+        "payment"}},
       {"/turnstile.v1.Coordinator/ListTransactions", operators},
       {"/turnstile.v1.Coordinator/RetryTransaction", operators},
       {"/turnstile.v1.Participant/Confirm", {"coordinator"}},
@@ -85,6 +89,16 @@ std::set<std::string> Expected(const std::string& method) {
       {"/turnstile.v1.Seat/GetSeatMap", authenticated},
       {"/turnstile.v1.Seat/HoldSeats", {"order"}},
       {"/turnstile.v1.Seat/Reconcile", operators},
+      {"/turnstile.v1.Booking/CreateVenue", operators},
+      {"/turnstile.v1.Booking/GetVenue", authenticated},
+      {"/turnstile.v1.Booking/FreeMachines", authenticated},
+      {"/turnstile.v1.Booking/FreeWindows", authenticated},
+      {"/turnstile.v1.Booking/CreateRun", operators},
+      {"/turnstile.v1.Booking/GetRun", authenticated},
+      {"/turnstile.v1.Booking/RemainingSeats", authenticated},
+      {"/turnstile.v1.Booking/GetStopMatrix", authenticated},
+      {"/turnstile.v1.Booking/HoldBookings", {"order"}},
+      {"/turnstile.v1.Booking/Reconcile", operators},
       {"/turnstile.v1.Payment/Deposit", operators},
       {"/turnstile.v1.Payment/GetWallet", buyers},
       {"/turnstile.v1.Payment/AuthorizePayment", {"order"}},
@@ -115,6 +129,80 @@ class AuthzMatrixTest : public MeshTest {
     v1::OrderInfo order;
     ASSERT_TRUE(shop().PlaceStock("alice", "a1", "tee", 1, false, &order).ok());
     order_a_ = order.order_id();
+    // A net-cafe venue and a train run, so that a Booking Try that ran
+    // would hold something real.
+    auto booking = v1::Booking::NewStub(mesh().Channel("booking"));
+    v1::Venue venue;
+    grpc::Status s =
+        booking->CreateVenue(Ctx().get(), VenueRequest(kVenue), &venue);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    v1::Run run;
+    s = booking->CreateRun(Ctx().get(), RunRequest(kTrain), &run);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    run_id_ = run.run_id();
+  }
+
+  static constexpr char kVenue[] = "cafe";
+  static constexpr char kTrain[] = "IC1";
+
+  // Two days ahead at 10:00 UTC: inside the 24-hour venue's grid.
+  static int64_t SlotStart() {
+    const int64_t day = std::time(nullptr) / 86400 + 2;
+    return day * 86400 + 10 * 3600;
+  }
+  static std::string Date(int64_t seconds) {
+    char buf[16];
+    const std::time_t t = seconds;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return buf;
+  }
+
+  // A venue open around the clock in UTC, one-hour slots, ten machines.
+  static v1::CreateVenueRequest VenueRequest(const std::string& id) {
+    v1::CreateVenueRequest r;
+    r.set_venue_id(id);
+    r.set_name("matrix cafe");
+    r.set_time_zone("UTC");
+    r.set_currency("EUR");
+    r.set_opening_minute(0);
+    r.set_closing_minute(0);
+    r.set_slot_minutes(60);
+    auto* zone = r.add_zones();
+    zone->set_zone_id("std");
+    zone->set_name("Standard");
+    zone->set_price_per_hour_minor_units(100);
+    auto* package = zone->add_packages();
+    package->set_package_id("2h");
+    package->set_hours(2);
+    package->set_price_minor_units(180);
+    for (int m = 1; m <= 10; ++m) {
+      zone->add_machine_ids(id + "-m" + std::to_string(m));
+    }
+    return r;
+  }
+
+  // A three-stop run three days ahead, one car of ten second-class seats.
+  static v1::CreateRunRequest RunRequest(const std::string& train) {
+    v1::CreateRunRequest r;
+    r.set_train_number(train);
+    const int64_t departs = SlotStart() + 86400;
+    r.set_service_date(Date(departs));
+    r.set_currency("EUR");
+    for (int i = 0; i < 3; ++i) {
+      auto* stop = r.add_stops();
+      stop->set_station("Station " + std::to_string(i));
+      stop->mutable_departs_at()->set_seconds(departs + i * 3600);
+    }
+    auto* cls = r.add_classes();
+    cls->set_class_id("second");
+    cls->set_price_per_leg_minor_units(500);
+    auto* car = r.add_cars();
+    car->set_car(1);
+    car->set_class_id("second");
+    car->set_seats(10);
+    return r;
   }
 
   std::shared_ptr<grpc::Channel> ChannelFor(const std::string& service,
@@ -278,6 +366,69 @@ class AuthzMatrixTest : public MeshTest {
       r.set_event_id("gig");
       return r.SerializeAsString();
     }
+    if (method == "/turnstile.v1.Booking/CreateVenue") {
+      return VenueRequest("v-" + tag).SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Booking/GetVenue") {
+      v1::GetVenueRequest r;
+      r.set_venue_id(kVenue);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Booking/FreeMachines") {
+      v1::FreeMachinesRequest r;
+      r.set_venue_id(kVenue);
+      r.set_zone_id("std");
+      r.mutable_starts_at()->set_seconds(SlotStart());
+      r.set_package_id("2h");
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Booking/FreeWindows") {
+      v1::FreeWindowsRequest r;
+      r.set_venue_id(kVenue);
+      r.set_machine_id(std::string(kVenue) + "-m1");
+      r.set_venue_day(Date(SlotStart()));
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Booking/CreateRun") {
+      return RunRequest("T" + std::to_string(n)).SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Booking/GetRun") {
+      v1::GetRunRequest r;
+      r.set_run_id(run_id_);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Booking/RemainingSeats") {
+      v1::RemainingSeatsRequest r;
+      r.set_run_id(run_id_);
+      r.set_from_stop(0);
+      r.set_to_stop(2);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Booking/GetStopMatrix") {
+      v1::GetStopMatrixRequest r;
+      r.set_run_id(run_id_);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Booking/HoldBookings") {
+      v1::HoldBookingsRequest r;  // booking a machine for a stranger
+      r.mutable_txn()->set_gid(gid);
+      r.mutable_txn()->set_branch_id("booking");
+      r.set_user_id("alice");
+      testing::SetTryDeadline(r.mutable_deadline());
+      auto* slot = r.mutable_slot();
+      slot->set_venue_id(kVenue);
+      slot->set_zone_id("std");
+      slot->add_machine_ids(std::string(kVenue) + "-m" +
+                            std::to_string(1 + n % 10));
+      slot->mutable_starts_at()->set_seconds(SlotStart());
+      slot->set_package_id("2h");
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Booking/Reconcile") {
+      v1::ReconcileBookingsRequest r;
+      r.set_venue_id(kVenue);
+      return r.SerializeAsString();
+    }
     if (method == "/turnstile.v1.Payment/Deposit") {
       v1::DepositRequest r;
       r.set_user_id("alice");
@@ -332,6 +483,7 @@ class AuthzMatrixTest : public MeshTest {
   }
 
   std::string order_a_;
+  std::string run_id_;
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
 };
 
@@ -346,6 +498,7 @@ std::vector<Target> Targets() {
       {"coordinator", {"turnstile.v1.Coordinator"}},
       {"inventory", {"turnstile.v1.Inventory", "turnstile.v1.Participant"}},
       {"seat", {"turnstile.v1.Seat", "turnstile.v1.Participant"}},
+      {"booking", {"turnstile.v1.Booking", "turnstile.v1.Participant"}},
       {"payment", {"turnstile.v1.Payment", "turnstile.v1.Participant"}},
       {"order", {"turnstile.v1.Order", "turnstile.v1.Participant"}},
   };
@@ -373,7 +526,7 @@ bool RefusedByAuth(const grpc::Status& s) {
 
 TEST_F(AuthzMatrixTest, EveryRpcTimesEveryCaller) {
   const auto targets = Targets();
-  ASSERT_EQ(targets.size(), 26u + 3 * 2);  // Participant on four servers
+  ASSERT_EQ(targets.size(), 36u + 4 * 2);  // Participant on five servers
   int n = 0;
   // 1. Everything that must be refused, first; nothing may change.
   const std::string before = mesh().Footprint();
@@ -399,7 +552,7 @@ TEST_F(AuthzMatrixTest, EveryRpcTimesEveryCaller) {
       }
     }
   }
-  EXPECT_GT(denied, 250);
+  EXPECT_GT(denied, 400);
   EXPECT_EQ(mesh().Footprint(), before) << "a refused call changed something";
 
   // 2. Everything allowed reaches its handler.
@@ -467,6 +620,9 @@ TEST_F(AuthzMatrixTest, AParticipantReadsOnlyItsOwnBranches) {
   EXPECT_EQ(txn.branches(0).participant(), "inventory");
   // No branch of payment's in it: for payment the transaction does not exist.
   EXPECT_EQ(as("payment")->GetTransaction(Ctx().get(), req, &txn).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // Nor for booking (its orphan sweep asks about its own branches only).
+  EXPECT_EQ(as("booking")->GetTransaction(Ctx().get(), req, &txn).error_code(),
             grpc::StatusCode::NOT_FOUND);
 }
 

@@ -25,6 +25,7 @@
 #include "tests/support/service_process.h"
 #include "tests/support/shop.h"
 #include "tests/support/test_pki.h"
+#include "turnstile/v1/booking.grpc.pb.h"
 #include "turnstile/v1/common.pb.h"
 #include "turnstile/v1/coordinator.grpc.pb.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
@@ -179,6 +180,99 @@ class FakeSeat final : public v1::Seat::Service,
   }
 
   std::mutex mu;
+  std::set<std::string> held, confirmed, cancelled;
+};
+
+// Range bookings: each machine of a slot line 3000 EUR (venue "cny-cafe":
+// CNY), each passenger of a leg line 1200 EUR on seats "1-<n>"; a machine id
+// starting "taken" refuses SLOT_TAKEN. Records every Try as received.
+class FakeBooking final : public v1::Booking::Service,
+                          public v1::Participant::Service {
+ public:
+  grpc::Status HoldBookings(grpc::ServerContext*,
+                            const v1::HoldBookingsRequest* req,
+                            v1::HoldBookingsResponse* resp) override {
+    std::lock_guard lock(mu);
+    tries.push_back(*req);
+    int64_t total = 0;
+    auto add = [&](v1::BookedItem* item, const std::string& currency,
+                   int64_t price) {
+      item->mutable_price()->set_currency(currency);
+      item->mutable_price()->set_minor_units(price);
+      total += price;
+    };
+    if (req->has_slot()) {
+      const auto& slot = req->slot();
+      for (const auto& m : slot.machine_ids()) {
+        if (m.rfind("taken", 0) == 0) {
+          return Refuse(grpc::StatusCode::FAILED_PRECONDITION, "SLOT_TAKEN",
+                        m + " is booked over part of the window");
+        }
+      }
+      for (const auto& m : slot.machine_ids()) {
+        auto* item = resp->add_items();
+        item->set_kind("slot");
+        item->set_venue_id(slot.venue_id());
+        item->set_machine_id(m);
+        auto* window = item->mutable_window();
+        window->set_venue_day("2026-12-24");
+        window->set_from_slot(0);
+        window->set_to_slot(8);
+        *window->mutable_starts_at() = slot.starts_at();
+        window->mutable_ends_at()->set_seconds(slot.starts_at().seconds() +
+                                               4 * 3600);
+        add(item, slot.venue_id() == "cny-cafe" ? "CNY" : "EUR", 3000);
+      }
+      resp->set_payment_window_seconds(300);
+    } else {
+      const auto& leg = req->leg();
+      for (int i = 0; i < leg.passengers_size(); ++i) {
+        auto* item = resp->add_items();
+        item->set_kind("leg");
+        item->set_run_id(leg.run_id());
+        item->set_seat_id("1-" + std::to_string(i + 1));
+        item->set_from_stop(leg.from_stop());
+        item->set_to_stop(leg.to_stop());
+        item->set_doc_id(leg.passengers(i).doc_id());
+        add(item, "EUR", 1200);
+      }
+      resp->set_payment_window_seconds(900);
+    }
+    resp->mutable_total()->set_currency(resp->items(0).price().currency());
+    resp->mutable_total()->set_minor_units(total);
+    held.insert(req->txn().gid());
+    return grpc::Status::OK;
+  }
+  grpc::Status Confirm(grpc::ServerContext*, const v1::ConfirmRequest* req,
+                       v1::ConfirmResponse*) override {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(req->txn().branch_id(), "booking");
+    confirmed.insert(req->txn().gid());
+    return grpc::Status::OK;
+  }
+  grpc::Status Cancel(grpc::ServerContext*, const v1::CancelRequest* req,
+                      v1::CancelResponse*) override {
+    std::lock_guard lock(mu);
+    cancelled.insert(req->txn().gid());
+    return grpc::Status::OK;
+  }
+
+  // Locked reads for the test thread.
+  bool Confirmed(const std::string& gid) {
+    std::lock_guard lock(mu);
+    return confirmed.count(gid) > 0;
+  }
+  bool Cancelled(const std::string& gid) {
+    std::lock_guard lock(mu);
+    return cancelled.count(gid) > 0;
+  }
+  std::vector<v1::HoldBookingsRequest> Tries() {
+    std::lock_guard lock(mu);
+    return tries;
+  }
+
+  std::mutex mu;
+  std::vector<v1::HoldBookingsRequest> tries;
   std::set<std::string> held, confirmed, cancelled;
 };
 
@@ -401,7 +495,11 @@ class OrderFakeMeshTest : public ::testing::Test {
     SharedPg().CreateDatabase(prefix_ + "_order", "order");
     SharedPg().CreateDatabase(prefix_ + "_payment", "payment");
 
-    std::string inventory_addr, seat_addr, coordinator_addr;
+    std::string inventory_addr, seat_addr, booking_addr, coordinator_addr;
+    testing::TestPki({"booking"});  // the booking identity, if still missing
+    booking_server_ = Serve({static_cast<v1::Booking::Service*>(&booking_),
+                             static_cast<v1::Participant::Service*>(&booking_)},
+                            "booking", &booking_addr);
     inventory_server_ =
         Serve({static_cast<v1::Inventory::Service*>(&inventory_),
                static_cast<v1::Participant::Service*>(&inventory_)},
@@ -422,18 +520,20 @@ class OrderFakeMeshTest : public ::testing::Test {
               SharedPg().ServiceFlags(prefix_ + "_payment", "payment"));
     std::vector<std::string> order_args =
         SharedPg().ServiceFlags(prefix_ + "_order", "order");
-    order_args.insert(order_args.end(),
-                      {"--coordinator=" + coordinator_addr,
-                       "--inventory=" + inventory_addr, "--seat=" + seat_addr,
-                       "--payment=" + payment_addr, "--rpc_timeout_ms=3000",
-                       "--try_retry_initial_ms=10", "--try_retry_max_ms=100",
-                       // The fakes keep no Redis gate: no sold-out pre-check.
-                       "--stock_precheck=false"});
+    order_args.insert(
+        order_args.end(),
+        {"--coordinator=" + coordinator_addr, "--inventory=" + inventory_addr,
+         "--seat=" + seat_addr, "--payment=" + payment_addr,
+         "--booking=" + booking_addr, "--rpc_timeout_ms=3000",
+         "--try_retry_initial_ms=10", "--try_retry_max_ms=100",
+         // The fakes keep no Redis gate: no sold-out pre-check.
+         "--stock_precheck=false"});
     order_proc_ = Start("turnstile-order", order_addr, order_args);
     coordinator_->SetParticipants({{"order", order_addr},
                                    {"payment", payment_addr},
                                    {"inventory", inventory_addr},
-                                   {"seat", seat_addr}});
+                                   {"seat", seat_addr},
+                                   {"booking", booking_addr}});
     order_channel_ = testing::TestChannel(order_addr, "order", "loadgen");
     payment_channel_ =
         testing::TestChannel(payment_addr, "payment", "turnstilectl");
@@ -453,6 +553,7 @@ class OrderFakeMeshTest : public ::testing::Test {
     coordinator_server_->Shutdown(Clock::now());
     inventory_server_->Shutdown(Clock::now());
     seat_server_->Shutdown(Clock::now());
+    booking_server_->Shutdown(Clock::now());
   }
 
   std::unique_ptr<ChildProcess> Start(const std::string& binary,
@@ -526,9 +627,10 @@ class OrderFakeMeshTest : public ::testing::Test {
   std::string prefix_;
   FakeInventory inventory_;
   FakeSeat seat_;
+  FakeBooking booking_;
   std::unique_ptr<FakeCoordinator> coordinator_;
   std::unique_ptr<grpc::Server> inventory_server_, seat_server_,
-      coordinator_server_;
+      booking_server_, coordinator_server_;
   std::unique_ptr<ChildProcess> payment_proc_, order_proc_;
   std::shared_ptr<grpc::Channel> order_channel_, payment_channel_;
   std::unique_ptr<v1::Order::Stub> order_;
@@ -753,6 +855,205 @@ TEST_F(OrderFakeMeshTest, UnpaidOrderExpiresAtItsDeadline) {
   EXPECT_EQ(ReasonOf(s), "ORDER_EXPIRED");
   EXPECT_EQ(Wallet("u1"), "10000/0");
   EXPECT_TRUE(inventory_.Cancelled(gid));
+}
+
+// sku-a x1 (100 EUR) and a slot line of machines pc-1, pc-2 (2 x 3000).
+v1::PlaceOrderRequest SlotRequest(const std::string& request_id, bool pay_now) {
+  v1::PlaceOrderRequest req;
+  req.set_request_id(request_id);
+  req.set_pay_now(pay_now);
+  auto* stock = req.add_lines();
+  stock->set_sku_id("sku-a");
+  stock->set_quantity(1);
+  auto* slot = req.add_lines()->mutable_slot();
+  slot->set_venue_id("cafe");
+  slot->set_zone_id("premium");
+  slot->add_machine_ids("pc-1");
+  slot->add_machine_ids("pc-2");
+  slot->mutable_starts_at()->set_seconds(1'798'135'200);
+  slot->set_package_id("4h");
+  return req;
+}
+
+// A leg line: two passengers from stop 1 to stop 4 (2 x 1200 EUR).
+v1::PlaceOrderRequest LegRequest(const std::string& request_id, bool pay_now) {
+  v1::PlaceOrderRequest req;
+  req.set_request_id(request_id);
+  req.set_pay_now(pay_now);
+  auto* leg = req.add_lines()->mutable_leg();
+  leg->set_run_id("G7:2026-12-24");
+  leg->set_from_stop(1);
+  leg->set_to_stop(4);
+  leg->set_class_id("second");
+  leg->add_passengers()->set_doc_id("ID-1");
+  leg->add_passengers()->set_doc_id("ID-2");
+  return req;
+}
+
+int64_t SecondsFromNow(int s) {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             (Clock::now() + std::chrono::seconds(s)).time_since_epoch())
+      .count();
+}
+
+TEST_F(OrderFakeMeshTest, PayNowSlotLineIsBookedPricedAndConfirmed) {
+  Deposit("u1", 10000);
+  v1::PlaceOrderResponse resp;
+  auto s = order_->PlaceOrder(testing::BuyerCtx("u1").get(),
+                              SlotRequest("r1", true), &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const auto& o = resp.order();
+  const std::string gid = o.order_id();
+  EXPECT_EQ(o.state(), v1::ORDER_STATE_PAID);
+  EXPECT_EQ(o.total().minor_units(), 6100);
+  ASSERT_EQ(o.items_size(), 3);
+  EXPECT_EQ(o.items(0).kind(), "sku");
+  EXPECT_FALSE(o.items(0).has_booking());
+  for (int i : {1, 2}) {
+    EXPECT_EQ(o.items(i).kind(), "slot");
+    EXPECT_EQ(o.items(i).quantity(), 1);
+    EXPECT_EQ(o.items(i).unit_price().minor_units(), 3000);
+    EXPECT_EQ(o.items(i).booking().kind(), "slot");
+    EXPECT_EQ(o.items(i).booking().venue_id(), "cafe");
+    EXPECT_EQ(o.items(i).booking().window().venue_day(), "2026-12-24");
+    EXPECT_EQ(o.items(i).booking().window().to_slot(), 8);
+    EXPECT_EQ(o.items(i).booking().window().starts_at().seconds(),
+              1'798'135'200);
+    EXPECT_EQ(o.items(i).booking().price().minor_units(), 3000);
+  }
+  EXPECT_EQ(o.items(1).booking().machine_id(), "pc-1");
+  EXPECT_EQ(o.items(2).booking().machine_id(), "pc-2");
+
+  const auto tries = booking_.Tries();
+  ASSERT_EQ(tries.size(), 1u);
+  EXPECT_EQ(tries[0].txn().gid(), gid);
+  EXPECT_EQ(tries[0].txn().branch_id(), "booking");
+  EXPECT_EQ(tries[0].user_id(), "u1");  // the caller, never the body
+  EXPECT_TRUE(tries[0].has_deadline());
+  EXPECT_EQ(coordinator_->Get(gid).branches,
+            (std::map<std::string, std::string>{{"booking", "booking"},
+                                                {"inventory", "inventory"},
+                                                {"order", "order"},
+                                                {"payment", "payment"}}));
+  EXPECT_TRUE(booking_.Confirmed(gid));
+  EXPECT_EQ(Wallet("u1"), "3900/0");
+  EXPECT_EQ(QO("SELECT string_agg(kind || ':' || coalesce(machine_id, '-'), "
+               "',' ORDER BY line_no) FROM order_item"),
+            "sku:-,slot:pc-1,slot:pc-2");
+
+  // GetOrder and ListOrders return the booking too; a retry is the same
+  // order with nothing held again.
+  v1::GetOrderRequest get;
+  get.set_order_id(gid);
+  v1::OrderInfo info;
+  ASSERT_TRUE(order_->GetOrder(testing::BuyerCtx("u1").get(), get, &info).ok());
+  EXPECT_EQ(info.items(2).booking().SerializeAsString(),
+            o.items(2).booking().SerializeAsString());
+  v1::ListOrdersRequest list;
+  v1::ListOrdersResponse listed;
+  ASSERT_TRUE(
+      order_->ListOrders(testing::BuyerCtx("u1").get(), list, &listed).ok());
+  ASSERT_EQ(listed.orders_size(), 1);
+  EXPECT_EQ(listed.orders(0).items(1).booking().machine_id(), "pc-1");
+  v1::PlaceOrderResponse again;
+  ASSERT_TRUE(order_
+                  ->PlaceOrder(testing::BuyerCtx("u1").get(),
+                               SlotRequest("r1", true), &again)
+                  .ok());
+  EXPECT_EQ(again.order().order_id(), gid);
+  EXPECT_EQ(booking_.Tries().size(), 1u);
+  EXPECT_EQ(Wallet("u1"), "3900/0");
+}
+
+TEST_F(OrderFakeMeshTest, ReserveThenPayLegAndSlotWindows) {
+  // A leg line: the train's 15 minutes.
+  v1::PlaceOrderResponse leg;
+  ASSERT_TRUE(order_
+                  ->PlaceOrder(testing::BuyerCtx("u1").get(),
+                               LegRequest("r-leg", false), &leg)
+                  .ok());
+  EXPECT_EQ(leg.order().state(), v1::ORDER_STATE_PENDING_PAYMENT);
+  EXPECT_NEAR(leg.order().expires_at().seconds(), SecondsFromNow(900), 3);
+  EXPECT_EQ(leg.order().total().minor_units(), 2400);
+  ASSERT_EQ(leg.order().items_size(), 2);
+  EXPECT_EQ(leg.order().items(1).kind(), "leg");
+  EXPECT_EQ(leg.order().items(1).booking().doc_id(), "ID-2");
+  EXPECT_EQ(leg.order().items(1).booking().from_stop(), 1);
+  EXPECT_EQ(leg.order().items(1).booking().to_stop(), 4);
+  EXPECT_EQ(Log(leg.order().order_id()),
+            "NULL>PENDING_PAYMENT/placed (payment window 900s)");
+
+  // A slot line beside stock: the net cafe's 5 minutes win.
+  v1::PlaceOrderResponse slot;
+  ASSERT_TRUE(order_
+                  ->PlaceOrder(testing::BuyerCtx("u1").get(),
+                               SlotRequest("r-slot", false), &slot)
+                  .ok());
+  EXPECT_NEAR(slot.order().expires_at().seconds(), SecondsFromNow(300), 3);
+  EXPECT_NEAR(
+      coordinator_->Get(slot.order().order_id()).deadline.time_since_epoch() /
+          std::chrono::seconds(1),
+      SecondsFromNow(300), 3);
+
+  Deposit("u1", 10000);
+  v1::PayOrderRequest pay;
+  pay.set_order_id(leg.order().order_id());
+  v1::OrderInfo info;
+  auto s = order_->PayOrder(testing::BuyerCtx("u1").get(), pay, &info);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(info.state(), v1::ORDER_STATE_PAID);
+  EXPECT_EQ(info.items(0).booking().seat_id(), "1-1");
+  EXPECT_TRUE(booking_.Confirmed(leg.order().order_id()));
+  EXPECT_FALSE(booking_.Confirmed(slot.order().order_id()));
+  EXPECT_EQ(Wallet("u1"), "7600/0");
+}
+
+TEST_F(OrderFakeMeshTest, SlotTakenAndMixedCurrencyHoldNothing) {
+  Deposit("u1", 10000);
+  auto taken = SlotRequest("r1", true);
+  taken.mutable_lines(1)->mutable_slot()->set_machine_ids(1, "taken-9");
+  v1::PlaceOrderResponse resp;
+  auto s = order_->PlaceOrder(testing::BuyerCtx("u1").get(), taken, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(s), "SLOT_TAKEN");
+  ASSERT_EQ(coordinator_->All().size(), 1u);
+  const std::string gid = coordinator_->All()[0].gid;
+  EXPECT_EQ(coordinator_->Get(gid).state, v1::TXN_STATE_CANCELLED);
+  EXPECT_TRUE(booking_.Cancelled(gid));
+  EXPECT_TRUE(inventory_.Cancelled(gid));
+  EXPECT_EQ(QO("SELECT count(*) FROM orders"), "0");
+  EXPECT_EQ(Wallet("u1"), "10000/0");
+
+  // The stock in EUR, the slot in CNY: one order takes one currency.
+  auto cny = SlotRequest("r2", true);
+  cny.mutable_lines(1)->mutable_slot()->set_venue_id("cny-cafe");
+  s = order_->PlaceOrder(testing::BuyerCtx("u1").get(), cny, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(s), "MIXED_CURRENCY");
+  EXPECT_EQ(QO("SELECT count(*) FROM orders"), "0");
+
+  // Two booking lines: refused at the edge, nothing begun.
+  auto two = SlotRequest("r3", true);
+  *two.add_lines() = LegRequest("x", true).lines(0);
+  s = order_->PlaceOrder(testing::BuyerCtx("u1").get(), two, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(coordinator_->All().size(), 2u);
+}
+
+TEST_F(OrderFakeMeshTest, UnpaidSlotExpiresAndReleasesTheBooking) {
+  auto req = SlotRequest("r1", false);
+  req.set_payment_window_seconds(2);
+  v1::PlaceOrderResponse resp;
+  ASSERT_TRUE(
+      order_->PlaceOrder(testing::BuyerCtx("u1").get(), req, &resp).ok());
+  const std::string gid = resp.order().order_id();
+  const auto until = Clock::now() + std::chrono::seconds(10);
+  while (!booking_.Cancelled(gid) && Clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_TRUE(booking_.Cancelled(gid));
+  EXPECT_EQ(QO("SELECT state FROM orders"), "EXPIRED");
+  EXPECT_EQ(coordinator_->Get(gid).reason, v1::CANCEL_REASON_DEADLINE);
 }
 
 TEST_F(OrderFakeMeshTest, ConcurrentBuyersOfScarceStock) {

@@ -126,6 +126,82 @@ TEST_F(OrderStoreTest, ReadsBackExactlyWhatWasWritten) {
   EXPECT_EQ(Q("SELECT count(*) FROM orders WHERE expires_at IS NULL"), "1");
 }
 
+TEST_F(OrderStoreTest, BookingItemsAndTheBookingLineRoundTrip) {
+  OrderRecord o = Order("u1", "rb");
+  OrderItem slot{"slot", "", "", "", 1, 3000};
+  slot.booking = {"cafe-1",
+                  "pc-7",
+                  "2026-12-24",
+                  1'798'135'200'000'000,
+                  1'798'149'600'000'000,
+                  "",
+                  "",
+                  "",
+                  2,
+                  10};
+  OrderItem leg{"leg", "", "", "", 1, 12000};
+  leg.booking.run_id = "G1:2026-12-24";
+  leg.booking.seat_id = "5-1";
+  leg.booking.doc_id = "ID-1";
+  leg.booking.from_unit = 0;
+  leg.booking.to_unit = 3;
+  o.items = {o.items[0], slot, leg};
+  o.total_minor = 300 + 3000 + 12000;
+  o.booking_line = "{\"slot\":{\"venue_id\":\"cafe-1\",\"machines\":1}}";
+  ASSERT_TRUE(store_->TryCreate(o, "placed").ok());
+  auto got = store_->Get(o.order_id);
+  ASSERT_TRUE(got.ok() && got->has_value()) << got.status();
+  EXPECT_EQ((**got).items, o.items);
+  // jsonb keeps the content, not the spelling.
+  EXPECT_EQ(Q("SELECT booking_line->'slot'->>'venue_id' FROM orders"),
+            "cafe-1");
+  EXPECT_NE((**got).booking_line.find("\"machines\": 1"), std::string::npos)
+      << (**got).booking_line;
+  auto listed = store_->List("u1", 10, std::nullopt);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].items, o.items);
+  EXPECT_EQ((*listed)[0].booking_line, (**got).booking_line);
+  EXPECT_EQ(Q("SELECT string_agg(kind || ':' || coalesce(venue_id, '-') || "
+              "':' || coalesce(machine_id, '-') || ':' || coalesce(run_id, "
+              "'-') || ':' || coalesce(run_seat_id, '-') || ':' || "
+              "coalesce(from_unit::text, '-') || '-' || "
+              "coalesce(to_unit::text, '-'), ',' ORDER BY line_no) "
+              "FROM order_item"),
+            "sku:-:-:-:-:---,slot:cafe-1:pc-7:-:-:2-10,"
+            "leg:-:-:G1:2026-12-24:5-1:0-3");
+  // A repeat is a duplicate; other booking content under the gid is not.
+  ASSERT_TRUE(store_->TryCreate(o, "again").ok());
+  OrderRecord other = o;
+  other.items[1].booking.machine_id = "pc-8";
+  EXPECT_EQ(ReasonOf(store_->TryCreate(other, "again")), "TRY_MISMATCH");
+  // An order without a booking line stores NULL.
+  const OrderRecord plain = Order("u1", "rp");
+  ASSERT_TRUE(store_->TryCreate(plain, "placed").ok());
+  EXPECT_EQ(Q("SELECT count(*) FROM orders WHERE booking_line IS NULL"), "1");
+  EXPECT_EQ((**store_->Get(plain.order_id)).booking_line, "");
+}
+
+TEST_F(OrderStoreTest, BookingItemsOfTheWrongShapeAreRefused) {
+  OrderRecord o = Order("u1", "rb");
+  OrderItem slot{"slot", "", "", "", 1, 3000};
+  slot.booking.venue_id = "cafe-1";
+  slot.booking.machine_id = "pc-7";
+  slot.booking.venue_day = "2026-12-24";
+  slot.booking.from_unit = 5;
+  slot.booking.to_unit = 5;  // empty range
+  o.items = {slot};
+  EXPECT_FALSE(store_->TryCreate(o, "placed").ok());
+  o.items[0].booking.to_unit = 6;
+  o.items[0].booking.run_id = "G1:2026-12-24";  // a slot item on a run
+  EXPECT_FALSE(store_->TryCreate(o, "placed").ok());
+  o.items[0].kind = "ticket";
+  o.items[0].booking.run_id = "";
+  EXPECT_FALSE(store_->TryCreate(o, "placed").ok());
+  EXPECT_EQ(N("SELECT count(*) FROM orders"), 0);
+  EXPECT_EQ(N("SELECT count(*) FROM tcc_barrier"), 0);
+}
+
 TEST_F(OrderStoreTest, SameRequestUnderAnotherGidIsRefusedWithoutTrace) {
   const OrderRecord a = Order("u1", "r1");
   ASSERT_TRUE(store_->TryCreate(a, "placed").ok());

@@ -72,6 +72,7 @@ bool GatewayProcess::Start(const std::vector<std::string>& args) {
       "--seat=" + mesh_.Address("seat"),
       "--payment=" + mesh_.Address("payment"),
       "--coordinator=" + mesh_.Address("coordinator"),
+      "--booking=" + mesh_.Address("booking"),
       "--jwt_hs256_secret_file=" + secret_file_,
       "--jwt_jwks_file=" + jwks_file_,
       std::string("--jwt_issuer=") + kIssuer,

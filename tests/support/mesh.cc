@@ -7,7 +7,7 @@ namespace turnstile::testing {
 
 const std::vector<std::string>& Mesh::Services() {
   static const std::vector<std::string> kServices = {
-      "coordinator", "inventory", "seat", "payment", "order"};
+      "coordinator", "inventory", "seat", "booking", "payment", "order"};
   return kServices;
 }
 
@@ -49,25 +49,28 @@ void Mesh::StartAll() {
 void Mesh::Start(const std::string& service,
                  const std::vector<std::string>& extra) {
   std::vector<std::string> args = pg_.ServiceFlags(Db(service), service);
-  if (service == "inventory" || service == "seat" || service == "order") {
+  if (service == "inventory" || service == "seat" || service == "booking" ||
+      service == "order") {
     for (const auto& flag : redis_->ServiceFlags()) args.push_back(flag);
   } else {
     args.push_back("--redis=127.0.0.1:" + std::to_string(redis_->port()));
   }
   if (service == "coordinator") {
-    args.push_back("--participants=order=" + Address("order") + ",inventory=" +
-                   Address("inventory") + ",seat=" + Address("seat") +
-                   ",payment=" + Address("payment"));
+    args.push_back(
+        "--participants=order=" + Address("order") +
+        ",inventory=" + Address("inventory") + ",seat=" + Address("seat") +
+        ",payment=" + Address("payment") + ",booking=" + Address("booking"));
     args.push_back("--poll_interval_ms=100");
     args.push_back("--lease_ms=2000");
     args.push_back("--rpc_timeout_ms=1500");
   } else if (service == "order") {
-    for (const auto& peer : {"coordinator", "inventory", "seat", "payment"}) {
+    for (const auto& peer :
+         {"coordinator", "inventory", "seat", "payment", "booking"}) {
       args.push_back(std::string("--") + peer + "=" + Address(peer));
     }
   } else {
-    // Inventory, seat and payment ask it about holds past their deadline
-    // (the orphan sweep).
+    // Inventory, seat, booking and payment ask it about holds past their
+    // deadline (the orphan sweep).
     args.push_back("--coordinator=" + Address("coordinator"));
   }
   for (const auto& a : args_[service]) args.push_back(a);

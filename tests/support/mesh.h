@@ -1,4 +1,4 @@
-// The whole Turnstile mesh for an integration test: five real processes on
+// The whole Turnstile mesh for an integration test: six real processes on
 // loopback ports, each with its own fresh database in a shared PgCluster,
 // owned by and reached as the service's own role.
 //
@@ -6,12 +6,13 @@
 //   --listen=127.0.0.1:PORT  --metrics_listen= (or 127.0.0.1:PORT after
 //   EnableMetrics)
 //   --pg=<libpq conninfo, user turnstile_<service>>  --pg_password_file=FILE
-//   --redis=127.0.0.1:PORT (every service accepts it; inventory, seat and
-//   order use it and also get --redis_password_file=FILE)
-// coordinator: --participants=order=ADDR,inventory=ADDR,seat=ADDR,payment=ADDR
-//              --poll_interval_ms=N --lease_ms=N
+//   --redis=127.0.0.1:PORT (every service accepts it; inventory, seat,
+//   booking and order use it and also get --redis_password_file=FILE)
+// coordinator: --participants=order=ADDR,inventory=ADDR,seat=ADDR,payment=ADDR,
+//              booking=ADDR --poll_interval_ms=N --lease_ms=N
 // order:       --coordinator=ADDR --inventory=ADDR --seat=ADDR --payment=ADDR
-// inventory, seat, payment: --coordinator=ADDR (the orphan sweep)
+//              --booking=ADDR
+// inventory, seat, booking, payment: --coordinator=ADDR (the orphan sweep)
 #pragma once
 
 #include <grpcpp/grpcpp.h>

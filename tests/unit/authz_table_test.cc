@@ -14,6 +14,7 @@
 
 #include "google/protobuf/descriptor.h"
 #include "services/common/authz_decision.h"
+#include "turnstile/v1/booking.grpc.pb.h"
 #include "turnstile/v1/coordinator.grpc.pb.h"
 #include "turnstile/v1/inventory.grpc.pb.h"
 #include "turnstile/v1/order.grpc.pb.h"
@@ -34,9 +35,10 @@ std::set<std::string> ProtoMethods() {
       v1::BeginRequest::descriptor(),
       v1::CreateSkuRequest::descriptor(),
       v1::CreateEventRequest::descriptor(),
+      v1::CreateVenueRequest::descriptor(),
       v1::DepositRequest::descriptor(),
       v1::PlaceOrderRequest::descriptor()};
-  EXPECT_EQ(std::size(kLinked), 7u);
+  EXPECT_EQ(std::size(kLinked), 8u);
   std::set<std::string> methods;
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
   const std::filesystem::path dir =
@@ -57,13 +59,13 @@ std::set<std::string> ProtoMethods() {
       }
     }
   }
-  EXPECT_GE(files, 7);
+  EXPECT_GE(files, 8);
   return methods;
 }
 
 TEST(AuthzTable, EveryRpcOfEveryServiceHasARow) {
   const auto methods = ProtoMethods();
-  EXPECT_GE(methods.size(), 26u);
+  EXPECT_GE(methods.size(), 36u);
   for (const auto& method : methods) {
     EXPECT_NE(Find(method), nullptr) << method << " has no authorization row";
   }
@@ -110,8 +112,8 @@ TEST(AuthzDecision, SecondPhasesOnlyFromTheCoordinator) {
                         "/turnstile.v1.Participant/Cancel"}) {
     EXPECT_EQ(Code(Call(m, {"coordinator"})), kOk);
     for (const char* other :
-         {"order", "inventory", "seat", "payment", "gateway", "loadgen",
-          "turnstilectl", "mallory"}) {
+         {"order", "inventory", "seat", "booking", "payment", "gateway",
+          "loadgen", "turnstilectl", "mallory"}) {
       EXPECT_EQ(Code(Call(m, {other})), kDenied) << m << " " << other;
     }
     EXPECT_EQ(Code(Call(m, {"loadgen"}, "alice", "admin")), kDenied);
@@ -121,13 +123,14 @@ TEST(AuthzDecision, SecondPhasesOnlyFromTheCoordinator) {
 TEST(AuthzDecision, TriesAndTransactionControlOnlyFromOrder) {
   for (const char* m :
        {"/turnstile.v1.Inventory/ReserveStock", "/turnstile.v1.Seat/HoldSeats",
+        "/turnstile.v1.Booking/HoldBookings",
         "/turnstile.v1.Payment/AuthorizePayment",
         "/turnstile.v1.Coordinator/Begin", "/turnstile.v1.Coordinator/Commit",
         "/turnstile.v1.Coordinator/Abort",
         "/turnstile.v1.Coordinator/RegisterBranch"}) {
     EXPECT_EQ(Code(Call(m, {"order"})), kOk) << m;
-    for (const char* other :
-         {"coordinator", "inventory", "gateway", "loadgen", "turnstilectl"}) {
+    for (const char* other : {"coordinator", "inventory", "booking", "gateway",
+                              "loadgen", "turnstilectl"}) {
       EXPECT_EQ(Code(Call(m, {other})), kDenied) << m << " " << other;
     }
     EXPECT_EQ(Code(Call(m, {"gateway"}, "alice", "admin")), kDenied) << m;
@@ -142,7 +145,7 @@ TEST(AuthzDecision, BuyersComeOnlyThroughPeersThatMayActForUsers) {
   EXPECT_EQ(Code(Call(m, {"gateway"})), kDenied);
   // Anyone else sending identity metadata is refused, whatever the method.
   for (const char* other :
-       {"order", "coordinator", "turnstilectl", "mallory"}) {
+       {"order", "coordinator", "booking", "turnstilectl", "mallory"}) {
     EXPECT_EQ(Code(Call(m, {other}, "alice")), kDenied) << other;
     EXPECT_EQ(Code(Call("/turnstile.v1.Inventory/GetSku", {other}, "alice")),
               kDenied)
@@ -162,6 +165,8 @@ TEST(AuthzDecision, OperatorsAreAdminUsersOrTurnstilectl) {
   for (const char* m :
        {"/turnstile.v1.Inventory/CreateSku", "/turnstile.v1.Seat/CreateEvent",
         "/turnstile.v1.Payment/Deposit", "/turnstile.v1.Inventory/Reconcile",
+        "/turnstile.v1.Booking/CreateVenue", "/turnstile.v1.Booking/CreateRun",
+        "/turnstile.v1.Booking/Reconcile",
         "/turnstile.v1.Coordinator/ListTransactions",
         "/turnstile.v1.Coordinator/RetryTransaction"}) {
     EXPECT_EQ(Code(Call(m, {"turnstilectl"})), kOk) << m;
@@ -170,14 +175,21 @@ TEST(AuthzDecision, OperatorsAreAdminUsersOrTurnstilectl) {
     EXPECT_EQ(Code(Call(m, {"gateway"}, "bob")), kDenied) << m;
     EXPECT_EQ(Code(Call(m, {"gateway"}, "bob", "administrator")), kDenied) << m;
     EXPECT_EQ(Code(Call(m, {"order"})), kDenied) << m;
+    EXPECT_EQ(Code(Call(m, {"booking"})), kDenied) << m;
   }
 }
 
 TEST(AuthzDecision, CatalogueReadsForAnyVerifiedPeer) {
   for (const char* m :
        {"/turnstile.v1.Inventory/GetSku", "/turnstile.v1.Inventory/ListSkus",
-        "/turnstile.v1.Seat/GetSeatMap", "/grpc.health.v1.Health/Check"}) {
-    for (const char* peer : {"order", "gateway", "mallory", "coordinator"}) {
+        "/turnstile.v1.Seat/GetSeatMap", "/turnstile.v1.Booking/GetVenue",
+        "/turnstile.v1.Booking/FreeMachines",
+        "/turnstile.v1.Booking/FreeWindows", "/turnstile.v1.Booking/GetRun",
+        "/turnstile.v1.Booking/RemainingSeats",
+        "/turnstile.v1.Booking/GetStopMatrix",
+        "/grpc.health.v1.Health/Check"}) {
+    for (const char* peer :
+         {"order", "gateway", "mallory", "coordinator", "booking"}) {
       EXPECT_EQ(Code(Call(m, {peer})), kOk) << m << " " << peer;
     }
     EXPECT_EQ(Code(Call(m, {"gateway"}, "alice")), kOk) << m;
@@ -197,6 +209,31 @@ TEST(AuthzDecision, IdentifyNamesTheCaller) {
   d = Identify(Policy{}, Call("", {"order"}));
   EXPECT_FALSE(d.is_operator);
   EXPECT_EQ(d.parties & kOrder, kOrder);
+  d = Identify(Policy{}, Call("", {"booking"}));
+  EXPECT_FALSE(d.is_operator);
+  EXPECT_EQ(d.parties, static_cast<uint32_t>(kBooking | kAnyPeer));
+}
+
+// The booking participant is a party of its own: its orphan sweep may read
+// its branches at the coordinator, and it may call nothing that only order
+// or the coordinator may.
+TEST(AuthzDecision, BookingIsAParticipant) {
+  EXPECT_EQ(PartyOfIdentity("booking"), static_cast<uint32_t>(kBooking));
+  EXPECT_EQ(kParticipants & kBooking, static_cast<uint32_t>(kBooking));
+  EXPECT_EQ(DescribeParties(kBooking), "booking");
+  EXPECT_EQ(Code(Call("/turnstile.v1.Coordinator/GetTransaction", {"booking"})),
+            kOk);
+  for (const char* m :
+       {"/turnstile.v1.Coordinator/Begin", "/turnstile.v1.Coordinator/Commit",
+        "/turnstile.v1.Coordinator/ListTransactions",
+        "/turnstile.v1.Seat/HoldSeats", "/turnstile.v1.Booking/HoldBookings",
+        "/turnstile.v1.Participant/Confirm",
+        "/turnstile.v1.Order/PlaceOrder"}) {
+    EXPECT_EQ(Code(Call(m, {"booking"})), kDenied) << m;
+  }
+  // Identity metadata from booking is refused: it does not act for users.
+  EXPECT_EQ(Code(Call("/turnstile.v1.Booking/GetRun", {"booking"}, "alice")),
+            kDenied);
 }
 
 }  // namespace

@@ -23,11 +23,16 @@ TEST(Routes, PublicApiOnly) {
        {"/turnstile.v1.Order/PlaceOrder", "/turnstile.v1.Order/PayOrder",
         "/turnstile.v1.Order/CancelOrder", "/turnstile.v1.Order/GetOrder",
         "/turnstile.v1.Order/ListOrders", "/turnstile.v1.Payment/GetWallet",
-        "/turnstile.v1.Inventory/GetSku", "/turnstile.v1.Seat/GetSeatMap"}) {
+        "/turnstile.v1.Inventory/GetSku", "/turnstile.v1.Seat/GetSeatMap",
+        "/turnstile.v1.Booking/GetVenue", "/turnstile.v1.Booking/FreeMachines",
+        "/turnstile.v1.Booking/FreeWindows", "/turnstile.v1.Booking/GetRun",
+        "/turnstile.v1.Booking/RemainingSeats",
+        "/turnstile.v1.Booking/GetStopMatrix"}) {
     EXPECT_NE(FindRoute(routed), nullptr) << routed;
   }
   for (const char* hidden :
        {"/turnstile.v1.Inventory/ReserveStock", "/turnstile.v1.Seat/HoldSeats",
+        "/turnstile.v1.Booking/HoldBookings",
         "/turnstile.v1.Payment/AuthorizePayment",
         "/turnstile.v1.Participant/Confirm", "/turnstile.v1.Participant/Cancel",
         "/turnstile.v1.Coordinator/Begin", "/turnstile.v1.Coordinator/Commit",
@@ -44,6 +49,31 @@ TEST(Routes, PublicApiOnly) {
             Access::kBuyer);
   EXPECT_EQ(FindRoute("/turnstile.v1.Payment/Deposit")->access,
             Access::kOperator);
+  // The booking service's reads are public, its writes for operators, and
+  // every Booking route goes to the booking backend.
+  for (const char* read : {"GetVenue", "FreeMachines", "FreeWindows", "GetRun",
+                           "RemainingSeats", "GetStopMatrix"}) {
+    const Route* route =
+        FindRoute(std::string("/turnstile.v1.Booking/") + read);
+    ASSERT_NE(route, nullptr) << read;
+    EXPECT_EQ(route->access, Access::kAnyone) << read;
+  }
+  for (const char* write : {"CreateVenue", "CreateRun", "Reconcile"}) {
+    const Route* route =
+        FindRoute(std::string("/turnstile.v1.Booking/") + write);
+    ASSERT_NE(route, nullptr) << write;
+    EXPECT_EQ(route->access, Access::kOperator) << write;
+  }
+  int booking_routes = 0;
+  for (const Route& r : Routes()) {
+    const bool booking =
+        absl::string_view(r.method).rfind("/turnstile.v1.Booking/", 0) == 0;
+    EXPECT_EQ(booking, r.backend == Backend::kBooking) << r.method;
+    booking_routes += booking;
+  }
+  EXPECT_EQ(booking_routes, 9);
+  EXPECT_EQ(BackendName(Backend::kBooking), "booking");
+  EXPECT_EQ(static_cast<int>(Backend::kBooking), kBackendCount - 1);
   int i = 0;
   for (const Route& r : Routes()) EXPECT_EQ(r.index, i++) << r.method;
 }

@@ -109,6 +109,23 @@ class Fakes : public Peers, public Phases {
     }
     done(resp);
   }
+  void HoldBookings(const v1::HoldBookingsRequest& req, Deadline,
+                    Done<v1::HoldBookingsResponse> done) override {
+    Log("try booking " + req.txn().branch_id());
+    v1::HoldBookingsResponse resp;
+    for (const auto& p : req.leg().passengers()) {
+      auto* item = resp.add_items();
+      item->set_kind("leg");
+      item->set_run_id(req.leg().run_id());
+      item->set_seat_id("1-" + p.doc_id());
+      item->set_from_stop(req.leg().from_stop());
+      item->set_to_stop(req.leg().to_stop());
+      item->set_doc_id(p.doc_id());
+      item->mutable_price()->set_currency("EUR");
+      item->mutable_price()->set_minor_units(700);
+    }
+    done(resp);
+  }
   void AuthorizePayment(const v1::AuthorizePaymentRequest& req, Deadline,
                         Done<v1::AuthorizePaymentResponse> done) override {
     Log("try payment " + std::to_string(req.amount().minor_units()));
@@ -201,6 +218,40 @@ TEST_F(BypassFlowTest, TriesThenConfirmsEveryBranchWithoutTheCoordinator) {
   // The gid is a fresh UUID used for every branch.
   EXPECT_EQ(fakes.gids, std::set<std::string>{order->order_id});
   EXPECT_EQ(order->order_id.size(), 36u);
+}
+
+TEST_F(BypassFlowTest, BookingLineTriesAndConfirmsTheBookingBranch) {
+  PlaceOrderInput in = PayNow("ann", "r1");
+  v1::LegHold leg;
+  leg.set_run_id("G1:2026-12-24");
+  leg.set_from_stop(1);
+  leg.set_to_stop(4);
+  leg.set_class_id("second");
+  leg.add_passengers()->set_doc_id("P1");
+  leg.add_passengers()->set_doc_id("P2");
+  LineInput line;
+  line.leg = leg;
+  line.quantity = 2;
+  in.lines.push_back(line);
+  auto order = flow.PlaceOrder(in, Soon());
+  ASSERT_TRUE(order.ok()) << order.status();
+  EXPECT_EQ(order->state, OrderState::kPaid);
+  EXPECT_EQ(order->total_minor, 500 + 2 * 700);
+  ASSERT_EQ(order->items.size(), 3u);
+  EXPECT_EQ(order->items[1].kind, "leg");
+  EXPECT_EQ(order->items[1].booking.doc_id, "P1");
+  EXPECT_TRUE(fakes.Called("try booking booking"));
+  EXPECT_TRUE(fakes.Called("confirm booking"));
+  EXPECT_TRUE(fakes.Called("try payment 1900"));
+
+  // Without a booking service the line is refused before any call.
+  FlowOptions no_booking = Fast();
+  no_booking.serve_booking_lines = false;
+  BypassFlow refusing{fakes, fakes, repo, no_booking};
+  in.request_id = "r2";
+  auto refused = refusing.PlaceOrder(in, Soon());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(repo.FindByRequest("ann", "r2")->has_value(), false);
 }
 
 TEST_F(BypassFlowTest, RetriesATransientConfirmFailure) {

@@ -159,6 +159,59 @@ class FakePeers : public Peers {
       }
       return resp;
     };
+    // One item per machine (asked, or m1..mN) or passenger.
+    book = [this](const v1::HoldBookingsRequest& req)
+        -> absl::StatusOr<v1::HoldBookingsResponse> {
+      v1::HoldBookingsResponse resp;
+      int64_t total = 0;
+      auto price = [&](v1::BookedItem* item) {
+        item->mutable_price()->set_currency(booking_currency);
+        item->mutable_price()->set_minor_units(booking_price);
+        total += booking_price;
+      };
+      if (req.has_slot()) {
+        const auto& slot = req.slot();
+        std::vector<std::string> machines(slot.machine_ids().begin(),
+                                          slot.machine_ids().end());
+        if (machines.empty()) {
+          for (int i = 0; i < std::max(1, slot.machines()); ++i) {
+            machines.push_back("m" + std::to_string(i + 1));
+          }
+        }
+        for (const auto& m : machines) {
+          auto* item = resp.add_items();
+          item->set_kind("slot");
+          item->set_venue_id(slot.venue_id());
+          item->set_machine_id(m);
+          item->mutable_window()->set_venue_day("2026-12-24");
+          item->mutable_window()->set_from_slot(4);
+          item->mutable_window()->set_to_slot(12);
+          *item->mutable_window()->mutable_starts_at() = slot.starts_at();
+          item->mutable_window()->mutable_ends_at()->set_seconds(
+              slot.starts_at().seconds() + 4 * 3600);
+          price(item);
+        }
+        resp.set_payment_window_seconds(300);
+      } else {
+        const auto& leg = req.leg();
+        for (int i = 0; i < leg.passengers_size(); ++i) {
+          auto* item = resp.add_items();
+          item->set_kind("leg");
+          item->set_run_id(leg.run_id());
+          item->set_seat_id(i < leg.seat_ids_size()
+                                ? leg.seat_ids(i)
+                                : "3-" + std::to_string(i + 1));
+          item->set_from_stop(leg.from_stop());
+          item->set_to_stop(leg.to_stop());
+          item->set_doc_id(leg.passengers(i).doc_id());
+          price(item);
+        }
+        resp.set_payment_window_seconds(900);
+      }
+      resp.mutable_total()->set_currency(booking_currency);
+      resp.mutable_total()->set_minor_units(total);
+      return resp;
+    };
     authorize = [](const v1::AuthorizePaymentRequest& req)
         -> absl::StatusOr<v1::AuthorizePaymentResponse> {
       v1::AuthorizePaymentResponse resp;
@@ -237,6 +290,11 @@ class FakePeers : public Peers {
     Record(holds, req, deadline);
     Complete(std::move(done), [this, req] { return hold(req); });
   }
+  void HoldBookings(const v1::HoldBookingsRequest& req, Deadline deadline,
+                    Done<v1::HoldBookingsResponse> done) override {
+    Record(bookings, req, deadline);
+    Complete(std::move(done), [this, req] { return book(req); });
+  }
   void AuthorizePayment(const v1::AuthorizePaymentRequest& req,
                         Deadline deadline,
                         Done<v1::AuthorizePaymentResponse> done) override {
@@ -255,6 +313,8 @@ class FakePeers : public Peers {
   std::string seat_currency = "EUR";
   std::map<std::string, int64_t> sku_price;
   int64_t seat_price = 2500;
+  std::string booking_currency = "EUR";
+  int64_t booking_price = 4000;
   // When set, Try responses are computed and delivered on another thread.
   bool async = false;
 
@@ -266,6 +326,9 @@ class FakePeers : public Peers {
   std::function<absl::StatusOr<v1::HoldSeatsResponse>(
       const v1::HoldSeatsRequest&)>
       hold;
+  std::function<absl::StatusOr<v1::HoldBookingsResponse>(
+      const v1::HoldBookingsRequest&)>
+      book;
   std::function<absl::StatusOr<v1::AuthorizePaymentResponse>(
       const v1::AuthorizePaymentRequest&)>
       authorize;
@@ -284,6 +347,7 @@ class FakePeers : public Peers {
   std::vector<v1::AbortRequest> aborts;
   std::vector<v1::ReserveStockRequest> reserves;
   std::vector<v1::HoldSeatsRequest> holds;
+  std::vector<v1::HoldBookingsRequest> bookings;
   std::vector<v1::AuthorizePaymentRequest> authorizes;
   std::vector<Deadline> try_deadlines;
 
@@ -341,7 +405,7 @@ class OrderFlowTest : public ::testing::Test {
   OrderFlowTest() : peers_(repo_) {
     options_.rpc_timeout = milliseconds(500);
     options_.pay_now_timeout = milliseconds(5000);
-    options_.default_window_s = 900;
+    options_.windows.stock_and_seat_s = 900;
     options_.backoff = {milliseconds(1), milliseconds(5)};
   }
 
@@ -359,6 +423,37 @@ class OrderFlowTest : public ::testing::Test {
     in.lines.push_back(LineInput{"", 2, "ev-1", {"A-1-1", "A-1-2"}});
     in.lines.push_back(LineInput{"sku-b", 3, "", {}});
     return in;
+  }
+
+  // A slot line: two given machines of zone z1 from 18:00 for package 4h.
+  static LineInput SlotLine() {
+    v1::SlotHold slot;
+    slot.set_venue_id("cafe");
+    slot.set_zone_id("z1");
+    slot.add_machine_ids("pc-7");
+    slot.add_machine_ids("pc-8");
+    slot.mutable_starts_at()->set_seconds(1'798'135'200);
+    slot.set_package_id("4h");
+    LineInput line;
+    line.slot = slot;
+    line.quantity = 2;
+    return line;
+  }
+
+  // A leg line: three passengers from stop 2 to stop 5 in second class.
+  static LineInput LegLine() {
+    v1::LegHold leg;
+    leg.set_run_id("G7:2026-12-24");
+    leg.set_from_stop(2);
+    leg.set_to_stop(5);
+    leg.set_class_id("second");
+    for (const char* doc : {"P1", "P2", "P3"}) {
+      leg.add_passengers()->set_doc_id(doc);
+    }
+    LineInput line;
+    line.leg = leg;
+    line.quantity = 3;
+    return line;
   }
 
   static PlaceOrderInput StockOnly(bool pay_now) {
@@ -485,7 +580,7 @@ TEST_F(OrderFlowTest, ReserveThenPayReturnsPendingPaymentUntilTheDeadline) {
 }
 
 TEST_F(OrderFlowTest, ZeroWindowUsesTheDefault) {
-  options_.default_window_s = 77;
+  options_.windows.stock_and_seat_s = 77;
   ASSERT_TRUE(Flow().PlaceOrder(StockOnly(false), Far()).ok());
   EXPECT_EQ(peers_.begins[0].timeout_ms(), 77000);
 }
@@ -1145,6 +1240,169 @@ TEST_F(OrderFlowTest, CancelOrderThatWasJustPaidIsAlreadyPaid) {
   EXPECT_EQ(ReasonOf(order.status()), "ALREADY_PAID");
 }
 
+TEST_F(OrderFlowTest, SlotLineReservesForTheSlotWindowThroughTheBookingBranch) {
+  PlaceOrderInput in = StockOnly(false);
+  in.lines.push_back(SlotLine());
+  const auto before = Clock::now();
+  auto order = Flow().PlaceOrder(in, Far());
+  ASSERT_TRUE(order.ok()) << order.status();
+  ASSERT_EQ(peers_.begins.size(), 1u);
+  EXPECT_EQ(Branches(peers_.begins[0]),
+            (std::set<std::string>{"order", "inventory", "booking"}));
+  // The shortest product window of the lines: the slot's 300 s, decided
+  // before Begin.
+  EXPECT_EQ(peers_.begins[0].timeout_ms(), 300000);
+
+  ASSERT_EQ(peers_.bookings.size(), 1u);
+  const auto& hold = peers_.bookings[0];
+  EXPECT_EQ(hold.txn().gid(), peers_.gid);
+  EXPECT_EQ(hold.txn().branch_id(), "booking");
+  EXPECT_EQ(hold.user_id(), "u1");
+  EXPECT_TRUE(hold.has_slot());
+  EXPECT_FALSE(hold.has_leg());
+  EXPECT_THAT(hold.slot().machine_ids(),
+              ::testing::ElementsAre("pc-7", "pc-8"));
+  EXPECT_EQ(hold.slot().package_id(), "4h");
+  // The Try carries the transaction's deadline.
+  ASSERT_TRUE(hold.has_deadline());
+  EXPECT_NEAR(static_cast<double>(ToMicros(hold.deadline())),
+              static_cast<double>(order->expires_at_us), 1.0);
+  EXPECT_NEAR(static_cast<double>(order->expires_at_us),
+              static_cast<double>(
+                  std::chrono::duration_cast<std::chrono::microseconds>(
+                      (before + std::chrono::seconds(300)).time_since_epoch())
+                      .count()),
+              2e6);
+
+  EXPECT_EQ(order->state, OrderState::kPendingPayment);
+  EXPECT_EQ(order->total_minor, 100 + 2 * 4000);
+  ASSERT_EQ(order->items.size(), 3u);
+  EXPECT_EQ(order->items[0].kind, "sku");
+  for (int i : {1, 2}) {
+    const OrderItem& item = order->items[i];
+    EXPECT_EQ(item.kind, "slot");
+    EXPECT_EQ(item.quantity, 1);
+    EXPECT_EQ(item.unit_price_minor, 4000);
+    EXPECT_EQ(item.booking.venue_id, "cafe");
+    EXPECT_EQ(item.booking.venue_day, "2026-12-24");
+    EXPECT_EQ(item.booking.from_unit, 4);
+    EXPECT_EQ(item.booking.to_unit, 12);
+    EXPECT_EQ(item.booking.starts_at_us, int64_t{1'798'135'200} * 1'000'000);
+  }
+  EXPECT_EQ(order->items[1].booking.machine_id, "pc-7");
+  EXPECT_EQ(order->items[2].booking.machine_id, "pc-8");
+  EXPECT_THAT(order->booking_line, HasSubstr("\"package_id\":\"4h\""));
+  EXPECT_EQ(repo_.reasons[peers_.gid], "placed (payment window 300s)");
+}
+
+TEST_F(OrderFlowTest, LegLineWithPayNowPaysItsPassengers) {
+  PlaceOrderInput in = StockOnly(true);
+  in.lines.insert(in.lines.begin(), LegLine());
+  auto order = Flow().PlaceOrder(in, Far());
+  ASSERT_TRUE(order.ok()) << order.status();
+  EXPECT_EQ(
+      Branches(peers_.begins[0]),
+      (std::set<std::string>{"order", "inventory", "booking", "payment"}));
+  EXPECT_EQ(peers_.begins[0].timeout_ms(), 5000);  // pay_now's timeout
+  ASSERT_EQ(peers_.bookings.size(), 1u);
+  EXPECT_EQ(peers_.bookings[0].leg().passengers_size(), 3);
+  EXPECT_EQ(peers_.authorizes[0].amount().minor_units(), 3 * 4000 + 100);
+  EXPECT_EQ(order->state, OrderState::kPaid);
+  ASSERT_EQ(order->items.size(), 4u);
+  // Items in line order: the leg line came first.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(order->items[i].kind, "leg");
+    EXPECT_EQ(order->items[i].booking.run_id, "G7:2026-12-24");
+    EXPECT_EQ(order->items[i].booking.from_unit, 2);
+    EXPECT_EQ(order->items[i].booking.to_unit, 5);
+    EXPECT_EQ(order->items[i].booking.doc_id, "P" + std::to_string(i + 1));
+  }
+  EXPECT_EQ(order->items[3].kind, "sku");
+}
+
+TEST_F(OrderFlowTest, LegWindowAndAnExplicitWindow) {
+  PlaceOrderInput in = StockOnly(false);
+  in.lines.push_back(LegLine());
+  options_.windows.stock_and_seat_s = 1200;
+  ASSERT_TRUE(Flow().PlaceOrder(in, Far()).ok());
+  EXPECT_EQ(peers_.begins[0].timeout_ms(), 900000);
+
+  in.request_id = "r2";
+  in.payment_window_s = 2;
+  peers_.gid = NewUuidV7();
+  ASSERT_TRUE(Flow().PlaceOrder(in, Far()).ok());
+  EXPECT_EQ(peers_.begins[1].timeout_ms(), 2000);
+}
+
+TEST_F(OrderFlowTest, SlotTakenAbortsWithNothingWritten) {
+  peers_.book = [](const v1::HoldBookingsRequest&)
+      -> absl::StatusOr<v1::HoldBookingsResponse> {
+    return Error(absl::StatusCode::kFailedPrecondition, "SLOT_TAKEN",
+                 "pc-7 is booked over part of the window");
+  };
+  PlaceOrderInput in = StockOnly(true);
+  in.lines.push_back(SlotLine());
+  auto order = Flow().PlaceOrder(in, Far());
+  ASSERT_FALSE(order.ok());
+  EXPECT_EQ(order.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ReasonOf(order.status()), "SLOT_TAKEN");
+  EXPECT_THAT(std::string(order.status().message()), HasSubstr("booking"));
+  EXPECT_EQ(peers_.bookings.size(), 1u);  // a refusal is not retried
+  ASSERT_EQ(peers_.aborts.size(), 1u);
+  EXPECT_THAT(peers_.aborts[0].detail(), HasSubstr("booking"));
+  EXPECT_EQ(repo_.try_creates, 0);
+  EXPECT_TRUE(peers_.authorizes.empty());
+}
+
+TEST_F(OrderFlowTest, BookingInAnotherCurrencyAborts) {
+  peers_.booking_currency = "CNY";
+  PlaceOrderInput in = StockOnly(true);
+  in.lines.push_back(LegLine());
+  auto order = Flow().PlaceOrder(in, Far());
+  EXPECT_EQ(ReasonOf(order.status()), "MIXED_CURRENCY");
+  EXPECT_EQ(peers_.aborts.size(), 1u);
+  EXPECT_EQ(repo_.try_creates, 0);
+}
+
+TEST_F(OrderFlowTest, BookingLinesAreRefusedWithoutABookingService) {
+  options_.serve_booking_lines = false;
+  PlaceOrderInput in = StockOnly(true);
+  in.lines.push_back(LegLine());
+  auto order = Flow().PlaceOrder(in, Far());
+  EXPECT_EQ(order.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(order.status().message()),
+              HasSubstr("lines[1]: booking lines"));
+  EXPECT_TRUE(peers_.begins.empty());
+  EXPECT_TRUE(peers_.bookings.empty());
+  // Other orders are served as before.
+  EXPECT_TRUE(Flow().PlaceOrder(StockOnly(true), Far()).ok());
+}
+
+TEST_F(OrderFlowTest, PendingOrderWithABookingLineIsRedrivenWithTheSameHold) {
+  PlaceOrderInput in = StockOnly(true);
+  LineInput slot = SlotLine();
+  slot.slot->clear_machine_ids();
+  slot.slot->set_machines(2);  // the gate chooses
+  in.lines.push_back(slot);
+  auto first = Flow().PlaceOrder(in, Far());
+  ASSERT_TRUE(first.ok()) << first.status();
+  // The commit's answer was lost: the row is still PENDING.
+  repo_.SetState(peers_.gid, OrderState::kPending);
+  auto again = Flow().PlaceOrder(StockOnly(true), Far());
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_EQ(peers_.bookings.size(), 2u);
+  v1::HoldBookingsRequest a = peers_.bookings[0], b = peers_.bookings[1];
+  a.clear_deadline();
+  b.clear_deadline();
+  EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString())
+      << a.DebugString() << b.DebugString();
+  EXPECT_EQ(b.slot().machines(), 2);
+  EXPECT_EQ(b.slot().machine_ids_size(), 0);
+  ASSERT_EQ(peers_.reserves.size(), 2u);
+  EXPECT_EQ(peers_.reserves[1].items(0).sku_id(), "sku-a");
+  EXPECT_EQ(again->state, OrderState::kPaid);
+}
+
 TEST(PriceOrder, PricesLinesInRequestOrder) {
   PlaceOrderInput in;
   in.lines.push_back(LineInput{"", 2, "ev", {"s2", "s1"}});
@@ -1162,7 +1420,7 @@ TEST(PriceOrder, PricesLinesInRequestOrder) {
     seat->mutable_price()->set_currency("GBP");
     seat->mutable_price()->set_minor_units(id[1] == '1' ? 1000 : 2000);
   }
-  auto priced = PriceOrder(in, stock, seats);
+  auto priced = PriceOrder(in, stock, seats, {});
   ASSERT_TRUE(priced.ok()) << priced.status();
   EXPECT_EQ(priced->currency, "GBP");
   EXPECT_EQ(priced->total_minor, 3000 + 77);
@@ -1172,10 +1430,11 @@ TEST(PriceOrder, PricesLinesInRequestOrder) {
   EXPECT_EQ(priced->items, items);
 
   seats.mutable_seats(1)->mutable_price()->set_currency("EUR");
-  EXPECT_EQ(ReasonOf(PriceOrder(in, stock, seats).status()), "MIXED_CURRENCY");
+  EXPECT_EQ(ReasonOf(PriceOrder(in, stock, seats, {}).status()),
+            "MIXED_CURRENCY");
   seats.mutable_seats(1)->mutable_price()->set_currency("GBP");
   seats.mutable_seats()->RemoveLast();
-  EXPECT_EQ(ReasonOf(PriceOrder(in, stock, seats).status()),
+  EXPECT_EQ(ReasonOf(PriceOrder(in, stock, seats, {}).status()),
             "BAD_PEER_RESPONSE");
 }
 
@@ -1188,7 +1447,7 @@ TEST(InputFromRecord, RebuildsTheLines) {
              {"seat", "", "ev", "x", 1, 1},
              {"seat", "", "ev", "y", 1, 1},
              {"sku", "b", "", "", 1, 1}};
-  const PlaceOrderInput in = InputFromRecord(o);
+  const PlaceOrderInput in = *InputFromRecord(o);
   EXPECT_EQ(in.user_id, "u");
   EXPECT_EQ(in.request_id, "r");
   EXPECT_TRUE(in.pay_now);

@@ -282,6 +282,11 @@ class CountingPeers : public Peers {
     ++other;
     done(absl::UnavailableError("down"));
   }
+  void HoldBookings(const v1::HoldBookingsRequest&, Deadline,
+                    Done<v1::HoldBookingsResponse> done) override {
+    ++other;
+    done(absl::UnavailableError("down"));
+  }
   void AuthorizePayment(const v1::AuthorizePaymentRequest&, Deadline,
                         Done<v1::AuthorizePaymentResponse> done) override {
     ++other;

@@ -108,10 +108,10 @@ app.kubernetes.io/component: {{ .c }}
 {{- end -}}
 
 {{- define "turnstile.uses.redis" -}}
-{{- if has . (list "inventory" "seat" "order" "gateway") }}true{{ end -}}
+{{- if has . (list "inventory" "seat" "booking" "order" "gateway") }}true{{ end -}}
 {{- end -}}
 {{- define "turnstile.uses.pg" -}}
 {{- if ne . "gateway" }}true{{ end -}}
 {{- end -}}
-{{- define "turnstile.components" -}}coordinator order inventory seat payment gateway{{- end -}}
-{{- define "turnstile.stateless" -}}order inventory seat payment gateway{{- end -}}
+{{- define "turnstile.components" -}}coordinator order inventory seat booking payment gateway{{- end -}}
+{{- define "turnstile.stateless" -}}order inventory seat booking payment gateway{{- end -}}

@@ -1,0 +1,459 @@
+// gRPC handlers of the booking process (service.h).
+#include "services/booking/service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "prometheus/counter.h"
+#include "services/booking/requests.h"
+#include "services/booking/seat_choice.h"
+#include "services/booking/slots.h"
+#include "services/booking/translate.h"
+#include "services/booking/validation.h"
+#include "services/common/process.h"
+#include "services/common/status.h"
+#include "services/common/trace_grpc.h"
+#include "services/common/try_deadline.h"
+#include "services/common/validate.h"
+
+namespace turnstile::booking {
+namespace {
+
+constexpr char kDomain[] = "booking.turnstile";
+// The products' payment windows (issue 10 item 5).
+constexpr int kSlotPaymentWindowS = 300;
+constexpr int kLegPaymentWindowS = 900;
+
+PhaseCounter& Phases() {
+  static auto* counter =
+      new PhaseCounter("booking", "Booking TCC phases by phase and result");
+  return *counter;
+}
+
+prometheus::Family<prometheus::Counter>& ItemsHeld() {
+  static auto& family = prometheus::BuildCounter()
+                            .Name("turnstile_booking_items_held_total")
+                            .Help("Resources held over a range, by kind")
+                            .Register(Metrics());
+  return family;
+}
+
+grpc::Status Fail(const absl::Status& status) {
+  return ToGrpc(status, kDomain);
+}
+
+uint64_t Bits(int from, int to) {
+  uint64_t bits = 0;
+  for (int k = std::max(0, from); k < to && k < 64; ++k) {
+    bits |= uint64_t{1} << k;
+  }
+  return bits;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const CachedVenue>> BookingService::LoadVenue(
+    const std::string& venue_id) {
+  if (auto s = CheckId("venue_id", venue_id); !s.ok()) return s;
+  return catalog_->GetVenue(venue_id);
+}
+
+absl::StatusOr<std::shared_ptr<const CachedRun>> BookingService::LoadRun(
+    const std::string& run_id) {
+  if (auto s = CheckId("run_id", run_id); !s.ok()) return s;
+  return catalog_->GetRun(run_id);
+}
+
+grpc::Status BookingService::CreateVenue(grpc::ServerContext* context,
+                                         const v1::CreateVenueRequest* request,
+                                         v1::Venue* response) {
+  const ServerTraceScope trace(*context);
+  auto venue = VenueFromProto(*request);
+  if (!venue.ok()) return Fail(venue.status());
+  if (auto s = ValidateVenue(*venue); !s.ok()) return Fail(s);
+  if (auto s = store_->CreateVenue(*venue); !s.ok()) return Fail(s);
+  catalog_->PutVenue(*venue);
+  spdlog::info("event=venue_created venue_id={} zones={}", venue->venue_id,
+               venue->zones.size());
+  ToProto(*venue, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status BookingService::GetVenue(grpc::ServerContext* context,
+                                      const v1::GetVenueRequest* request,
+                                      v1::Venue* response) {
+  const ServerTraceScope trace(*context);
+  auto venue = LoadVenue(request->venue_id());
+  if (!venue.ok()) return Fail(venue.status());
+  ToProto((*venue)->venue, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status BookingService::FreeMachines(
+    grpc::ServerContext* context, const v1::FreeMachinesRequest* request,
+    v1::FreeMachinesResponse* response) {
+  const ServerTraceScope trace(*context);
+  auto venue = LoadVenue(request->venue_id());
+  if (!venue.ok()) return Fail(venue.status());
+  const CachedVenue& v = **venue;
+  auto zone = FindZone(v, request->zone_id());
+  if (!zone.ok()) return Fail(zone.status());
+  auto placed =
+      PlaceWindow(v, **zone, request->has_starts_at(), request->starts_at(),
+                  request->package_id(), request->duration_minutes());
+  if (!placed.ok()) return Fail(placed.status());
+  std::vector<std::string> ids;
+  for (const std::string& m : (*zone)->machine_ids) {
+    ids.push_back(MachineResource(v.venue.venue_id, m, placed->venue_day));
+  }
+  auto snapshot =
+      tcc_->ReadGate(VenueDayGate(v.venue.venue_id, placed->venue_day), ids);
+  if (!snapshot.ok()) return Fail(snapshot.status());
+  std::map<std::string, std::vector<UnitRange>> booked;
+  for (const GateRange& r : snapshot->ranges) {
+    booked[r.resource_id].push_back({r.from, r.to});
+  }
+  std::vector<MachineBookings> machines;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    machines.push_back({(*zone)->machine_ids[i], booked[ids[i]]});
+  }
+  ToProto(v, placed->venue_day, placed->slots, response->mutable_window());
+  for (const std::string& m : booking::FreeMachines(machines, placed->slots)) {
+    response->add_machine_ids(m);
+  }
+  response->set_zone_machines(static_cast<int32_t>(ids.size()));
+  return grpc::Status::OK;
+}
+
+grpc::Status BookingService::FreeWindows(grpc::ServerContext* context,
+                                         const v1::FreeWindowsRequest* request,
+                                         v1::FreeWindowsResponse* response) {
+  const ServerTraceScope trace(*context);
+  auto venue = LoadVenue(request->venue_id());
+  if (!venue.ok()) return Fail(venue.status());
+  const CachedVenue& v = **venue;
+  if (auto s = CheckId("machine_id", request->machine_id()); !s.ok()) {
+    return Fail(s);
+  }
+  if (!v.machine_zone.count(request->machine_id())) {
+    return Fail(Error(absl::StatusCode::kNotFound, "MACHINE_NOT_FOUND",
+                      absl::StrCat("venue ", v.venue.venue_id,
+                                   " has no machine ", request->machine_id())));
+  }
+  auto day = ParseDay("venue_day", request->venue_day());
+  if (!day.ok()) return Fail(day.status());
+  if (request->min_minutes() < 0 || request->min_minutes() > 1440) {
+    return Fail(InvalidArgument("min_minutes must be 0..1440"));
+  }
+  const int slot = v.venue.slot_minutes;
+  const int min_slots = std::max(1, (request->min_minutes() + slot - 1) / slot);
+  const std::string id =
+      MachineResource(v.venue.venue_id, request->machine_id(), *day);
+  auto snapshot = tcc_->ReadGate(VenueDayGate(v.venue.venue_id, *day), {id});
+  if (!snapshot.ok()) return Fail(snapshot.status());
+  std::vector<UnitRange> booked;
+  for (const GateRange& r : snapshot->ranges) {
+    if (r.resource_id == id) booked.push_back({r.from, r.to});
+  }
+  for (const UnitRange& w :
+       booking::FreeWindows(v.slot_count, booked, min_slots)) {
+    ToProto(v, *day, w, response->add_windows());
+  }
+  response->set_slot_count(v.slot_count);
+  return grpc::Status::OK;
+}
+
+grpc::Status BookingService::CreateRun(grpc::ServerContext* context,
+                                       const v1::CreateRunRequest* request,
+                                       v1::Run* response) {
+  const ServerTraceScope trace(*context);
+  auto run = RunFromProto(*request);
+  if (!run.ok()) return Fail(run.status());
+  if (auto s = ValidateRun(*run); !s.ok()) return Fail(s);
+  if (auto s = store_->CreateRun(*run); !s.ok()) return Fail(s);
+  catalog_->PutRun(*run);
+  spdlog::info("event=run_created run_id={} stops={} seats={}", run->run_id,
+               run->stops.size(), run->seats.size());
+  ToProto(*run, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status BookingService::GetRun(grpc::ServerContext* context,
+                                    const v1::GetRunRequest* request,
+                                    v1::Run* response) {
+  const ServerTraceScope trace(*context);
+  auto run = LoadRun(request->run_id());
+  if (!run.ok()) return Fail(run.status());
+  ToProto((*run)->run, response);
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<std::vector<SeatLegs>> BookingService::SeatsFromGate(
+    const CachedRun& run) {
+  std::vector<std::string> ids;
+  for (const RunSeat& seat : run.run.seats) {
+    ids.push_back(SeatResource(run.run.run_id, seat.seat_id));
+  }
+  auto snapshot = tcc_->ReadGate(RunGate(run.run.run_id), ids);
+  if (!snapshot.ok()) return snapshot.status();
+  std::map<std::string, uint64_t> taken;
+  for (const GateRange& r : snapshot->ranges) {
+    taken[r.resource_id] |= Bits(r.from, r.to);
+  }
+  std::vector<SeatLegs> seats;
+  seats.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto it = taken.find(ids[i]);
+    seats.push_back({run.run.seats[i], it == taken.end() ? 0 : it->second});
+  }
+  return seats;
+}
+
+grpc::Status BookingService::RemainingSeats(
+    grpc::ServerContext* context, const v1::RemainingSeatsRequest* request,
+    v1::RemainingSeatsResponse* response) {
+  const ServerTraceScope trace(*context);
+  auto run = LoadRun(request->run_id());
+  if (!run.ok()) return Fail(run.status());
+  const CachedRun& r = **run;
+  auto legs = CheckTrip(r, request->from_stop(), request->to_stop());
+  if (!legs.ok()) return Fail(legs.status());
+  if (auto s = CheckClass(r, request->class_id(), true); !s.ok()) {
+    return Fail(s);
+  }
+  auto add = [&](const SeatClass& c, int64_t remaining) {
+    v1::ClassRemaining* out = response->add_classes();
+    out->set_class_id(c.class_id);
+    out->set_remaining(static_cast<int32_t>(remaining));
+    out->set_seats(static_cast<int32_t>(r.class_seats.at(c.class_id).size()));
+    SetMoney(r.run.currency, c.price_per_leg_minor * legs->size(),
+             out->mutable_price());
+  };
+  const std::string gate_key = RunGate(r.run.run_id);
+  if (!request->class_id().empty()) {
+    // The hot path: one read-only count in Redis.
+    const SeatClass& c = *r.FindClass(request->class_id());
+    const auto& seats = r.class_seats.at(c.class_id);
+    if (seats.size() <= static_cast<size_t>(kRangeMaxReadIds)) {
+      std::vector<std::string> ids;
+      for (const std::string& s : seats) {
+        ids.push_back(SeatResource(r.run.run_id, s));
+      }
+      if (ids.empty()) {
+        add(c, 0);
+        return grpc::Status::OK;
+      }
+      auto count = gate_->CountFree(gate_key, legs->from, legs->to, ids);
+      if (count.ok() && count->status == GateStatus::kNotInitialized) {
+        if (auto s = reconciler_->EnsureGate(gate_key); !s.ok()) {
+          return Fail(s);
+        }
+        count = gate_->CountFree(gate_key, legs->from, legs->to, ids);
+      }
+      if (!count.ok()) return Fail(count.status());
+      if (count->status != GateStatus::kOk) {
+        return Fail(
+            Error(absl::StatusCode::kUnavailable, "GATE_NOT_INITIALIZED",
+                  absl::StrCat("range gate ", gate_key, ": ",
+                               std::string(GateStatusName(count->status)), " ",
+                               count->message)));
+      }
+      add(c, count->free);
+      return grpc::Status::OK;
+    }
+  }
+  auto seats = SeatsFromGate(r);
+  if (!seats.ok()) return Fail(seats.status());
+  for (const SeatClass& c : r.run.classes) {
+    if (!request->class_id().empty() && c.class_id != request->class_id()) {
+      continue;
+    }
+    add(c, booking::RemainingSeats(*seats, c.class_id, *legs));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status BookingService::GetStopMatrix(
+    grpc::ServerContext* context, const v1::GetStopMatrixRequest* request,
+    v1::StopMatrix* response) {
+  const ServerTraceScope trace(*context);
+  auto run = LoadRun(request->run_id());
+  if (!run.ok()) return Fail(run.status());
+  const CachedRun& r = **run;
+  if (auto s = CheckClass(r, request->class_id(), true); !s.ok()) {
+    return Fail(s);
+  }
+  auto seats = SeatsFromGate(r);
+  if (!seats.ok()) return Fail(seats.status());
+  response->set_run_id(r.run.run_id);
+  response->set_class_id(request->class_id());
+  for (const auto& row : RemainingMatrix(
+           *seats, request->class_id(), static_cast<int>(r.run.stops.size()))) {
+    v1::StopMatrixRow* out = response->add_rows();
+    for (int n : row) out->add_remaining(n);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status BookingService::HoldBookings(
+    grpc::ServerContext* context, const v1::HoldBookingsRequest* request,
+    v1::HoldBookingsResponse* response) {
+  const ServerTraceScope trace(*context);
+  const GidScope gid(request->txn().gid());
+  auto refuse = [&](const absl::Status& s) {
+    Phases().Count("try", s, "ok");
+    const auto level =
+        ReasonOf(s) == "SLOT_TAKEN" || ReasonOf(s) == "SEAT_TAKEN"
+            ? spdlog::level::debug
+            : spdlog::level::info;
+    spdlog::log(level,
+                "event=hold_refused gid={} branch={} user={} code={} "
+                "reason={} error=\"{}\"",
+                request->txn().gid(), request->txn().branch_id(),
+                request->user_id(), absl::StatusCodeToString(s.code()),
+                ReasonOf(s), std::string(s.message()));
+    return Fail(s);
+  };
+  TryRef ref{request->txn().gid(), request->txn().branch_id(),
+             request->user_id(), 0};
+  if (auto s = CheckUuid("txn.gid", ref.gid); !s.ok()) return refuse(s);
+  if (auto s = CheckBranchId("txn.branch_id", ref.branch_id); !s.ok()) {
+    return refuse(s);
+  }
+  if (auto s = CheckId("user_id", ref.user_id); !s.ok()) return refuse(s);
+  if (request->has_slot() == request->has_leg()) {
+    return refuse(InvalidArgument("set exactly one of slot and leg"));
+  }
+  auto deadline_ms =
+      TryDeadlineMs(request->has_deadline(), request->deadline().seconds(),
+                    request->deadline().nanos(), WallNowMs());
+  if (!deadline_ms.ok()) return refuse(deadline_ms.status());
+  ref.deadline_ms = *deadline_ms;
+
+  absl::StatusOr<HoldResult> hold;
+  int64_t price_each = 0;
+  std::string currency;
+  const char* kind = request->has_slot() ? "slot" : "leg";
+  std::shared_ptr<const CachedVenue> venue;
+  std::shared_ptr<const CachedRun> run;
+  std::optional<SlotTry> slot;
+  if (request->has_slot()) {
+    auto v = LoadVenue(request->slot().venue_id());
+    if (!v.ok()) return refuse(v.status());
+    venue = *v;
+    auto resolved = ResolveSlotHold(*venue, request->slot());
+    if (!resolved.ok()) return refuse(resolved.status());
+    slot = *resolved;
+    price_each = slot->price_each;
+    currency = venue->venue.currency;
+    hold = tcc_->HoldSlot(ref, *venue, *slot);
+  } else {
+    auto r = LoadRun(request->leg().run_id());
+    if (!r.ok()) return refuse(r.status());
+    run = *r;
+    auto resolved = ResolveLegHold(*run, request->leg());
+    if (!resolved.ok()) return refuse(resolved.status());
+    price_each = resolved->price_each;
+    currency = run->run.currency;
+    hold = tcc_->HoldLeg(ref, *run, *resolved);
+  }
+  if (!hold.ok()) return refuse(hold.status());
+  Phases().Count("try", absl::OkStatus(), hold->duplicate ? "duplicate" : "ok");
+
+  for (const BookingRow& row : hold->rows) {
+    v1::BookedItem* item = response->add_items();
+    item->set_kind(kind);
+    if (venue) {
+      item->set_venue_id(venue->venue.venue_id);
+      item->set_machine_id(MachineOfResource(row.resource_id));
+      ToProto(*venue, slot->placement.venue_day, row.range,
+              item->mutable_window());
+    } else {
+      item->set_run_id(run->run.run_id);
+      item->set_seat_id(SeatOfResource(row.resource_id));
+      item->set_from_stop(row.range.from);
+      item->set_to_stop(row.range.to);
+      item->set_doc_id(row.doc_id);
+    }
+    SetMoney(currency, price_each, item->mutable_price());
+  }
+  SetMoney(currency, price_each * static_cast<int64_t>(hold->rows.size()),
+           response->mutable_total());
+  response->set_payment_window_seconds(venue ? kSlotPaymentWindowS
+                                             : kLegPaymentWindowS);
+  if (!hold->duplicate) {
+    ItemsHeld().Add({{"kind", kind}}).Increment(hold->rows.size());
+  }
+  spdlog::info(
+      "event=bookings_held gid={} branch={} user={} kind={} items={} total={} "
+      "duplicate={}",
+      ref.gid, ref.branch_id, ref.user_id, kind, hold->rows.size(),
+      price_each * static_cast<int64_t>(hold->rows.size()), hold->duplicate);
+  return grpc::Status::OK;
+}
+
+grpc::Status BookingService::Reconcile(
+    grpc::ServerContext* context, const v1::ReconcileBookingsRequest* request,
+    v1::ReconcileBookingsResponse* response) {
+  const ServerTraceScope trace(*context);
+  absl::StatusOr<ReconcileReport> report;
+  if (!request->venue_id().empty() && !request->run_id().empty()) {
+    return Fail(InvalidArgument("set at most one of venue_id and run_id"));
+  }
+  if (!request->venue_day().empty() && request->venue_id().empty()) {
+    return Fail(InvalidArgument("venue_day needs venue_id"));
+  }
+  if (!request->venue_id().empty()) {
+    if (auto s = CheckId("venue_id", request->venue_id()); !s.ok()) {
+      return Fail(s);
+    }
+    std::optional<absl::CivilDay> day;
+    if (!request->venue_day().empty()) {
+      auto parsed = ParseDay("venue_day", request->venue_day());
+      if (!parsed.ok()) return Fail(parsed.status());
+      day = *parsed;
+    }
+    report = reconciler_->ReconcileVenue(request->venue_id(), day);
+  } else if (!request->run_id().empty()) {
+    if (auto s = CheckId("run_id", request->run_id()); !s.ok()) {
+      return Fail(s);
+    }
+    report = reconciler_->ReconcileRun(request->run_id());
+  } else {
+    report = reconciler_->ReconcileAll();
+  }
+  if (!report.ok()) {
+    spdlog::warn("event=reconcile_failed venue={} run={} error=\"{}\"",
+                 request->venue_id(), request->run_id(),
+                 report.status().ToString());
+    return Fail(report.status());
+  }
+  response->set_gates_checked(report->gates_checked);
+  response->set_gates_rebuilt(report->gates_rebuilt);
+  response->set_fixes(report->fixes);
+  response->set_in_flight(report->in_flight);
+  for (const std::string& line : report->differences) {
+    response->add_differences(line);
+  }
+  spdlog::info("event=reconciled gates={} rebuilt={} fixes={} in_flight={}",
+               report->gates_checked, report->gates_rebuilt, report->fixes,
+               report->in_flight);
+  return grpc::Status::OK;
+}
+
+turnstile::SecondPhaseParticipant::Spec ParticipantSpec(BookingTcc* tcc) {
+  return {kDomain,
+          "bookings_confirmed",
+          "bookings_cancelled",
+          [tcc](const std::string& gid, const std::string& branch) {
+            return tcc->Confirm(gid, branch);
+          },
+          [tcc](const std::string& gid, const std::string& branch) {
+            return tcc->Cancel(gid, branch);
+          },
+          &Phases()};
+}
+
+}  // namespace turnstile::booking

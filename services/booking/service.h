@@ -1,0 +1,83 @@
+// gRPC handlers of the booking process: turnstile.v1.Booking (venues, runs,
+// availability, the HoldBookings Try and Reconcile) and turnstile.v1.
+// Participant (Confirm/Cancel of the branches HoldBookings created).
+// Handlers validate (translate.h, requests.h), translate between protobuf
+// and model.h, and call the store (catalogue writes), the catalogue, the
+// gate-aware TCC steps (tcc.h) or the reconciler; no SQL here. The
+// availability RPCs read only the Redis gate and the in-memory catalogue
+// (a missing gate is rebuilt from PostgreSQL, then read).
+#pragma once
+
+#include "services/booking/catalog.h"
+#include "services/booking/reconciler.h"
+#include "services/booking/seat_choice.h"
+#include "services/booking/store.h"
+#include "services/booking/tcc.h"
+#include "services/common/range_gate.h"
+#include "services/common/second_phase.h"
+#include "turnstile/v1/booking.grpc.pb.h"
+#include "turnstile/v1/participant.grpc.pb.h"
+
+namespace turnstile::booking {
+
+class BookingService final : public turnstile::v1::Booking::Service {
+ public:
+  BookingService(BookingStore* store, BookingCatalog* catalog, RangeGate* gate,
+                 BookingTcc* tcc, BookingReconciler* reconciler)
+      : store_(store),
+        catalog_(catalog),
+        gate_(gate),
+        tcc_(tcc),
+        reconciler_(reconciler) {}
+
+  grpc::Status CreateVenue(grpc::ServerContext* context,
+                           const v1::CreateVenueRequest* request,
+                           v1::Venue* response) override;
+  grpc::Status GetVenue(grpc::ServerContext* context,
+                        const v1::GetVenueRequest* request,
+                        v1::Venue* response) override;
+  grpc::Status FreeMachines(grpc::ServerContext* context,
+                            const v1::FreeMachinesRequest* request,
+                            v1::FreeMachinesResponse* response) override;
+  grpc::Status FreeWindows(grpc::ServerContext* context,
+                           const v1::FreeWindowsRequest* request,
+                           v1::FreeWindowsResponse* response) override;
+  grpc::Status CreateRun(grpc::ServerContext* context,
+                         const v1::CreateRunRequest* request,
+                         v1::Run* response) override;
+  grpc::Status GetRun(grpc::ServerContext* context,
+                      const v1::GetRunRequest* request,
+                      v1::Run* response) override;
+  grpc::Status RemainingSeats(grpc::ServerContext* context,
+                              const v1::RemainingSeatsRequest* request,
+                              v1::RemainingSeatsResponse* response) override;
+  grpc::Status GetStopMatrix(grpc::ServerContext* context,
+                             const v1::GetStopMatrixRequest* request,
+                             v1::StopMatrix* response) override;
+  grpc::Status HoldBookings(grpc::ServerContext* context,
+                            const v1::HoldBookingsRequest* request,
+                            v1::HoldBookingsResponse* response) override;
+  grpc::Status Reconcile(grpc::ServerContext* context,
+                         const v1::ReconcileBookingsRequest* request,
+                         v1::ReconcileBookingsResponse* response) override;
+
+ private:
+  absl::StatusOr<std::shared_ptr<const CachedVenue>> LoadVenue(
+      const std::string& venue_id);
+  absl::StatusOr<std::shared_ptr<const CachedRun>> LoadRun(
+      const std::string& run_id);
+  // Every seat of the run with its taken legs, from the gate.
+  absl::StatusOr<std::vector<SeatLegs>> SeatsFromGate(const CachedRun& run);
+
+  BookingStore* store_;
+  BookingCatalog* catalog_;
+  RangeGate* gate_;
+  BookingTcc* tcc_;
+  BookingReconciler* reconciler_;
+};
+
+// Participant.Confirm/Cancel of the booking branch (services/common/
+// second_phase.h over BookingTcc).
+turnstile::SecondPhaseParticipant::Spec ParticipantSpec(BookingTcc* tcc);
+
+}  // namespace turnstile::booking

@@ -1,0 +1,476 @@
+// The booking branch's phases across the range gate and PostgreSQL (tcc.h).
+#include "services/booking/tcc.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "prometheus/counter.h"
+#include "services/booking/seat_choice.h"
+#include "services/booking/slots.h"
+#include "services/booking/validation.h"
+#include "services/common/process.h"
+#include "services/common/status.h"
+
+namespace turnstile::booking {
+namespace {
+
+// Losers turned away by the gate, by reason (the seat participant's family:
+// the traffic that never reached PostgreSQL).
+prometheus::Family<prometheus::Counter>& Refusals() {
+  static auto& family = prometheus::BuildCounter()
+                            .Name("turnstile_gate_refusals_total")
+                            .Help("Tries refused by the Redis gate, by reason")
+                            .Register(Metrics());
+  return family;
+}
+
+// Every range gate call by call and answer; REDIS_ERROR, NOT_OWNER,
+// CANCELLED or COMMITTED after a PostgreSQL decision mean drift the
+// reconciler repairs.
+prometheus::Family<prometheus::Counter>& GateCalls() {
+  static auto& family = prometheus::BuildCounter()
+                            .Name("turnstile_booking_gate_calls_total")
+                            .Help("Booking range gate calls by call and result")
+                            .Register(Metrics());
+  return family;
+}
+
+template <typename R>
+void CountCall(const char* call, const absl::StatusOr<R>& r) {
+  const std::string result =
+      r.ok() ? std::string(GateStatusName(r->status)) : "REDIS_ERROR";
+  GateCalls().Add({{"call", call}, {"result", result}}).Increment();
+}
+
+bool IsRetryable(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable ||
+         status.code() == absl::StatusCode::kDeadlineExceeded;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+GateOwner OwnerOf(const std::string& owner) {
+  const size_t colon = owner.find(':');
+  return {absl::string_view(owner).substr(0, colon),
+          absl::string_view(owner).substr(colon + 1)};
+}
+
+std::string DescribeItems(const std::vector<RangeItem>& items) {
+  return absl::StrJoin(items, ", ", [](std::string* out, const RangeItem& i) {
+    absl::StrAppend(out, i.resource_id, " [", i.from, ",", i.to, ")");
+  });
+}
+
+std::vector<RangeItem> ItemsOf(const HoldCommand& command) {
+  std::vector<RangeItem> items;
+  for (const HoldItem& item : command.items) {
+    items.push_back({item.resource_id, item.range.from, item.range.to});
+  }
+  return items;
+}
+
+uint64_t LegBits(const UnitRange& r) {
+  uint64_t bits = 0;
+  for (int k = std::max(0, r.from); k < r.to && k < 64; ++k) {
+    bits |= uint64_t{1} << k;
+  }
+  return bits;
+}
+
+}  // namespace
+
+std::string BranchOwner(const std::string& gid, const std::string& branch_id) {
+  std::string lower = gid;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return absl::StrCat(lower, ":", branch_id);
+}
+
+std::vector<RangeItem> ItemsOf(const std::vector<BookingRow>& rows) {
+  std::vector<RangeItem> items;
+  for (const BookingRow& row : rows) {
+    items.push_back({row.resource_id, row.range.from, row.range.to});
+  }
+  return items;
+}
+
+BookingTcc::BookingTcc(BookingStore* store, RangeGate* gate,
+                       BookingReconciler* reconciler, TccOptions options)
+    : store_(store), gate_(gate), reconciler_(reconciler), options_(options) {}
+
+absl::StatusOr<RangeSnapshot> BookingTcc::ReadGate(
+    const std::string& gate_key, const std::vector<std::string>& ids) {
+  // More candidates than one read may name: read the whole gate.
+  const bool all = ids.size() > static_cast<size_t>(kRangeMaxReadIds);
+  auto read = [&] {
+    return all ? gate_->Read(gate_key) : gate_->Read(gate_key, ids);
+  };
+  auto snapshot = read();
+  if (snapshot.ok() && snapshot->status == GateStatus::kNotInitialized) {
+    if (auto s = reconciler_->EnsureGate(gate_key); !s.ok()) return s;
+    snapshot = read();
+  }
+  if (!snapshot.ok()) return snapshot.status();
+  if (snapshot->status != GateStatus::kOk) {
+    return Error(absl::StatusCode::kUnavailable, "GATE_NOT_INITIALIZED",
+                 absl::StrCat("range gate ", gate_key, ": ",
+                              std::string(GateStatusName(snapshot->status)),
+                              " ", snapshot->message));
+  }
+  return snapshot;
+}
+
+BookingTcc::GateStep BookingTcc::GateHold(const HoldCommand& command,
+                                          const std::string& owner,
+                                          int64_t expiry_ms,
+                                          ResourceKind kind) {
+  const std::vector<RangeItem> items = ItemsOf(command);
+  auto held = gate_->Hold(command.gate_key, OwnerOf(owner), items, expiry_ms);
+  if (held.ok() && held->status == GateStatus::kNotInitialized) {
+    // Redis lost the gate: rebuild it from PostgreSQL now rather than
+    // refuse every buyer until the next periodic pass.
+    CountCall("hold", held);
+    spdlog::debug("event=gate_missing gate={} gid={}", command.gate_key,
+                  command.gid);
+    if (auto s = reconciler_->EnsureGate(command.gate_key); !s.ok()) {
+      return {s};
+    }
+    held = gate_->Hold(command.gate_key, OwnerOf(owner), items, expiry_ms);
+  }
+  CountCall("hold", held);
+  if (!held.ok()) return {held.status()};
+  if (held->status == GateStatus::kOk ||
+      held->status == GateStatus::kDuplicate) {
+    return {absl::OkStatus(), false,
+            held->status == GateStatus::kDuplicate && held->expiry_ms == 0};
+  }
+  Refusals()
+      .Add({{"reason", std::string(GateStatusName(held->status))}})
+      .Increment();
+  std::string message = held->message;
+  if (held->status == GateStatus::kTaken) {
+    message = absl::StrCat("not available: ", DescribeItems(held->conflicts));
+  } else if (held->status == GateStatus::kCancelled) {
+    message = absl::StrCat("branch ", command.gid, "/", command.branch_id,
+                           " was already cancelled");
+  } else if (held->status == GateStatus::kExpired) {
+    message = absl::StrCat("the transaction deadline has passed (hold expiry ",
+                           expiry_ms, " <= Redis time ", held->expiry_ms, ")");
+  }
+  return {RangeTryStatus(held->status, TakenReason(kind), message),
+          held->status == GateStatus::kTaken};
+}
+
+absl::StatusOr<HoldResult> BookingTcc::HoldItems(HoldCommand command,
+                                                 ResourceKind kind,
+                                                 bool* taken_in_gate) {
+  *taken_in_gate = false;
+  command = SortedItems(std::move(command));
+  if (auto s = ValidateHold(command); !s.ok()) return s;
+  const int64_t expiry_ms = command.deadline_ms + options_.hold_margin.count();
+  const std::string owner = BranchOwner(command.gid, command.branch_id);
+  const GateStep step = GateHold(command, owner, expiry_ms, kind);
+  if (!step.status.ok()) {
+    *taken_in_gate = step.taken;
+    return step.status;
+  }
+  auto hold = store_->Hold(command);
+  if (hold.ok()) {
+    Forget(owner, nullptr);
+    return hold;
+  }
+  if (IsRetryable(hold.status())) {
+    if (!step.committed) {
+      Remember(owner, {command.gate_key, ItemsOf(command), expiry_ms});
+    }
+    spdlog::warn(
+        "event=gate_hold_kept gid={} branch={} gate={} reason={} error=\"{}\"",
+        command.gid, command.branch_id, command.gate_key,
+        ReasonOf(hold.status()), std::string(hold.status().message()));
+    return hold.status();
+  }
+  if (ReasonOf(hold.status()) == "TRY_MISMATCH") {
+    // The gate's hold of this owner is the first Try's: leave it.
+    return hold.status();
+  }
+  Forget(owner, nullptr);
+  GateRelease(command.gate_key, owner, ItemsOf(command), "try_refused");
+  return hold.status();
+}
+
+absl::StatusOr<HoldResult> BookingTcc::HoldSlot(const TryRef& ref,
+                                                const CachedVenue& venue,
+                                                const SlotTry& slot) {
+  const std::string& venue_id = venue.venue.venue_id;
+  const absl::CivilDay day = slot.placement.venue_day;
+  const UnitRange window = slot.placement.slots;
+  HoldCommand base;
+  base.gid = ref.gid;
+  base.branch_id = ref.branch_id;
+  base.user_id = ref.user_id;
+  base.gate_key = VenueDayGate(venue_id, day);
+  base.day = day;
+  base.deadline_ms = ref.deadline_ms;
+  base.limits = options_.limits;
+  bool taken = false;
+  if (!slot.machine_ids.empty()) {
+    for (const std::string& m : slot.machine_ids) {
+      base.items.push_back({MachineResource(venue_id, m, day), window, ""});
+    }
+    return HoldItems(std::move(base), ResourceKind::kMachine, &taken);
+  }
+  // Any machine of the zone: read, choose, hold; again if beaten to it.
+  std::vector<std::string> ids;
+  for (const std::string& m : slot.zone->machine_ids) {
+    ids.push_back(MachineResource(venue_id, m, day));
+  }
+  const std::string owner = BranchOwner(ref.gid, ref.branch_id);
+  for (int attempt = 1; attempt <= options_.choose_attempts; ++attempt) {
+    auto snapshot = ReadGate(base.gate_key, ids);
+    if (!snapshot.ok()) return snapshot.status();
+    std::map<std::string, std::vector<UnitRange>> booked;
+    std::set<std::string> mine;
+    for (const GateRange& r : snapshot->ranges) {
+      if (r.owner == owner) {
+        if (r.from == window.from && r.to == window.to) {
+          mine.insert(r.resource_id);
+        }
+        continue;  // a repeat: its own holds are not in its way
+      }
+      booked[r.resource_id].push_back({r.from, r.to});
+    }
+    std::vector<std::string> chosen;
+    if (static_cast<int>(mine.size()) == slot.machines) {
+      chosen.assign(mine.begin(), mine.end());  // the first Try's machines
+    } else {
+      std::vector<MachineBookings> machines;
+      for (const std::string& id : ids) machines.push_back({id, booked[id]});
+      chosen = FreeMachines(machines, window);
+      if (static_cast<int>(chosen.size()) < slot.machines) {
+        Refusals().Add({{"reason", "TAKEN"}}).Increment();
+        return WithMessage(
+            TakenError(ResourceKind::kMachine),
+            absl::StrCat(chosen.size(), " machines of zone ",
+                         slot.zone->zone_id, " are free over the window, ",
+                         slot.machines, " asked for"));
+      }
+      chosen.resize(slot.machines);
+    }
+    HoldCommand command = base;
+    for (const std::string& id : chosen)
+      command.items.push_back({id, window, ""});
+    auto held = HoldItems(std::move(command), ResourceKind::kMachine, &taken);
+    if (held.ok() || !taken) return held;
+    spdlog::debug("event=choose_retry gate={} attempt={}", base.gate_key,
+                  attempt);
+  }
+  return WithMessage(TakenError(ResourceKind::kMachine),
+                     absl::StrCat("the free machines of zone ",
+                                  slot.zone->zone_id, " were taken during ",
+                                  options_.choose_attempts, " attempts"));
+}
+
+absl::StatusOr<HoldResult> BookingTcc::HoldLeg(const TryRef& ref,
+                                               const CachedRun& run,
+                                               const LegTry& leg) {
+  const std::string& run_id = run.run.run_id;
+  HoldCommand base;
+  base.gid = ref.gid;
+  base.branch_id = ref.branch_id;
+  base.user_id = ref.user_id;
+  base.gate_key = RunGate(run_id);
+  base.day = run.run.service_date;
+  base.deadline_ms = ref.deadline_ms;
+  base.limits = options_.limits;
+  const int n = static_cast<int>(leg.doc_ids.size());
+  auto command_for = [&](const std::vector<std::string>& seat_ids) {
+    HoldCommand command = base;
+    for (int i = 0; i < n; ++i) {
+      command.items.push_back(
+          {SeatResource(run_id, seat_ids[i]), leg.legs, leg.doc_ids[i]});
+    }
+    return command;
+  };
+  bool taken = false;
+  if (!leg.seat_ids.empty()) {
+    return HoldItems(command_for(leg.seat_ids), ResourceKind::kSeat, &taken);
+  }
+  const auto class_it = run.class_seats.find(leg.class_id);
+  const std::vector<std::string> empty;
+  const std::vector<std::string>& class_seats =
+      class_it == run.class_seats.end() ? empty : class_it->second;
+  std::vector<std::string> ids;
+  std::map<std::string, std::string> seat_of;  // resource -> seat id
+  for (const std::string& s : class_seats) {
+    ids.push_back(SeatResource(run_id, s));
+    seat_of[ids.back()] = s;
+  }
+  const std::string owner = BranchOwner(ref.gid, ref.branch_id);
+  auto seat_order = [&](const std::string& a, const std::string& b) {
+    return run.seat_index.at(a) < run.seat_index.at(b);
+  };
+  for (int attempt = 1; attempt <= options_.choose_attempts; ++attempt) {
+    auto snapshot = ReadGate(base.gate_key, ids);
+    if (!snapshot.ok()) return snapshot.status();
+    std::map<std::string, uint64_t> taken_bits;
+    std::set<std::string> mine;
+    for (const GateRange& r : snapshot->ranges) {
+      const auto it = seat_of.find(r.resource_id);
+      if (it == seat_of.end()) continue;  // another class (whole-gate read)
+      if (r.owner == owner) {
+        if (r.from == leg.legs.from && r.to == leg.legs.to) {
+          mine.insert(it->second);
+        }
+        continue;
+      }
+      taken_bits[it->second] |= LegBits({r.from, r.to});
+    }
+    std::vector<std::string> chosen;
+    if (static_cast<int>(mine.size()) == n) {
+      chosen.assign(mine.begin(), mine.end());  // the first Try's seats
+    } else {
+      std::vector<SeatLegs> seats;
+      for (const std::string& s : class_seats) {
+        seats.push_back({*run.FindSeat(s), taken_bits[s]});
+      }
+      SeatRequest request;
+      request.class_id = leg.class_id;
+      request.legs = leg.legs;
+      request.passengers = n;
+      auto choice = ChooseSeats(seats, run.legs, request);
+      if (!choice.ok()) {
+        if (ReasonOf(choice.status()) == "SEAT_TAKEN") {
+          Refusals().Add({{"reason", "TAKEN"}}).Increment();
+        }
+        return choice.status();
+      }
+      chosen = *std::move(choice);
+    }
+    // Passengers take the seats in seat order, so that a repeat (which
+    // finds the same seats) pairs them the same way.
+    std::sort(chosen.begin(), chosen.end(), seat_order);
+    auto held = HoldItems(command_for(chosen), ResourceKind::kSeat, &taken);
+    if (held.ok() || !taken) return held;
+    spdlog::debug("event=choose_retry gate={} attempt={}", base.gate_key,
+                  attempt);
+  }
+  return WithMessage(TakenError(ResourceKind::kSeat),
+                     absl::StrCat("the free seats of class ", leg.class_id,
+                                  " were taken during ",
+                                  options_.choose_attempts, " attempts"));
+}
+
+absl::StatusOr<bool> BookingTcc::Confirm(const std::string& gid,
+                                         const std::string& branch_id) {
+  auto done = store_->Confirm(gid, branch_id);
+  if (!done.ok()) return done.status();
+  const std::string owner = BranchOwner(gid, branch_id);
+  Forget(owner, nullptr);
+  if (done->rows.empty() || done->gate_key.empty()) return done->applied;
+  auto sold =
+      gate_->Commit(done->gate_key, OwnerOf(owner), ItemsOf(done->rows));
+  CountCall("commit", sold);
+  if (!sold.ok()) {
+    spdlog::error(
+        "event=gate_commit_failed gid={} branch={} gate={} error=\"{}\"", gid,
+        branch_id, done->gate_key, sold.status().ToString());
+  } else if (sold->status == GateStatus::kNotOwner ||
+             sold->status == GateStatus::kCancelled) {
+    spdlog::warn(
+        "event=gate_commit_drift gid={} branch={} gate={} result={} "
+        "skipped=\"{}\"",
+        gid, branch_id, done->gate_key,
+        std::string(GateStatusName(sold->status)),
+        DescribeItems(sold->conflicts));
+  } else if (sold->status != GateStatus::kOk &&
+             sold->status != GateStatus::kDuplicate) {
+    // NOT_INITIALIZED: the gate is rebuilt from PostgreSQL, sale included.
+    spdlog::info("event=gate_commit_skipped gid={} branch={} result={}", gid,
+                 branch_id, std::string(GateStatusName(sold->status)));
+  } else if (sold->reclaimed > 0) {
+    spdlog::warn("event=gate_commit_reclaimed gid={} branch={} items={}", gid,
+                 branch_id, sold->reclaimed);
+  }
+  return done->applied;
+}
+
+absl::StatusOr<bool> BookingTcc::Cancel(const std::string& gid,
+                                        const std::string& branch_id) {
+  auto done = store_->Cancel(gid, branch_id);
+  if (!done.ok()) return done.status();
+  const std::string owner = BranchOwner(gid, branch_id);
+  Pending kept;
+  const bool was_kept = Forget(owner, &kept);
+  if (!done->rows.empty() && !done->gate_key.empty()) {
+    GateRelease(done->gate_key, owner, ItemsOf(done->rows), "cancel");
+  } else if (was_kept) {
+    // Nothing in PostgreSQL, but this process left a gate hold after a
+    // failed Try: release it (and so refuse a late Try in the gate too).
+    GateRelease(kept.gate_key, owner, kept.items, "cancel_kept");
+  }
+  return done->applied;
+}
+
+void BookingTcc::GateRelease(const std::string& gate_key,
+                             const std::string& owner,
+                             const std::vector<RangeItem>& items,
+                             const char* why) {
+  auto released = gate_->Release(gate_key, OwnerOf(owner), items);
+  CountCall("release", released);
+  if (!released.ok()) {
+    spdlog::error(
+        "event=gate_release_failed owner={} gate={} why={} error=\"{}\"", owner,
+        gate_key, why, released.status().ToString());
+    return;
+  }
+  if (released->status == GateStatus::kNotOwner ||
+      released->status == GateStatus::kCommitted) {
+    spdlog::warn(
+        "event=gate_release_drift owner={} gate={} why={} result={} "
+        "skipped=\"{}\"",
+        owner, gate_key, why, std::string(GateStatusName(released->status)),
+        DescribeItems(released->conflicts));
+    return;
+  }
+  spdlog::debug("event=gate_released owner={} why={} result={} n={}", owner,
+                why, std::string(GateStatusName(released->status)),
+                released->items);
+}
+
+void BookingTcc::Remember(const std::string& owner, Pending pending) {
+  std::lock_guard lock(mu_);
+  if (pending_.size() >= options_.max_pending && !pending_.count(owner)) {
+    const int64_t now = NowMs();
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      it = it->second.expiry_ms <= now ? pending_.erase(it) : std::next(it);
+    }
+    if (pending_.size() >= options_.max_pending) {
+      pending_.erase(pending_.begin());  // its hold lapses at expiry
+    }
+  }
+  pending_[owner] = std::move(pending);
+  pending_size_ = pending_.size();
+}
+
+bool BookingTcc::Forget(const std::string& owner, Pending* out) {
+  if (pending_size_.load() == 0) return false;
+  std::lock_guard lock(mu_);
+  auto it = pending_.find(owner);
+  if (it == pending_.end()) return false;
+  if (out) *out = std::move(it->second);
+  pending_.erase(it);
+  pending_size_ = pending_.size();
+  return true;
+}
+
+}  // namespace turnstile::booking
