@@ -60,6 +60,22 @@ void AddGateChecks(std::vector<CheckResult>& out, const std::string& what,
 std::vector<CheckResult> CheckBookingRun(const std::string& conninfo,
                                          const BookingRun& run) {
   std::vector<CheckResult> out;
+  // Every timed step answered: PAID, or refused for a business reason.
+  int64_t errors = 0;
+  std::string detail;
+  for (const auto& [name, t] :
+       {std::pair<const char*, const Tally*>{"train", &run.train},
+        {"remaining", &run.remaining},
+        {"soldout", &run.soldout},
+        {"cafe", &run.cafe}}) {
+    for (const auto& [kind, n] : t->errors) {
+      errors += n;
+      absl::StrAppend(&detail, detail.empty() ? "" : ", ", name, " ", kind, "=",
+                      n);
+    }
+  }
+  out.push_back({"bench: no errors in the timed steps", errors == 0,
+                 detail.empty() ? "0 errors" : detail});
   try {
     pqxx::connection conn(conninfo);
     pqxx::nontransaction tx(conn);
