@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Turnstile benchmark (issues 3 and 8): the standard scenarios against the
-# local mesh, each bounded in time, about 12 minutes in all on a 2-core box.
+# Turnstile benchmark (issues 3, 8 and 10): the standard scenarios against
+# the local mesh, each bounded in time, about 14 minutes in all on a 2-core
+# box.
 #   (a) flagship: 100,000 buyers, 1,000 units, limit 1, pay_now, gate
 #       (0 oversold, exactly 1,000 PAID, every invariant true)
 #   (b) strategy table: pessimistic / optimistic / gate on one contended SKU
@@ -21,6 +22,13 @@
 #       back in one run; the gateway restarted with raised rate limits (the
 #       limiter still runs: one EVALSHA per call) and, for its price, once
 #       more with PlaceOrder's limits off; then restarted with its defaults
+#   (g) bookings over ranges (turnstile-bench --scenario=booking): train
+#       bookings/s (PlaceOrder pay_now, one leg line, full TCC) / pgbench,
+#       remaining-seat queries/s (Booking.RemainingSeats direct) and
+#       sold-out leg refusals/s / redis-benchmark EVALSHA range_free on the
+#       same gate, seat-legs sold / capacity of our allocation vs first-fit
+#       (in process), and p50/p99 of 230 concurrent buyers of one net-cafe
+#       zone's 4-hour package (seed 000: 11.7 s average lock step)
 # Writes JSON and latency PNGs to .turnstile/bench/ and prints one table of
 # ratios. Assumes the mesh runs (./run up) with binaries in
 # ${TURNSTILE_BUILD_DIR:-build}; leaves inventory running with the gate
@@ -29,8 +37,10 @@
 # BENCH_STRATEGY_BUYERS, BENCH_STRATEGY_S, BENCH_BUCKET_ORDERS, BENCH_BUCKET_S,
 # BENCH_BASELINE_BUYERS,
 # BENCH_THROUGHPUT_S, BENCH_PGBENCH_S, BENCH_REFUSAL_RATE, BENCH_EDGE_S,
-# BENCH_EDGE_BUYERS, BENCH_EDGE_SOLDOUT, BENCH_EDGE_PAYNOW, BENCH_EDGE_THREADS;
-# BENCH_ONLY="a b c d" picks scenarios (default all, a-f).
+# BENCH_EDGE_BUYERS, BENCH_EDGE_SOLDOUT, BENCH_EDGE_PAYNOW, BENCH_EDGE_THREADS,
+# BENCH_BOOKING_S, BENCH_BOOKING_BUYERS, BENCH_BOOKING_REDIS_REQUESTS,
+# BENCH_BOOKING_CONCURRENCY;
+# BENCH_ONLY="a b c d" picks scenarios (default all, a-g).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -61,7 +71,7 @@ PGBENCH_S=${BENCH_PGBENCH_S:-10}
 REFUSAL_RATE=${BENCH_REFUSAL_RATE:-2000}
 MTLS_S=${BENCH_MTLS_S:-15}
 MTLS_BUYERS=${BENCH_MTLS_BUYERS:-20000}
-ONLY=${BENCH_ONLY:-a b c d e f}
+ONLY=${BENCH_ONLY:-a b c d e f g}
 GATEWAY_PORT=${TURNSTILE_GATEWAY_PORT:-8080}
 EDGE_S=${BENCH_EDGE_S:-15}
 EDGE_BUYERS=${BENCH_EDGE_BUYERS:-20000}
@@ -70,6 +80,17 @@ EDGE_SOLDOUT=${BENCH_EDGE_SOLDOUT:-250000}
 EDGE_PAYNOW=${BENCH_EDGE_PAYNOW:-$EDGE_BUYERS}
 EDGE_THREADS=${BENCH_EDGE_THREADS:-2}
 EDGE_DIR=$OUT/gateway
+# (g): seconds per timed step (train, remaining, sold-out; about 4 x this in
+# all with the baselines), train buyers (one ticket each), and the
+# redis-benchmark calls per EVALSHA baseline (range_free over ~600 seats runs
+# at a few thousand per second: keep it to seconds).
+BOOKING_S=${BENCH_BOOKING_S:-10}
+BOOKING_BUYERS=${BENCH_BOOKING_BUYERS:-20000}
+BOOKING_REDIS_REQUESTS=${BENCH_BOOKING_REDIS_REQUESTS:-20000}
+# In flight (and pgbench/redis-benchmark clients) for (g): at 256 the booking
+# process turns most RemainingSeats calls away (RESOURCE_EXHAUSTED, "Server
+# Threadpool Exhausted": its synchronous server's thread cap).
+BOOKING_CONCURRENCY=${BENCH_BOOKING_CONCURRENCY:-64}
 # Raised for the bench (one client IP, few users at a high rate), but on:
 # every PlaceOrder still costs the limiter's EVALSHA. The second spec turns
 # PlaceOrder's buckets off (no Redis call) to measure that cost.
@@ -299,6 +320,16 @@ elif want f; then
   restart_gateway ""
 fi
 
+# Bookings over ranges: every step after the system has settled, the
+# baselines against the same PostgreSQL and Redis right after.
+if want g; then
+  log "booking"
+  bench --scenario=booking --label=booking --json="$OUT/booking.json" \
+    --throughput_s="$BOOKING_S" --booking_buyers="$BOOKING_BUYERS" \
+    --pgbench_seconds="$PGBENCH_S" --redis_requests="$BOOKING_REDIS_REQUESTS" \
+    --concurrency="$BOOKING_CONCURRENCY" || STATUS=1
+fi
+
 # The final table, from the JSON files of this run.
 log "done in $(( $(date +%s) - START )) s; JSON and PNG files in .turnstile/bench/"
 python3 - "$OUT" "$ONLY" <<'EOF' || log "python3 missing: see the JSON files"
@@ -366,6 +397,37 @@ if "e" in only:
         a, b = rate(m, key), rate(p, key)
         row(f"mTLS / plaintext, {label}", fmt(a / b if b else float("nan"), 3), ">= 0.85",
             f"{fmt(a, 0)} / {fmt(b, 0)}")
+if "g" in only and (k := load("booking")):
+    r, b = k.get("ratios", {}), k.get("baselines", {})
+    nan = float("nan")
+    free = b.get("evalsha_range_free", {}).get("per_s", nan)
+    if "remaining" in k:
+        row("booking: remaining-seat queries/s / EVALSHA range_free/s",
+            fmt(r.get("remaining_per_s_over_evalsha_range_free", nan), 3), ">= 0.3",
+            f'{k["remaining"]["successes_per_s"]:.0f} / {free:.0f}')
+    if "train" in k:
+        row("booking: train bookings/s / pgbench TPS",
+            fmt(r.get("train_bookings_per_s_over_pgbench_tps", nan), 3), "",
+            f'{k["train"]["successes_per_s"]:.0f} / {b.get("pgbench", {}).get("tps", nan):.0f}')
+    if "soldout" in k:
+        row("booking: sold-out leg refusals/s / EVALSHA range_free/s",
+            fmt(r.get("soldout_refusals_per_s_over_evalsha_range_free", nan), 3), "",
+            f'{k["soldout_refusals_per_s"]:.0f} / {free:.0f}')
+    if "alloc" in k:
+        a = k["alloc"]
+        row("booking: seat-legs sold/capacity, ours / first-fit",
+            fmt(a["ours_over_first_fit"], 4), "> 1",
+            f'{a["mean_share_ours"]:.4f} / {a["mean_share_first_fit"]:.4f}, '
+            f'{len(a["seeds"])} seeds, ours lower on {a["seeds_ours_lower"]}')
+    if "cafe" in k:
+        c = k["cafe_all"]
+        row(f'booking: {k["config"]["cafe_buyers"]} buyers of one zone (4h), p50 / p99 ms',
+            f'{c["p50_ms"]:.0f} / {c["p99_ms"]:.0f}', "",
+            f'seed 000: 11,757 ms average; {k["cafe"]["successes"]} PAID of '
+            f'{k["config"]["cafe_machines"]} machines')
+    row("booking: invariants and the bench's gates",
+        "PASS" if k["invariants"]["all_ok"] else "FAIL", "PASS",
+        "; ".join(c["name"] for c in k["invariants"]["checks"] if not c["ok"]))
 if rows:
     w = [max(len(str(r[i])) for r in rows + [("measure", "value", "target", "note")]) for i in range(4)]
     print("\n== Turnstile bench: ratios measured in this run ==")

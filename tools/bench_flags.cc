@@ -3,7 +3,8 @@
 #include "absl/flags/flag.h"
 
 ABSL_FLAG(std::string, scenario, "flash-sale",
-          "flash-sale | gateway-prep | gateway-direct | settle");
+          "flash-sale | gateway-prep | gateway-direct | settle | booking | "
+          "booking-alloc");
 ABSL_FLAG(std::string, label, "", "name of this run in the output");
 ABSL_FLAG(std::string, order, "127.0.0.1:50054", "order service");
 ABSL_FLAG(std::string, bypass_order, "",
@@ -79,3 +80,26 @@ ABSL_FLAG(std::string, warmup_file, "",
           "gateway-direct: a request file sent first, not measured");
 ABSL_FLAG(int, settle_quiet_ms, 2000,
           "gateway-direct, settle: pause after every transaction is terminal");
+
+// The range-booking scenarios (tools/bench_booking.h).
+ABSL_FLAG(std::string, booking, "127.0.0.1:50056", "booking service");
+ABSL_FLAG(std::string, booking_steps, "alloc,train,remaining,soldout,cafe",
+          "booking: the steps to run, in this order whatever the list's");
+ABSL_FLAG(int64_t, booking_buyers, 20000,
+          "booking: train buyers (one ticket per order, buyer i % this); "
+          "their wallets are funded");
+ABSL_FLAG(int, train_runs, 4,
+          "booking: runs the train bookings are spread over (order i on run "
+          "i % this)");
+ABSL_FLAG(int, train_seats, 1000,
+          "booking: seats of each train run (10 stops, two classes; cars "
+          "of 200)");
+ABSL_FLAG(int, cafe_buyers, 230,
+          "booking: concurrent buyers of one zone's 4-hour package (seed "
+          "000's test: 230)");
+ABSL_FLAG(int, cafe_machines, 200, "booking: machines of that zone");
+ABSL_FLAG(int, alloc_seeds, 10,
+          "booking, booking-alloc: seeds averaged by the allocation "
+          "comparison (1, 2, ...)");
+ABSL_FLAG(int, alloc_buyers, 1000,
+          "booking, booking-alloc: requests per simulated sale");

@@ -1,6 +1,7 @@
 // Every command-line flag of turnstile-bench, defined once (bench_flags.cc)
 // and declared here for the files of its scenarios: the flash sale and its
-// baselines (issue 3) and the gateway comparison (issue 8).
+// baselines (issue 3), the gateway comparison (issue 8) and the range
+// bookings (issue 10).
 #pragma once
 
 #include <cstdint>
@@ -53,3 +54,13 @@ ABSL_DECLARE_FLAG(int64_t, token_ttl_s);
 ABSL_DECLARE_FLAG(std::string, requests_file);
 ABSL_DECLARE_FLAG(std::string, warmup_file);
 ABSL_DECLARE_FLAG(int, settle_quiet_ms);
+// The range-booking scenarios (tools/bench_booking.h).
+ABSL_DECLARE_FLAG(std::string, booking);
+ABSL_DECLARE_FLAG(std::string, booking_steps);
+ABSL_DECLARE_FLAG(int64_t, booking_buyers);
+ABSL_DECLARE_FLAG(int, train_runs);
+ABSL_DECLARE_FLAG(int, train_seats);
+ABSL_DECLARE_FLAG(int, cafe_buyers);
+ABSL_DECLARE_FLAG(int, cafe_machines);
+ABSL_DECLARE_FLAG(int, alloc_seeds);
+ABSL_DECLARE_FLAG(int, alloc_buyers);

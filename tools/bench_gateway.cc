@@ -38,25 +38,6 @@ constexpr char kPlaceOrderPath[] = "/turnstile.v1.Order/PlaceOrder";
 // Stock of the stocked SKU: no run comes near selling it out.
 constexpr int64_t kAmpleStock = 100'000'000;
 
-tools::Databases DatabasesFromFlags() {
-  const auto pg_base = PgConninfoFromFlags(absl::GetFlag(FLAGS_pg_base));
-  if (!pg_base.ok()) Die(pg_base.status().ToString());
-  return tools::DatabasesFor(*pg_base, absl::GetFlag(FLAGS_db_prefix));
-}
-
-// Every transaction terminal (at most --settle_s), then a quiet pause: the
-// phase that follows measures itself, not the tail of the one before.
-void Settle(const tools::Databases& dbs) {
-  const int64_t open =
-      SettleTransactions(dbs, seconds(absl::GetFlag(FLAGS_settle_s)));
-  if (open != 0) {
-    std::cout << "warning: " << open
-              << " transactions still not terminal after settling\n";
-  }
-  std::this_thread::sleep_for(
-      milliseconds(absl::GetFlag(FLAGS_settle_quiet_ms)));
-}
-
 std::string ReadFileOrDie(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) Die("cannot read " + path);

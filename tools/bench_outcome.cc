@@ -7,6 +7,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/pg_password.h"
 #include "tools/bench_flags.h"
 #include "tools/bench_rpc.h"
 #include "tools/bench_setup.h"
@@ -44,6 +45,23 @@ int64_t SettleTransactions(const Databases& dbs, seconds limit) {
     if (open == 0 || SteadyClock::now() >= until) return open;
     std::this_thread::sleep_for(milliseconds(250));
   }
+}
+
+Databases DatabasesFromFlags() {
+  const auto pg_base = PgConninfoFromFlags(absl::GetFlag(FLAGS_pg_base));
+  if (!pg_base.ok()) Die(pg_base.status().ToString());
+  return tools::DatabasesFor(*pg_base, absl::GetFlag(FLAGS_db_prefix));
+}
+
+void Settle(const Databases& dbs) {
+  const int64_t open =
+      SettleTransactions(dbs, seconds(absl::GetFlag(FLAGS_settle_s)));
+  if (open != 0) {
+    std::cout << "warning: " << open
+              << " transactions still not terminal after settling\n";
+  }
+  std::this_thread::sleep_for(
+      milliseconds(absl::GetFlag(FLAGS_settle_quiet_ms)));
 }
 
 SkuOutcome Outcome(const Databases& dbs, const std::string& sku_id,

@@ -26,6 +26,15 @@ std::string QueryOne(const std::string& conninfo, const std::string& sql,
 int64_t SettleTransactions(const tools::Databases& dbs,
                            std::chrono::seconds limit);
 
+// The databases of the mesh from --pg_base (with --pg_password_file's
+// password) and --db_prefix; exits on a bad flag.
+tools::Databases DatabasesFromFlags();
+
+// Every transaction terminal (at most --settle_s; a warning if not), then a
+// pause of --settle_quiet_ms: the phase that follows measures itself, not
+// the tail of the one before.
+void Settle(const tools::Databases& dbs);
+
 struct SkuOutcome {
   v1::Sku sku;
   int64_t paid_orders = 0;
