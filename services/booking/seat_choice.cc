@@ -111,9 +111,21 @@ absl::StatusOr<std::vector<std::string>> ChooseSeats(
     score.push_back(ScoreOf(seat->taken, leg_count, legs));
   }
 
+  // The n best single seats by score, ties to seat order.
+  std::vector<size_t> order(free.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return score[a] < score[b]; });
+  order.resize(n);
+  GapScore scattered;
+  for (size_t k : order) {
+    scattered.fragments += score[k].fragments;
+    scattered.leftover += score[k].leftover;
+  }
   std::vector<std::string> out;
   if (n > 1) {
-    // Blocks of n neighbours: same car, consecutive numbers.
+    // Blocks of n neighbours (same car, consecutive numbers) as good as the
+    // best scattered choice: a group sits together when it costs nothing.
     size_t best = free.size();
     GapScore best_score;
     for (size_t start = 0; start + n <= free.size(); ++start) {
@@ -135,19 +147,13 @@ absl::StatusOr<std::vector<std::string>> ChooseSeats(
         best_score = total;
       }
     }
-    if (best != free.size()) {
+    if (best != free.size() && !(scattered < best_score)) {
       for (size_t k = 0; k < n; ++k) {
         out.push_back(free[best + k]->seat.seat_id);
       }
       return out;
     }
   }
-  // The n best single seats; stable on seat order for ties.
-  std::vector<size_t> order(free.size());
-  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return score[a] < score[b]; });
-  order.resize(n);
   std::sort(order.begin(), order.end());
   for (size_t k : order) out.push_back(free[k]->seat.seat_id);
   return out;

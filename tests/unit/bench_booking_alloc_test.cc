@@ -144,11 +144,10 @@ TEST(BenchBookingAlloc, OursFillsTheTightGapFirstFitDoesNot) {
 
 // The measured figure on random demand (10 stops, 100 seats in two classes,
 // 1-5 passengers): the comparison is reproducible, both sales are sound on
-// every seed, and -- what was measured, not what was hoped -- ours and
-// first-fit sell within 1% of each other on average: best fit gains about
-// as much as seating groups together costs, so ours is below first-fit on
-// some seeds (see the README's "Bookings over ranges" table).
-TEST(BenchBookingAlloc, RandomDemandOursWithinOnePercentOfFirstFit) {
+// every seed, and ours sells more seat-legs than first-fit on average at
+// every demand level, and on most seeds (adjacency only where it costs no
+// gap: seat_choice.h; with adjacency at any price ours was below first-fit).
+TEST(BenchBookingAlloc, RandomDemandOursSellsMoreThanFirstFit) {
   for (int buyers : {100, 300, 1000}) {
     AllocShape shape;
     shape.buyers = buyers;
@@ -166,7 +165,12 @@ TEST(BenchBookingAlloc, RandomDemandOursWithinOnePercentOfFirstFit) {
     SCOPED_TRACE(testing::Message() << "buyers " << buyers);
     EXPECT_GT(c.mean_share_first_fit, 0.5);
     EXPECT_LE(c.mean_share_ours, 1.0);
-    EXPECT_NEAR(c.ratio, 1.0, 0.01);
+    EXPECT_GT(c.ratio, 1.0);
+    int lower = 0;
+    for (const SeedComparison& s : c.seeds) {
+      lower += s.ours.seat_legs_sold < s.first_fit.seat_legs_sold;
+    }
+    EXPECT_LE(lower, 5) << "ours below first-fit on " << lower << " of 20";
   }
 }
 

@@ -103,15 +103,16 @@ TEST(BookingSeatChoice, GroupsSitTogether) {
   EXPECT_EQ(*five, Ids({"1-1", "1-3", "1-4", "2-1", "2-2"}));
 }
 
-TEST(BookingSeatChoice, AdjacencyBeatsGapsAndGapsRankBlocks) {
-  // Scattered exact fits (1-1, 1-3) lose to the fresh pair 2-1, 2-2; of the
-  // blocks, 3-1, 3-2 (exact fits) beat 2-1, 2-2.
+TEST(BookingSeatChoice, ExactFitsBeatAFreshPairAndBlocksWinTies) {
+  // Scattered exact fits (1-1, 1-3) beat the fresh pair 2-1, 2-2, which
+  // would cut two seats' free legs in three; a block of exact fits (3-1,
+  // 3-2) scores as well as the best scattered pair and wins.
   const std::vector<SeatLegs> seats = {
       Seat("1-1", 1, 1, "", "x..x"), Seat("1-2", 1, 2, "", "xxxx"),
       Seat("1-3", 1, 3, "", "x..x"), Seat("2-1", 2, 1, ""),
       Seat("2-2", 2, 2, ""),
   };
-  EXPECT_EQ(*ChooseSeats(seats, 4, Trip(1, 3, 2)), Ids({"2-1", "2-2"}));
+  EXPECT_EQ(*ChooseSeats(seats, 4, Trip(1, 3, 2)), Ids({"1-1", "1-3"}));
   std::vector<SeatLegs> more = seats;
   more.push_back(Seat("3-1", 3, 1, "", "x..x"));
   more.push_back(Seat("3-2", 3, 2, "", "x..x"));
