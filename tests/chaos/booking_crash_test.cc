@@ -105,13 +105,27 @@ TEST_F(BookingCrashTest, BookingKilledMidSaleEveryTransactionEnds) {
   for (int i = 0; i < kBuyers; ++i)
     shop().Deposit(absl::StrCat("c", i), 100000);
   std::atomic<int> done{0};
-  auto killer = std::async(std::launch::async, [&] {
-    while (done.load() < kBuyers / 4)
+  std::atomic<bool> restarted{false}, finished{false};
+  // The restarted process dies with the thread that started it
+  // (PR_SET_PDEATHSIG): this one lives until the test ends.
+  std::thread killer([&] {
+    while (done.load() < kBuyers / 4) {
       std::this_thread::sleep_for(milliseconds(5));
+    }
     mesh().Kill("booking");
     std::this_thread::sleep_for(seconds(1));
     mesh().Start("booking");
+    restarted = true;
+    while (!finished.load()) std::this_thread::sleep_for(milliseconds(10));
   });
+  struct Join {
+    std::atomic<bool>& finished;
+    std::thread& thread;
+    ~Join() {
+      finished = true;
+      thread.join();
+    }
+  } join{finished, killer};
   auto tally = tools::RunLoad(kBuyers, 16, [&](int i) {
     std::mt19937 rng(i + 7);
     const int from = static_cast<int>(rng() % 8);
@@ -122,7 +136,7 @@ TEST_F(BookingCrashTest, BookingKilledMidSaleEveryTransactionEnds) {
     ++done;
     return s;
   });
-  killer.wait();
+  while (!restarted.load()) std::this_thread::sleep_for(milliseconds(10));
   std::cout << tally.Summary("trips around a booking SIGKILL");
   EXPECT_GT(tally.ok, 0);
   // Every transaction ends and every participant agrees with it.
