@@ -232,9 +232,14 @@ absl::StatusOr<HoldResult> BookingTcc::HoldItems(HoldCommand command,
   return hold.status();
 }
 
+std::mutex& BookingTcc::BranchLock(const std::string& owner) {
+  return branch_locks_[std::hash<std::string>()(owner) % branch_locks_.size()];
+}
+
 absl::StatusOr<HoldResult> BookingTcc::HoldSlot(const TryRef& ref,
                                                 const CachedVenue& venue,
                                                 const SlotTry& slot) {
+  std::lock_guard branch(BranchLock(BranchOwner(ref.gid, ref.branch_id)));
   const std::string& venue_id = venue.venue.venue_id;
   const absl::CivilDay day = slot.placement.venue_day;
   const UnitRange window = slot.placement.slots;
@@ -319,6 +324,7 @@ absl::StatusOr<HoldResult> BookingTcc::HoldSlot(const TryRef& ref,
 absl::StatusOr<HoldResult> BookingTcc::HoldLeg(const TryRef& ref,
                                                const CachedRun& run,
                                                const LegTry& leg) {
+  std::lock_guard branch(BranchLock(BranchOwner(ref.gid, ref.branch_id)));
   const std::string& run_id = run.run.run_id;
   HoldCommand base;
   base.gid = ref.gid;

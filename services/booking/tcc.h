@@ -33,6 +33,7 @@
 // the reconciler repairs the gate.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -123,6 +124,14 @@ class BookingTcc {
   RangeGate* const gate_;
   BookingReconciler* const reconciler_;
   const TccOptions options_;
+
+  // Tries of one branch run one at a time in this process: a caller's retry
+  // that overtakes its own slow first attempt then finds that attempt's
+  // holds (and answers its result) instead of choosing other seats or
+  // machines, which PostgreSQL would refuse as TRY_MISMATCH. Striped by the
+  // owner's hash; unrelated Tries share a stripe rarely and briefly.
+  std::mutex& BranchLock(const std::string& owner);
+  std::array<std::mutex, 1024> branch_locks_;
 
   std::mutex mu_;
   std::map<std::string, Pending> pending_;  // owner -> kept gate hold
