@@ -244,39 +244,26 @@ absl::Status BookingReconciler::EnsureGate(const std::string& gate_key) {
 }
 
 void BookingReconciler::StartPeriodic(std::chrono::seconds interval) {
-  if (interval.count() <= 0 || thread_.joinable()) return;
-  thread_ = std::thread([this, interval] {
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, interval, [this] { return stop_; })) {
-      lock.unlock();
-      const auto start = std::chrono::steady_clock::now();
-      auto report = ReconcileAll();
-      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
-      if (!report.ok()) {
-        spdlog::warn("event=reconcile_pass_failed ms={} error=\"{}\"", ms,
-                     report.status().ToString());
-      } else if (report->fixes > 0 || report->gates_rebuilt > 0) {
-        spdlog::warn("event=reconcile_pass gates={} rebuilt={} fixes={} ms={}",
-                     report->gates_checked, report->gates_rebuilt,
-                     report->fixes, ms);
-      } else {
-        spdlog::debug("event=reconcile_pass gates={} ms={}",
-                      report->gates_checked, ms);
-      }
-      lock.lock();
+  periodic_.Start(interval, [this] {
+    const auto start = std::chrono::steady_clock::now();
+    auto report = ReconcileAll();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+    if (!report.ok()) {
+      spdlog::warn("event=reconcile_pass_failed ms={} error=\"{}\"", ms,
+                   report.status().ToString());
+    } else if (report->fixes > 0 || report->gates_rebuilt > 0) {
+      spdlog::warn("event=reconcile_pass gates={} rebuilt={} fixes={} ms={}",
+                   report->gates_checked, report->gates_rebuilt, report->fixes,
+                   ms);
+    } else {
+      spdlog::debug("event=reconcile_pass gates={} ms={}",
+                    report->gates_checked, ms);
     }
   });
 }
 
-void BookingReconciler::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void BookingReconciler::Stop() { periodic_.Stop(); }
 
 }  // namespace turnstile::booking

@@ -36,6 +36,7 @@
 #include "services/booking/catalog.h"
 #include "services/booking/reconcile_plan.h"
 #include "services/booking/store.h"
+#include "services/common/periodic_pass.h"
 #include "services/common/range_gate.h"
 
 namespace turnstile::booking {
@@ -105,10 +106,7 @@ class BookingReconciler {
   std::mutex init_mu_;  // serializes on-the-spot rebuilds
   std::map<std::string, std::chrono::steady_clock::time_point> rebuilt_at_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  PeriodicPass periodic_;
 };
 
 }  // namespace turnstile::booking

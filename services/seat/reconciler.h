@@ -32,6 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "services/common/gate_scripts.h"
+#include "services/common/periodic_pass.h"
 #include "services/seat/model.h"
 #include "services/seat/store.h"
 
@@ -123,10 +124,7 @@ class Reconciler {
   std::mutex init_mu_;  // serializes on-the-spot rebuilds
   std::map<std::string, std::chrono::steady_clock::time_point> rebuilt_at_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  PeriodicPass periodic_;
 };
 
 }  // namespace turnstile::seat
