@@ -15,21 +15,12 @@
 #include "services/booking/seat_choice.h"
 #include "services/booking/slots.h"
 #include "services/booking/validation.h"
+#include "services/common/gate_metrics.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
 
 namespace turnstile::booking {
 namespace {
-
-// Losers turned away by the gate, by reason (the seat participant's family:
-// the traffic that never reached PostgreSQL).
-prometheus::Family<prometheus::Counter>& Refusals() {
-  static auto& family = prometheus::BuildCounter()
-                            .Name("turnstile_gate_refusals_total")
-                            .Help("Tries refused by the Redis gate, by reason")
-                            .Register(Metrics());
-  return family;
-}
 
 // Every range gate call by call and answer; REDIS_ERROR, NOT_OWNER,
 // CANCELLED or COMMITTED after a PostgreSQL decision mean drift the
@@ -178,7 +169,7 @@ BookingTcc::GateStep BookingTcc::GateHold(const HoldCommand& command,
     return {absl::OkStatus(), false,
             held->status == GateStatus::kDuplicate && held->expiry_ms == 0};
   }
-  Refusals()
+  GateRefusals()
       .Add({{"reason", std::string(GateStatusName(held->status))}})
       .Increment();
   std::string message = held->message;
@@ -297,7 +288,7 @@ absl::StatusOr<HoldResult> BookingTcc::HoldSlot(const TryRef& ref,
                     chosen.end());
       }
       if (static_cast<int>(chosen.size()) < slot.machines) {
-        Refusals().Add({{"reason", "TAKEN"}}).Increment();
+        GateRefusals().Add({{"reason", "TAKEN"}}).Increment();
         return WithMessage(
             TakenError(ResourceKind::kMachine),
             absl::StrCat(chosen.size(), " machines of zone ",
@@ -395,7 +386,7 @@ absl::StatusOr<HoldResult> BookingTcc::HoldLeg(const TryRef& ref,
       auto choice = ChooseSeats(seats, run.legs, request);
       if (!choice.ok()) {
         if (ReasonOf(choice.status()) == "SEAT_TAKEN") {
-          Refusals().Add({{"reason", "TAKEN"}}).Increment();
+          GateRefusals().Add({{"reason", "TAKEN"}}).Increment();
         }
         return choice.status();
       }

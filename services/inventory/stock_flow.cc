@@ -7,21 +7,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "prometheus/counter.h"
+#include "services/common/gate_metrics.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
 
 namespace turnstile::inventory {
 namespace {
-
-// Tries turned away by the gate without reaching PostgreSQL, by reason.
-prometheus::Family<prometheus::Counter>& Refusals() {
-  static auto& family =
-      prometheus::BuildCounter()
-          .Name("turnstile_gate_refusals_total")
-          .Help("Tries refused by the Redis gate before PostgreSQL, by reason")
-          .Register(Metrics());
-  return family;
-}
 
 // Gate calls after PostgreSQL that did not go as expected (drift or Redis
 // down): PostgreSQL is right, the reconciler repairs the gate.
@@ -141,7 +132,7 @@ absl::StatusOr<Reservation> StockFlow::Reserve(const ReserveCommand& command) {
         reason = absl::StatusCodeToString(answer.status().code());
       }
       if (reason != "SKU_NOT_FOUND") {
-        Refusals().Add({{"reason", reason}}).Increment();
+        GateRefusals().Add({{"reason", reason}}).Increment();
       }
       return answer.status();
     }
@@ -168,7 +159,7 @@ absl::StatusOr<Reservation> StockFlow::Reserve(const ReserveCommand& command) {
                           : answer->message),
             {{"skuId", line.sku_id},
              {"quantity", absl::StrCat(line.quantity)}});
-        Refusals()
+        GateRefusals()
             .Add({{"reason", std::string(GateStatusName(answer->status))}})
             .Increment();
         return refusal;

@@ -9,21 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "prometheus/counter.h"
+#include "services/common/gate_metrics.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
 
 namespace turnstile::seat {
 namespace {
-
-// Losers turned away by the gate, by reason: the traffic that never reached
-// PostgreSQL.
-prometheus::Family<prometheus::Counter>& Refusals() {
-  static auto& family = prometheus::BuildCounter()
-                            .Name("turnstile_gate_refusals_total")
-                            .Help("Tries refused by the Redis gate, by reason")
-                            .Register(Metrics());
-  return family;
-}
 
 // Every gate call by call and answer; REDIS_ERROR, NOT_OWNER, CANCELLED or
 // COMMITTED after a PostgreSQL decision mean drift the reconciler repairs.
@@ -105,7 +96,7 @@ absl::StatusOr<Hold> SeatTcc::HoldSeats(HoldCommand command,
   if (!gate.ok()) return gate.status();
   if (gate->status != GateStatus::kOk &&
       gate->status != GateStatus::kDuplicate) {
-    Refusals()
+    GateRefusals()
         .Add({{"reason", std::string(GateStatusName(gate->status))}})
         .Increment();
     std::string message = gate->message;
