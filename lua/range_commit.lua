@@ -5,8 +5,10 @@
 -- owner's holds on it are deleted, its PostgreSQL Try fails). An item that
 -- overlaps a range sold to another owner is left alone and reported
 -- (NOT_OWNER): the gate has drifted and the reconciler repairs it. Exactly
--- once per owner.
+-- once per owner. A tracked owner's items count as sold in its user's list
+-- (range_hold's per-user limit) for good.
 -- KEYS: ts:{rng:<key>}:meta  ts:{rng:<key>}:ranges  ts:{rng:<key>}:own:<owner>
+--       ts:{rng:<key>}:users
 -- ARGV: owner, ttl_ms (life of the owner record), n (1..50), then n x
 --       (resource, from, to) as in range_hold
 -- Reply {status, n_sold, n_reclaimed, n_skipped, (resource, from, to) x
@@ -21,7 +23,7 @@ return run(function()
   local owner = owner_arg(1)
   local ttl = ttl_arg(2)
   local items, resources = range_items(3, 4)
-  check_keys('rng', {'meta', 'ranges', 'own:' .. owner})
+  check_keys('rng', {'meta', 'ranges', 'own:' .. owner, 'users'})
   if not range_units(KEYS[1], items) then
     return {'NOT_INITIALIZED', 0, 0, 0}
   end
@@ -72,6 +74,7 @@ return run(function()
   write_ranges(KEYS[2], resources, lists)
   redis.call('HINCRBY', KEYS[1], 'ver', 1)
   redis.call('SET', KEYS[3], 'C ' .. num(sold), 'PX', ttl)
+  settle_use(KEYS[4], owner, sold)
   local out = {'OK', sold, reclaimed, #skipped}
   if #skipped > 0 then
     out[1] = 'NOT_OWNER'

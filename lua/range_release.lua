@@ -1,7 +1,9 @@
 -- range_release: the gate of a range booking's Cancel. Deletes this owner's
 -- holds that overlap the listed items (lapsed or not); sold ranges and other
--- owners' entries are never touched. Exactly once per owner.
+-- owners' entries are never touched; the owner leaves its user's list
+-- (range_hold's per-user limit). Exactly once per owner.
 -- KEYS: ts:{rng:<key>}:meta  ts:{rng:<key>}:ranges  ts:{rng:<key>}:own:<owner>
+--       ts:{rng:<key>}:users
 -- ARGV: owner, ttl_ms (life of the owner record), n (1..50), then n x
 --       (resource, from, to) as in range_hold
 -- Reply {status, n_released}: n_released = the owner's hold entries deleted
@@ -17,7 +19,7 @@ return run(function()
   local owner = owner_arg(1)
   local ttl = ttl_arg(2)
   local items, resources, by_res = range_items(3, 4)
-  check_keys('rng', {'meta', 'ranges', 'own:' .. owner})
+  check_keys('rng', {'meta', 'ranges', 'own:' .. owner, 'users'})
   if not range_units(KEYS[1], items) then
     return {'NOT_INITIALIZED', 0}
   end
@@ -57,6 +59,7 @@ return run(function()
     write_ranges(KEYS[2], resources, lists)
     redis.call('HINCRBY', KEYS[1], 'ver', 1)
   end
+  settle_use(KEYS[4], owner, nil)
   if not rec and released == 0 then
     redis.call('SET', KEYS[3], 'T', 'PX', ttl)
     return {'NOT_FOUND', 0}

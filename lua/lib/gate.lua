@@ -244,10 +244,17 @@ end
 -- ARGV[first ..] as n items (resource, from, to), n = ARGV[at_n] in [1,
 -- MAX_RANGE_ITEMS], exactly first + 3n - 1 arguments, 0 <= from < to <=
 -- MAX_UNITS; items of one resource must not overlap. Returns the items in
--- order and the distinct resources in order of first use.
-local function range_items(at_n, first)
+-- order and the distinct resources in order of first use. With `tail` > 0,
+-- exactly `tail` more arguments may follow the items: the 4th value is then
+-- the index of the first of them (nil if absent).
+local function range_items(at_n, first, tail)
   local n = int_arg(at_n, 'n_items', 1, MAX_RANGE_ITEMS)
-  arg_count(first + 3 * n - 1)
+  local tail_at = nil
+  if tail and tail > 0 and #ARGV == first + 3 * n - 1 + tail then
+    tail_at = first + 3 * n
+  else
+    arg_count(first + 3 * n - 1)
+  end
   local items, resources, by_res = {}, {}, {}
   for i = 1, n do
     local at = first + 3 * (i - 1)
@@ -273,7 +280,7 @@ local function range_items(at_n, first)
     list[#list + 1] = item
     items[i] = item
   end
-  return items, resources, by_res
+  return items, resources, by_res, tail_at
 end
 
 -- The gate's units (ts:{rng:<key>}:meta), nil if not initialized; raises
@@ -320,4 +327,55 @@ local function write_ranges(ranges_key, resources, lists)
   if #del > 0 then
     redis.call('HDEL', ranges_key, unpack(del))
   end
+end
+
+-- Per-user use of a range gate (range_hold's optional per-user limit), in
+-- ts:{rng:<key>}:users: field 'u:<user>' -> blank-separated
+-- "<owner>,<n_items>,<expiry_ms>" (expiry 0: sold), field 'o:<owner>' ->
+-- <user> while the owner holds (until its release or commit).
+local function parse_uses(s)
+  local out = {}
+  if not s then
+    return out
+  end
+  for w in string.gmatch(s, '%S+') do
+    local owner, n, expiry = string.match(w, '^(.+),(%d+),(%d+)$')
+    out[#out + 1] = {owner = owner, n = tonumber(n),
+                     expiry = tonumber(expiry)}
+  end
+  return out
+end
+
+-- Writes the user's list back (HDEL if empty).
+local function write_uses(users_key, user, list)
+  if #list == 0 then
+    redis.call('HDEL', users_key, 'u:' .. user)
+    return
+  end
+  local parts = {}
+  for i = 1, #list do
+    local u = list[i]
+    parts[i] = u.owner .. ',' .. num(u.n) .. ',' .. num(u.expiry)
+  end
+  redis.call('HSET', users_key, 'u:' .. user, table.concat(parts, ' '))
+end
+
+-- The owner's hold is over: released (sold_n nil: its entry goes) or
+-- committed (sold_n items sold for good). No-op for an untracked owner.
+local function settle_use(users_key, owner, sold_n)
+  local user = redis.call('HGET', users_key, 'o:' .. owner)
+  if not user then
+    return
+  end
+  local kept = {}
+  for _, u in ipairs(parse_uses(redis.call('HGET', users_key, 'u:' .. user))) do
+    if u.owner ~= owner then
+      kept[#kept + 1] = u
+    end
+  end
+  if sold_n and sold_n > 0 then
+    kept[#kept + 1] = {owner = owner, n = sold_n, expiry = 0}
+  end
+  write_uses(users_key, user, kept)
+  redis.call('HDEL', users_key, 'o:' .. owner)
 end

@@ -107,6 +107,7 @@ int main(int argc, char** argv) {
       static_cast<size_t>(catalog_max));
   turnstile::booking::ReconcileOptions reconcile_options;
   reconcile_options.plan.hold_margin = std::chrono::seconds(margin_s);
+  reconcile_options.plan.run_users = limits.per_user_run > 0;
   turnstile::booking::BookingReconciler reconciler(&store, &gate, &catalog,
                                                    reconcile_options);
   turnstile::booking::TccOptions tcc_options;

@@ -145,6 +145,7 @@ struct GateRow {
   BookingRow booking;
   std::string owner;
   int64_t deadline_ms = 0;  // 0 for SOLD rows
+  std::string user_id;      // the booking's user (per-user limits)
 };
 
 // The HELD and SOLD rows of one gate and which of the asked owners are

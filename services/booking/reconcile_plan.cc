@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace turnstile::booking {
@@ -72,9 +73,12 @@ RangePlan PlanRangeGate(const std::string& gate_key, int32_t units,
   }
   std::map<std::string, std::vector<GateRange>> target;
 
+  const bool users = options.run_users && absl::StartsWith(gate_key, "r:");
+
   // 1. Every PostgreSQL row, as the gate has it if it agrees.
   for (const GateRow& row : pg.rows) {
     GateRange want;
+    if (users) want.user_id = row.user_id;
     want.resource_id = row.booking.resource_id;
     want.from = row.booking.range.from;
     want.to = row.booking.range.to;
@@ -103,11 +107,13 @@ RangePlan PlanRangeGate(const std::string& gate_key, int32_t units,
     std::vector<GateRange>& entries = target[want.resource_id];
     if (match != nullptr && match->state == want.state) {
       entries.push_back(*match);
+      entries.back().user_id = want.user_id;
       continue;
     }
     if (match != nullptr && sold && decided_recently(row.owner)) {
       ++plan.settling;  // its range_commit follows
       entries.push_back(*match);
+      entries.back().user_id = want.user_id;
       continue;
     }
     diff(want.resource_id,

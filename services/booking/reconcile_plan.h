@@ -44,6 +44,10 @@ struct RangePlanOptions {
   // A hold's gate expiry is its transaction's deadline plus this (the
   // service holds with the same margin).
   std::chrono::milliseconds hold_margin{std::chrono::seconds(30)};
+  // Restore the users of run gates' owners (range_hold's per-user limit,
+  // --per_user_run_limit > 0): target ranges of PostgreSQL rows carry their
+  // user; kept in-flight holds carry none (range_init keeps the gate's).
+  bool run_users = false;
 };
 
 // When PostgreSQL decided an owner ("<gid>:<branch>" -> epoch ms, PostgreSQL

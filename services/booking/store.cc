@@ -121,7 +121,7 @@ void Prepare(pqxx::connection& conn) {
       absl::StrCat(
           "SELECT ", kRowColumns,
           ", gid::text, branch_id, CASE WHEN state = 'HELD' THEN " TS_MICROS(
-              "deadline") " ELSE 0 END FROM booking "
+              "deadline") " ELSE 0 END, user_id FROM booking "
                           "WHERE gate_key = $1 ORDER BY 1, 2"));
   conn.prepare("bk_finished_owners",
                "SELECT b.gid::text, b.branch_id, "
@@ -501,6 +501,7 @@ absl::StatusOr<GateSnapshot> BookingStore::GateRows(
       gate_row.owner =
           absl::StrCat(row[5].as<std::string>(), ":", row[6].as<std::string>());
       gate_row.deadline_ms = row[7].as<int64_t>() / 1000;
+      gate_row.user_id = row[8].as<std::string>();
       snap.rows.push_back(std::move(gate_row));
     }
     if (!owners.empty()) {

@@ -9,6 +9,7 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "prometheus/counter.h"
@@ -150,7 +151,15 @@ BookingTcc::GateStep BookingTcc::GateHold(const HoldCommand& command,
                                           int64_t expiry_ms,
                                           ResourceKind kind) {
   const std::vector<RangeItem> items = ItemsOf(command);
-  auto held = gate_->Hold(command.gate_key, OwnerOf(owner), items, expiry_ms);
+  // The per-user-run limit in the gate too (PostgreSQL's booking_quota
+  // stays the judge): run gates only, and only when there is a limit.
+  const int32_t run_limit = command.limits.per_user_run;
+  const bool counted =
+      run_limit > 0 && absl::StartsWith(command.gate_key, "r:");
+  const absl::string_view user =
+      counted ? absl::string_view(command.user_id) : absl::string_view();
+  auto held = gate_->Hold(command.gate_key, OwnerOf(owner), items, expiry_ms,
+                          user, counted ? run_limit : 0);
   if (held.ok() && held->status == GateStatus::kNotInitialized) {
     // Redis lost the gate: rebuild it from PostgreSQL now rather than
     // refuse every buyer until the next periodic pass.
@@ -160,7 +169,8 @@ BookingTcc::GateStep BookingTcc::GateHold(const HoldCommand& command,
     if (auto s = reconciler_->EnsureGate(command.gate_key); !s.ok()) {
       return {s};
     }
-    held = gate_->Hold(command.gate_key, OwnerOf(owner), items, expiry_ms);
+    held = gate_->Hold(command.gate_key, OwnerOf(owner), items, expiry_ms, user,
+                       counted ? run_limit : 0);
   }
   CountCall("hold", held);
   if (!held.ok()) return {held.status()};
@@ -178,6 +188,14 @@ BookingTcc::GateStep BookingTcc::GateHold(const HoldCommand& command,
   } else if (held->status == GateStatus::kCancelled) {
     message = absl::StrCat("branch ", command.gid, "/", command.branch_id,
                            " was already cancelled");
+  } else if (held->status == GateStatus::kUserLimit) {
+    // The store's answer for the same limit (store.cc HoldAll).
+    return {WithMetadata(
+        Refused("USER_LIMIT",
+                absl::StrCat("the user-run limit of ", held->user_limit,
+                             " bookings would be passed (", held->user_items,
+                             " booked or held on this run)")),
+        {{"quota", "user-run"}, {"limit", absl::StrCat(held->user_limit)}})};
   } else if (held->status == GateStatus::kExpired) {
     message = absl::StrCat("the transaction deadline has passed (hold expiry ",
                            expiry_ms, " <= Redis time ", held->expiry_ms, ")");

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <map>
 
 #include "services/common/gate_reply.h"
 #include "services/common/status.h"
@@ -60,10 +61,11 @@ absl::Status BadReply(absl::string_view what) {
 }
 
 void AddRangeKeys(RedisArgs& args, absl::string_view gate_key,
-                  const GateOwner& owner) {
+                  const GateOwner& owner, bool users = true) {
   AddKey(args, "rng", gate_key, "meta");
   AddKey(args, "rng", gate_key, "ranges");
   AddKey(args, "rng", gate_key, "own:", owner.gid, owner.branch_id);
+  if (users) AddKey(args, "rng", gate_key, "users");
 }
 
 void AddItems(RedisArgs& args, absl::Span<const RangeItem> items) {
@@ -93,6 +95,9 @@ absl::StatusOr<RangeGateResult> ParseRangeHoldReply(const redisReply& reply) {
   if (!ReadHead(in, out)) {
     if (out.status == GateStatus::kTaken) {
       out.conflicts = ReadItems(in, bad);
+    } else if (out.status == GateStatus::kUserLimit) {
+      out.user_items = in.Int();
+      out.user_limit = in.Int();
     } else {
       out.items = in.Int();
       out.expiry_ms = in.Int();
@@ -190,10 +195,24 @@ RangeGate::RangeGate(RedisClient* redis, GateOptions options)
 
 absl::StatusOr<RangeInitResult> RangeGate::Init(absl::string_view gate_key,
                                                 const RangeInitSpec& spec) {
+  // The users of owners that have one, each owner once, in order.
+  std::vector<std::pair<absl::string_view, absl::string_view>> users;
+  std::map<absl::string_view, absl::string_view> user_of;
+  for (const GateRange& r : spec.ranges) {
+    if (r.user_id.empty()) continue;
+    auto [it, added] = user_of.emplace(r.owner, r.user_id);
+    if (added) {
+      users.emplace_back(r.owner, r.user_id);
+    } else if (it->second != r.user_id) {
+      return InvalidArgument(
+          absl::StrCat("owner ", r.owner, " has ranges of two users"));
+    }
+  }
   RedisArgs args;  // bulk call: its own buffer, freed afterwards
-  args.StartEval(S().init, 2);
+  args.StartEval(S().init, 3);
   AddKey(args, "rng", gate_key, "meta");
   AddKey(args, "rng", gate_key, "ranges");
+  AddKey(args, "rng", gate_key, "users");
   args.Add(InitModeName(spec.mode))
       .AddInt(spec.expected_ver)
       .AddInt(spec.units)
@@ -206,19 +225,26 @@ absl::StatusOr<RangeInitResult> RangeGate::Init(absl::string_view gate_key,
         .Add(r.owner)
         .AddInt(r.expiry_ms);
   }
+  if (!users.empty()) {
+    args.AddInt(static_cast<int64_t>(users.size()));
+    for (const auto& [owner, user] : users) args.Add(owner).Add(user);
+  }
   return Run<RangeInitResult>(redis_, S().init, args, &ParseRangeInitReply,
                               options_.bulk_timeout);
 }
 
 absl::StatusOr<RangeGateResult> RangeGate::Hold(
     absl::string_view gate_key, const GateOwner& owner,
-    absl::Span<const RangeItem> items, int64_t expiry_ms) {
+    absl::Span<const RangeItem> items, int64_t expiry_ms,
+    absl::string_view user_id, int32_t user_limit) {
+  const bool counted = !user_id.empty();
   RedisArgs& args = ThreadArgs();
-  args.StartEval(S().hold, 3);
-  AddRangeKeys(args, gate_key, owner);
+  args.StartEval(S().hold, counted ? 4 : 3);
+  AddRangeKeys(args, gate_key, owner, counted);
   AddOwner(args, owner);
   args.AddInt(expiry_ms).AddInt(options_.record_ttl.count());
   AddItems(args, items);
+  if (counted) args.Add(user_id).AddInt(user_limit);
   return Run<RangeGateResult>(redis_, S().hold, args, &ParseRangeHoldReply);
 }
 
@@ -226,7 +252,7 @@ absl::StatusOr<RangeGateResult> RangeGate::Release(
     absl::string_view gate_key, const GateOwner& owner,
     absl::Span<const RangeItem> items) {
   RedisArgs& args = ThreadArgs();
-  args.StartEval(S().release, 3);
+  args.StartEval(S().release, 4);
   AddRangeKeys(args, gate_key, owner);
   AddOwner(args, owner);
   args.AddInt(options_.record_ttl.count());
@@ -239,7 +265,7 @@ absl::StatusOr<RangeGateResult> RangeGate::Commit(
     absl::string_view gate_key, const GateOwner& owner,
     absl::Span<const RangeItem> items) {
   RedisArgs& args = ThreadArgs();
-  args.StartEval(S().commit, 3);
+  args.StartEval(S().commit, 4);
   AddRangeKeys(args, gate_key, owner);
   AddOwner(args, owner);
   args.AddInt(options_.record_ttl.count());

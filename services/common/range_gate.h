@@ -54,6 +54,9 @@ struct GateRange {
   GateRangeState state = GateRangeState::kHeld;
   std::string owner;      // "<gid>:<branch_id>"
   int64_t expiry_ms = 0;  // held: until then (free after); sold: 0
+  // Init only: the owner's user for Hold's per-user limit ("" = keep the
+  // user the gate knows for the owner, if any). Read leaves it empty.
+  std::string user_id;
 };
 
 // Answer of Hold / Release / Commit.
@@ -69,6 +72,9 @@ struct RangeGateResult {
   // TAKEN: the requested items that are taken; NOT_OWNER (commit): the items
   // left alone because another owner bought an overlapping range.
   std::vector<RangeItem> conflicts;
+  // USER_LIMIT (hold): the user's live items on the gate and the limit.
+  int64_t user_items = 0;
+  int64_t user_limit = 0;
   std::string message;  // INVALID_ARGUMENT only
 };
 
@@ -115,11 +121,15 @@ class RangeGate {
   absl::StatusOr<RangeInitResult> Init(absl::string_view gate_key,
                                        const RangeInitSpec& spec);
   // Holds every item until `expiry_ms` (epoch, Redis clock: the transaction
-  // deadline plus a margin) or none.
+  // deadline plus a margin) or none. With a `user_id`, the hold counts
+  // against the user's live items on the gate: USER_LIMIT if they would pass
+  // `user_limit` (0 = counted, never refused).
   absl::StatusOr<RangeGateResult> Hold(absl::string_view gate_key,
                                        const GateOwner& owner,
                                        absl::Span<const RangeItem> items,
-                                       int64_t expiry_ms);
+                                       int64_t expiry_ms,
+                                       absl::string_view user_id = {},
+                                       int32_t user_limit = 0);
   // Deletes the owner's holds overlapping `items` (the branch's bookings).
   absl::StatusOr<RangeGateResult> Release(absl::string_view gate_key,
                                           const GateOwner& owner,

@@ -654,6 +654,50 @@ TEST_F(BookingServiceTest, PerIdentityLimitsIncludingConcurrentTries) {
   EXPECT_EQ(GateView(kRunGate), PgView(kRunGate));
 }
 
+// --per_user_run_limit in the Redis gate too (PostgreSQL stays the judge):
+// an over-limit Try is refused by the gate before PostgreSQL, with the
+// store's reason (the gate's message, which counts what the user booked or
+// holds on the run, tells them apart: the store's refusal rolls its barrier
+// row back too, so no 'try' row is left either way); another user is not
+// affected; a Cancel gives the quota back in the gate; a gate rebuilt from
+// PostgreSQL after a FLUSHALL refuses the same way.
+TEST_F(BookingServiceTest, PerUserRunLimitIsEnforcedInTheGate) {
+  LaunchWithCatalog({"--per_doc_day_limit=0", "--per_user_run_limit=2",
+                     "--reconcile_interval_s=0"});
+  const std::string first = NewUuidV7(), second = NewUuidV7();
+  ASSERT_EQ(Hold(LegTry(first, 0, 1, "first", {"A1"})).code, StatusCode::OK);
+  ASSERT_EQ(Hold(LegTry(second, 1, 2, "first", {"A2"})).code, StatusCode::OK);
+  ASSERT_EQ(Confirm(second).code, StatusCode::OK);
+  auto refused_by_gate = [&](const char* when) {
+    const std::string over = NewUuidV7();
+    const Outcome refused = Hold(LegTry(over, 2, 3, "second", {"A3"}));
+    EXPECT_EQ(refused.code, StatusCode::FAILED_PRECONDITION) << when;
+    EXPECT_EQ(refused.reason, "USER_LIMIT") << when << " " << refused;
+    EXPECT_NE(refused.message.find("booked or held on this run"),
+              std::string::npos)
+        << when << " " << refused;
+    EXPECT_EQ(
+        Count("SELECT count(*) FROM tcc_barrier WHERE gid = '" + over + "'"), 0)
+        << when;
+  };
+  refused_by_gate("two booked");
+  EXPECT_EQ(Count("SELECT count(*) FROM booking"), 2);
+  EXPECT_EQ(Hold(LegTry(NewUuidV7(), 2, 3, "second", {"B1"}, {}, "bob")).code,
+            StatusCode::OK);
+
+  // The gate is lost: the next Try rebuilds it from PostgreSQL, users
+  // included, and is refused the same way.
+  SharedRedis().FlushAll();
+  refused_by_gate("after FLUSHALL");
+  EXPECT_EQ(GateView(kRunGate), PgView(kRunGate));
+
+  // The held one is cancelled: one more fits, then the limit again.
+  ASSERT_EQ(Cancel(first).code, StatusCode::OK);
+  EXPECT_EQ(Hold(LegTry(NewUuidV7(), 3, 4, "second", {"A4"})).code,
+            StatusCode::OK);
+  refused_by_gate("after the cancel");
+}
+
 // A rush on one zone and on one class: the allocating Tries retry with
 // fresh snapshots until nothing is left, so exactly as many win as there
 // are resources, every loser is refused taken with nothing held, and the

@@ -2,8 +2,9 @@
 // through RangeGate: all-or-nothing holds over a group, adjacent and
 // overlapping ranges, expiry by Redis time, idempotent and out-of-order
 // calls (hanging Try), permanent sales, init replacing the gate, every
-// invalid argument changing nothing, and 200 clients racing for overlapping
-// windows of one resource, checked through range_read.
+// invalid argument changing nothing, the per-user limit (live items,
+// lapses, release, repeats, rebuilt by init), and 200 clients racing for
+// overlapping windows of one resource, checked through range_read.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -365,6 +366,9 @@ TEST_F(RangeGateTest, InvalidArgumentsChangeNothing) {
   const std::vector<std::string> keys = {Key(kDay, "meta"), Key(kDay, "ranges"),
                                          Key(kDay, "own:" + ob)};
   const std::vector<std::string> keys2 = {keys[0], keys[1]};
+  const std::vector<std::string> keys3 = {keys[0], keys[1], Key(kDay, "users")};
+  const std::vector<std::string> keys4 = {keys[0], keys[1], keys[2],
+                                          Key(kDay, "users")};
   std::vector<std::string> too_many = {ob, future, "60000", "51"};
   for (int i = 0; i < 51; ++i) {
     too_many.insert(too_many.end(), {"r" + std::to_string(i), "0", "1"});
@@ -414,40 +418,73 @@ TEST_F(RangeGateTest, InvalidArgumentsChangeNothing) {
        {"ts:{evt:" + kDay + "}:meta", keys[1], keys[2]},
        {ob, future, "60000", "1", "s2", "0", "1"}},
       // range_release / range_commit
-      {"range_release", keys, {ob, "60000"}},
-      {"range_release", keys, {ob, "0", "1", "s1", "0", "2"}},
-      {"range_release", keys, {ob, "60000", "1", "s1", "2", "0"}},
-      {"range_release", keys, {ob, "60000", "1", "s1", "0", "11"}},
+      {"range_release", keys4, {ob, "60000"}},
+      {"range_release", keys4, {ob, "0", "1", "s1", "0", "2"}},
+      {"range_release", keys4, {ob, "60000", "1", "s1", "2", "0"}},
+      {"range_release", keys4, {ob, "60000", "1", "s1", "0", "11"}},
       {"range_release", keys2, {ob, "60000", "1", "s1", "0", "2"}},
-      {"range_commit", keys, {ob, "60000", "0"}},
-      {"range_commit", keys, {ob, "60000", "1", "s1", "0"}},
-      {"range_commit", keys, {"x:y:z", "60000", "1", "s1", "0", "2"}},
+      {"range_commit", keys4, {ob, "60000", "0"}},
+      {"range_commit", keys4, {ob, "60000", "1", "s1", "0"}},
+      {"range_commit", keys4, {"x:y:z", "60000", "1", "s1", "0", "2"}},
       {"range_commit",
-       keys,
+       keys4,
        {ob, "60000", "2", "s1", "0", "2", "s1", "1", "3"}},
       // range_init
-      {"range_init", keys2, {"force", "0", "10"}},
-      {"range_init", keys2, {"fresh", "0", "10", "0"}},
-      {"range_init", keys2, {"force", "0", "0", "0"}},
-      {"range_init", keys2, {"force", "0", "257", "0"}},
-      {"range_init", keys2, {"force", "0", "10", "1", "s1", "0", "2", "H", ob}},
+      {"range_init", keys3, {"force", "0", "10"}},
+      {"range_init", keys3, {"fresh", "0", "10", "0"}},
+      {"range_init", keys3, {"force", "0", "0", "0"}},
+      {"range_init", keys3, {"force", "0", "257", "0"}},
+      {"range_init", keys3, {"force", "0", "10", "1", "s1", "0", "2", "H", ob}},
       {"range_init",
-       keys2,
+       keys3,
        {"force", "0", "10", "1", "s1", "0", "2", "X", ob, "0"}},
       {"range_init",
-       keys2,
+       keys3,
        {"force", "0", "10", "1", "s1", "0", "2", "S", ob, "5"}},
       {"range_init",
-       keys2,
+       keys3,
        {"force", "0", "10", "1", "s1", "2", "2", "S", ob, "0"}},
       {"range_init",
-       keys2,
+       keys3,
        {"force", "0", "10", "1", "s1", "0", "11", "S", ob, "0"}},
       {"range_init",
-       keys2,
+       keys3,
        {"force", "0", "10", "2", "s1", "0", "3", "S", ob, "0", "s1", "2", "5",
         "H", ob, future}},
       {"range_init", {keys[0]}, {"force", "0", "10", "0"}},
+      {"range_init", keys2, {"force", "0", "10", "0"}},
+      // range_init: the users list (count, owner without entry, repeated
+      // owner, bad user)
+      {"range_init",
+       keys3,
+       {"force", "0", "10", "1", "s1", "0", "2", "S", ob, "0", "2", ob, "u1"}},
+      {"range_init",
+       keys3,
+       {"force", "0", "10", "1", "s1", "0", "2", "S", ob, "0", "1",
+        OwnerString(kC), "u1"}},
+      {"range_init",
+       keys3,
+       {"force", "0", "10", "1", "s1", "0", "2", "S", ob, "0", "2", ob, "u1",
+        ob, "u1"}},
+      {"range_init",
+       keys3,
+       {"force", "0", "10", "1", "s1", "0", "2", "S", ob, "0", "1", ob, ""}},
+      // range_hold: user and limit (keys, limit bounds, user id)
+      {"range_hold",
+       keys,
+       {ob, future, "60000", "1", "s2", "0", "1", "u1", "2"}},
+      {"range_hold",
+       keys4,
+       {ob, future, "60000", "1", "s2", "0", "1", "u1", "1000001"}},
+      {"range_hold",
+       keys4,
+       {ob, future, "60000", "1", "s2", "0", "1", "u1", "-1"}},
+      {"range_hold",
+       keys4,
+       {ob, future, "60000", "1", "s2", "0", "1", "u 1", "2"}},
+      {"range_hold", keys4, {ob, future, "60000", "1", "s2", "0", "1", "u1"}},
+      {"range_release", keys, {ob, "60000", "1", "s1", "0", "2"}},
+      {"range_commit", keys, {ob, "60000", "1", "s1", "0", "2"}},
       // range_read
       {"range_read", keys2, {}},
       {"range_read", keys2, {"1"}},
@@ -478,10 +515,117 @@ TEST_F(RangeGateTest, InvalidArgumentsChangeNothing) {
                  {ob, future, "60000", "2", "s2", "0", "3", "s2", "3", "10"})
                 .rfind("OK,", 0),
             0u);
-  EXPECT_EQ(Eval("range_commit", keys, {ob, "60000", "1", "s2", "0", "3"})
+  EXPECT_EQ(Eval("range_commit", keys4, {ob, "60000", "1", "s2", "0", "3"})
                 .rfind("OK,", 0),
             0u);
   EXPECT_EQ(Eval("range_read", keys2, {"0"}).rfind("OK,", 0), 0u);
+}
+
+// range_hold's per-user limit (a run gate's --per_user_run_limit).
+TEST_F(RangeGateTest, UserLimitCountsLiveItemsOfTheUsersOwners) {
+  InitGate(kDay, 9);
+  auto hold = [&](const GateOwner& owner, const Items& items, int64_t expiry,
+                  const std::string& user = "u1") {
+    auto r = gate_->Hold(kDay, owner, items, expiry, user, 3);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : RangeGateResult{};
+  };
+  const int64_t now = RedisNowMs();
+  const int64_t later = now + 60'000;
+  // A holds 2 of u1's 3, B (another user) is not counted for u1.
+  EXPECT_EQ(hold(kA, {{"s1", 0, 3}, {"s2", 0, 3}}, later).status,
+            GateStatus::kOk);
+  EXPECT_EQ(hold(kB, {{"s3", 0, 3}, {"s4", 0, 3}}, later, "u2").status,
+            GateStatus::kOk);
+  // C asks for 2 more: refused with the count and limit, nothing changed.
+  auto before = SharedRedis().Snapshot();
+  auto r = hold(kC, {{"s5", 0, 3}, {"s6", 0, 3}}, later);
+  EXPECT_EQ(r.status, GateStatus::kUserLimit);
+  EXPECT_EQ(r.user_items, 2);
+  EXPECT_EQ(r.user_limit, 3);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
+  EXPECT_EQ(TryStatus(r.status).code(), absl::StatusCode::kFailedPrecondition);
+  // A's repeat is DUPLICATE, not counted again.
+  EXPECT_EQ(hold(kA, {{"s1", 0, 3}, {"s2", 0, 3}}, later).status,
+            GateStatus::kDuplicate);
+  EXPECT_EQ(SharedRedis().Snapshot(), before);
+  // A sells: its 2 items still count, for good.
+  EXPECT_EQ(Commit(kA, {{"s1", 0, 3}, {"s2", 0, 3}}).status, GateStatus::kOk);
+  EXPECT_EQ(hold(kC, {{"s5", 0, 3}, {"s6", 0, 3}}, later).status,
+            GateStatus::kUserLimit);
+  // One more fits (3 = the limit), then nothing does.
+  const GateOwner kD{"0190a0b0-0000-7000-8000-00000000000d", "booking"};
+  const GateOwner kE{"0190a0b0-0000-7000-8000-00000000000e", "booking"};
+  EXPECT_EQ(hold(kC, {{"s5", 0, 3}}, later).status, GateStatus::kOk);
+  EXPECT_EQ(hold(kD, {{"s6", 0, 3}}, later).status, GateStatus::kUserLimit);
+  // Release gives C's item back.
+  EXPECT_EQ(Release(kC, {{"s5", 0, 3}}).status, GateStatus::kOk);
+  EXPECT_EQ(
+      SharedRedis().Run({"HGET", Key(kDay, "users"), "o:" + OwnerString(kC)}),
+      "(nil)");
+  // D's hold lapses by Redis time: its item stops counting.
+  EXPECT_EQ(hold(kD, {{"s6", 0, 3}}, RedisNowMs() + 300).status,
+            GateStatus::kOk);
+  EXPECT_EQ(hold(kE, {{"s7", 0, 3}}, later).status, GateStatus::kUserLimit);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(hold(kE, {{"s7", 0, 3}}, later).status, GateStatus::kOk);
+  EXPECT_EQ(SharedRedis().Run({"HGET", Key(kDay, "users"), "u:u1"}),
+            OwnerString(kA) + ",2,0 " + OwnerString(kE) + ",1," +
+                std::to_string(later));
+}
+
+TEST_F(RangeGateTest, InitRestoresTheUsersSoARebuiltGateRefusesTheSame) {
+  InitGate(kDay, 9);
+  const int64_t later = RedisNowMs() + 60'000;
+  // B's hold is in flight (not in the init list below, no user given): the
+  // gate keeps the user it knew for it.
+  auto b = gate_->Hold(kDay, kB, Items{{"s3", 0, 1}}, later, "u1", 3);
+  ASSERT_TRUE(b.ok());
+  ASSERT_EQ(b->status, GateStatus::kOk);
+  RangeInitSpec spec;
+  spec.mode = GateInitMode::kForce;
+  spec.units = 9;
+  spec.ranges = {
+      {"s1", 0, 3, GateRangeState::kSold, OwnerString(kA), 0, "u1"},
+      {"s2", 0, 3, GateRangeState::kHeld, OwnerString(kC), later, "u2"},
+      {"s3", 0, 1, GateRangeState::kHeld, OwnerString(kB), later, ""},
+      {"s4", 5, 9, GateRangeState::kSold, OwnerString(kA), 0, "u1"},
+  };
+  auto r = gate_->Init(kDay, spec);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->status, GateStatus::kOk) << r->message;
+  auto hold = [&](const std::string& user, int n) {
+    const std::string branch = "b" + user;  // GateOwner holds views
+    const GateOwner owner{"0190a0b0-0000-7000-8000-0000000000ff", branch};
+    Items items;
+    for (int i = 0; i < n; ++i)
+      items.push_back({"x" + std::to_string(i), 0, 1});
+    auto h = gate_->Hold(kDay, owner, items, later, user, 3);
+    EXPECT_TRUE(h.ok());
+    return h.ok() ? *h : RangeGateResult{};
+  };
+  // u1: A's 2 sold + B's 1 held = 3: full.
+  auto refused = hold("u1", 1);
+  EXPECT_EQ(refused.status, GateStatus::kUserLimit);
+  EXPECT_EQ(refused.user_items, 3);
+  // u2: C's 1 held, 2 more fit.
+  EXPECT_EQ(hold("u2", 2).status, GateStatus::kOk);
+  // After FLUSHALL and the same init, with B's user given this time.
+  SharedRedis().FlushAll();
+  spec.ranges[2].user_id = "u1";
+  spec.mode = GateInitMode::kInit;
+  r = gate_->Init(kDay, spec);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, GateStatus::kOk);
+  refused = hold("u1", 1);
+  EXPECT_EQ(refused.status, GateStatus::kUserLimit);
+  EXPECT_EQ(refused.user_items, 3);
+  // Released after the rebuild (no owner record): B leaves u1's count.
+  EXPECT_EQ(Release(kB, {{"s3", 0, 1}}).status, GateStatus::kOk);
+  EXPECT_EQ(hold("u1", 1).status, GateStatus::kOk);
+  // An owner with ranges of two users is refused before Redis.
+  spec.ranges[3].user_id = "u2";
+  EXPECT_FALSE(gate_->Init(kDay, spec).ok());
 }
 
 TEST_F(RangeGateTest, CountFreeAgreesWithARecountOfTheRanges) {

@@ -384,5 +384,39 @@ TEST(BookingReconcilePlan, RandomizedTargetCoversPostgresWithoutOverlaps) {
   EXPECT_GT(rebuilt, 0);
 }
 
+// With run_users, the target ranges of a run gate carry their PostgreSQL
+// row's user (range_init restores range_hold's per-user lists); a kept
+// in-flight hold carries none (range_init keeps the gate's); venue gates
+// and plans without the option carry none.
+TEST(BookingReconcilePlan, RunGateTargetsCarryTheirUsers) {
+  const RangeSnapshot gate =
+      Gate({Sold("s:1", 0, 4, kA), Held("s:3", 0, 2, kC, kNow + 60000)});
+  GateRow sold = Row("s:1", 0, 4, BookingState::kSold, kA);
+  sold.user_id = "u1";
+  GateRow held = Row("s:2", 2, 6, BookingState::kHeld, kB, kNow + 60000);
+  held.user_id = "u2";
+  RangePlanOptions options = kOptions;
+  options.run_users = true;
+  auto users = [](const RangePlan& plan) {
+    std::string out;
+    for (const GateRange& r : plan.target.ranges) {
+      out += r.resource_id + "=" + r.user_id + " ";
+    }
+    return out;
+  };
+  EXPECT_EQ(users(PlanRangeGate("r:G1234", kUnits, gate, Pg({sold, held}), {},
+                                options)),
+            "s:1=u1 s:2=u2 s:3= ");
+  EXPECT_EQ(users(PlanRangeGate("r:G1234", kUnits, Absent(), Pg({sold, held}),
+                                {}, options)),
+            "s:1=u1 s:2=u2 ");
+  EXPECT_EQ(users(PlanRangeGate("v:cafe1:2026-12-24", kUnits, gate,
+                                Pg({sold, held}), {}, options)),
+            "s:1= s:2= s:3= ");
+  EXPECT_EQ(users(PlanRangeGate("r:G1234", kUnits, gate, Pg({sold, held}), {},
+                                kOptions)),
+            "s:1= s:2= s:3= ");
+}
+
 }  // namespace
 }  // namespace turnstile::booking

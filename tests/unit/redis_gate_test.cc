@@ -332,6 +332,11 @@ TEST(GateReplies, RangeResults) {
   EXPECT_EQ(hold->status, GateStatus::kTaken);
   EXPECT_EQ(hold->conflicts,
             (std::vector<RangeItem>{{"m1", 18, 22}, {"m2", 0, 4}}));
+  hold = ParseRangeHoldReply(*Reply({S("USER_LIMIT"), int64_t{4}, int64_t{5}}));
+  ASSERT_TRUE(hold.ok()) << hold.status();
+  EXPECT_EQ(hold->status, GateStatus::kUserLimit);
+  EXPECT_EQ(hold->user_items, 4);
+  EXPECT_EQ(hold->user_limit, 5);
   hold = ParseRangeHoldReply(*Reply({S("INVALID_ARGUMENT"), S("bad from")}));
   ASSERT_TRUE(hold.ok());
   EXPECT_EQ(hold->status, GateStatus::kInvalidArgument);
@@ -344,6 +349,7 @@ TEST(GateReplies, RangeResults) {
            {S("TAKEN"), int64_t{1}, S("m1"), S("18"), int64_t{22}},
            {S("OK"), int64_t{3}},
            {S("OK"), int64_t{3}, int64_t{99}, int64_t{0}},
+           {S("USER_LIMIT"), int64_t{4}},
            {S("WHATEVER"), int64_t{3}, int64_t{99}},
        }) {
     EXPECT_TRUE(IsBadReply(ParseRangeHoldReply(*Reply(bad)).status()));
