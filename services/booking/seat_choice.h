@@ -21,8 +21,8 @@
 // trip, scores as well in total (sum of the pairs); then the best such
 // block (ties to the first) is taken. Adjacency at any price was measured to
 // sell fewer seat-legs than first-fit on random demand (turnstile-bench
-// --scenario=booking-alloc); adjacency at no price sells more. Seats the buyer chose are taken as they
-// are, or refused.
+// --scenario=booking-alloc); adjacency at no price sells more. Seats the buyer
+// chose are taken as they are, or refused.
 #pragma once
 
 #include <cstdint>
