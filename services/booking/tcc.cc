@@ -16,6 +16,7 @@
 #include "services/booking/seat_choice.h"
 #include "services/booking/slots.h"
 #include "services/booking/validation.h"
+#include "services/common/gate_commit_log.h"
 #include "services/common/gate_metrics.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
@@ -435,27 +436,11 @@ absl::StatusOr<bool> BookingTcc::Confirm(const std::string& gid,
   auto sold =
       gate_->Commit(done->gate_key, OwnerOf(owner), ItemsOf(done->rows));
   CountCall("commit", sold);
-  if (!sold.ok()) {
-    spdlog::error(
-        "event=gate_commit_failed gid={} branch={} gate={} error=\"{}\"", gid,
-        branch_id, done->gate_key, sold.status().ToString());
-  } else if (sold->status == GateStatus::kNotOwner ||
-             sold->status == GateStatus::kCancelled) {
-    spdlog::warn(
-        "event=gate_commit_drift gid={} branch={} gate={} result={} "
-        "skipped=\"{}\"",
-        gid, branch_id, done->gate_key,
-        std::string(GateStatusName(sold->status)),
-        DescribeItems(sold->conflicts));
-  } else if (sold->status != GateStatus::kOk &&
-             sold->status != GateStatus::kDuplicate) {
-    // NOT_INITIALIZED: the gate is rebuilt from PostgreSQL, sale included.
-    spdlog::info("event=gate_commit_skipped gid={} branch={} result={}", gid,
-                 branch_id, std::string(GateStatusName(sold->status)));
-  } else if (sold->reclaimed > 0) {
-    spdlog::warn("event=gate_commit_reclaimed gid={} branch={} items={}", gid,
-                 branch_id, sold->reclaimed);
-  }
+  LogGateCommit(gid, branch_id, done->gate_key,
+                sold.ok() ? absl::StatusOr<GateCommitAnswer>(GateCommitAnswer{
+                                sold->status, sold->reclaimed,
+                                DescribeItems(sold->conflicts)})
+                          : sold.status());
   return done->applied;
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "prometheus/counter.h"
+#include "services/common/gate_commit_log.h"
 #include "services/common/gate_metrics.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
@@ -157,27 +158,11 @@ absl::StatusOr<bool> SeatTcc::Confirm(const std::string& gid,
                              branch_id};
   auto sold = gate_->Commit(done->event_id, gate_owner, done->seat_ids);
   CountCall("commit", sold);
-  if (!sold.ok()) {
-    spdlog::error(
-        "event=gate_commit_failed gid={} branch={} event_id={} error=\"{}\"",
-        gid, branch_id, done->event_id, sold.status().ToString());
-  } else if (sold->status == GateStatus::kNotOwner ||
-             sold->status == GateStatus::kCancelled) {
-    spdlog::warn(
-        "event=gate_commit_drift gid={} branch={} event_id={} result={} "
-        "skipped={}",
-        gid, branch_id, done->event_id,
-        std::string(GateStatusName(sold->status)),
-        absl::StrJoin(sold->conflicts, ","));
-  } else if (sold->status != GateStatus::kOk &&
-             sold->status != GateStatus::kDuplicate) {
-    // NOT_INITIALIZED: the gate is rebuilt from PostgreSQL, sale included.
-    spdlog::info("event=gate_commit_skipped gid={} branch={} result={}", gid,
-                 branch_id, std::string(GateStatusName(sold->status)));
-  } else if (sold->reclaimed > 0) {
-    spdlog::warn("event=gate_commit_reclaimed gid={} branch={} seats={}", gid,
-                 branch_id, sold->reclaimed);
-  }
+  LogGateCommit(gid, branch_id, done->event_id,
+                sold.ok() ? absl::StatusOr<GateCommitAnswer>(GateCommitAnswer{
+                                sold->status, sold->reclaimed,
+                                absl::StrJoin(sold->conflicts, ",")})
+                          : sold.status());
   return done->applied;
 }
 
