@@ -110,10 +110,15 @@ int main(int argc, char** argv) {
   reconcile_options.plan.run_users = limits.per_user_run > 0;
   turnstile::booking::BookingReconciler reconciler(&store, &gate, &catalog,
                                                    reconcile_options);
+  turnstile::LimitGate limit_gate(&redis);
+  turnstile::booking::DayLimits day_limits(&store, &limit_gate, limits,
+                                           std::chrono::seconds(margin_s));
+  reconciler.AttachDayLimits(&day_limits);
   turnstile::booking::TccOptions tcc_options;
   tcc_options.hold_margin = std::chrono::seconds(margin_s);
   tcc_options.limits = limits;
-  turnstile::booking::BookingTcc tcc(&store, &gate, &reconciler, tcc_options);
+  turnstile::booking::BookingTcc tcc(&store, &gate, &reconciler, tcc_options,
+                                     &day_limits);
 
   // Start-up pass before serving: a gate lost while this process was down
   // is rebuilt before the first Try. Failures (Redis down) are not fatal;

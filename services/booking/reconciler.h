@@ -16,7 +16,8 @@
 // otherwise, so that any hold, release or commit in between makes the
 // write fail with CONFLICT (or EXISTS) and the pass start over. The gate's
 // units come from the catalogue: the venue-day's slot count, the run's
-// legs.
+// legs. The day-limit gates (day_limits.h) are reconciled in the same
+// passes; their differences are listed with the prefix "limit ".
 #pragma once
 
 #include <chrono>
@@ -40,6 +41,8 @@
 #include "services/common/range_gate.h"
 
 namespace turnstile::booking {
+
+class DayLimits;
 
 struct ReconcileOptions {
   RangePlanOptions plan;
@@ -90,6 +93,11 @@ class BookingReconciler {
   // when many callers ask at the same moment.
   absl::Status EnsureGate(const std::string& gate_key);
 
+  // Also reconcile the day-limit gates (day_limits.h): every pass over all
+  // gates covers the recent days, a venue-day or run pass its day. Call
+  // before the first pass.
+  void AttachDayLimits(DayLimits* day_limits) { day_limits_ = day_limits; }
+
   void StartPeriodic(std::chrono::seconds interval);
   void Stop();
 
@@ -97,11 +105,15 @@ class BookingReconciler {
   absl::StatusOr<int32_t> UnitsOf(const std::string& gate_key);
   void Record(const std::string& gate_key, const RangePlan& plan,
               ReconcileReport* report);
+  // The day-limit gate of `day` (or of the recent days) into `report`.
+  absl::Status ReconcileLimits(std::optional<absl::CivilDay> day,
+                               ReconcileReport* report);
 
   BookingStore* const store_;
   RangeGate* const gate_;
   BookingCatalog* const catalog_;
   const ReconcileOptions options_;
+  DayLimits* day_limits_ = nullptr;
 
   std::mutex init_mu_;  // serializes on-the-spot rebuilds
   std::map<std::string, std::chrono::steady_clock::time_point> rebuilt_at_;
