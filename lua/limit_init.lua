@@ -3,12 +3,15 @@
 -- the day, by owner and counter) replace the gate's, except that the held
 -- uses of owners not given (Tries in flight: the gate took them, PostgreSQL
 -- has not seen them yet) that have not lapsed are kept. Held uses given
--- with an expiry not after the Redis time are left out (lapsed).
+-- with an expiry not after the Redis time are left out (lapsed), and so are
+-- the held uses of the `decided` owners (PostgreSQL has their Confirm or
+-- Cancel: a Try that took its counters and then died).
 -- KEYS: ts:{lim:<day>}:meta  ts:{lim:<day>}:uses
 -- ARGV: mode ('init': only if absent; 'repair': only if the gate's ver is
 --       expected_ver, 0 = absent), expected_ver, expire_at_ms, n
 --       (0..200000), then n x (owner, counter, units 1..10^6, expiry_ms:
---       0 = sold, else held until then); (owner, counter) pairs distinct
+--       0 = sold, else held until then); (owner, counter) pairs distinct;
+--       then optionally m (0..10000), m x owner: the decided owners
 -- Reply:
 --   {'OK', ver, n_counters}     written; ver is the gate's new version
 --   {'EXISTS', ver, 0}          mode init and the gate exists; no change
@@ -19,7 +22,16 @@ return run(function()
   local expected_ver = int_arg(2, 'expected_ver', 0, MAX_INT)
   local expire_at = int_arg(3, 'expire_at_ms', 1, MAX_INT)
   local n = int_arg(4, 'n', 0, MAX_GATE_RANGES)
-  arg_count(4 + 4 * n)
+  local decided = {}
+  if #ARGV > 4 + 4 * n then
+    local m = int_arg(5 + 4 * n, 'n_decided', 0, 10000)
+    arg_count(5 + 4 * n + m)
+    for i = 1, m do
+      decided[owner_arg(5 + 4 * n + i)] = true
+    end
+  else
+    arg_count(4 + 4 * n)
+  end
   local given, seen = {}, {}
   for i = 1, n do
     local at = 5 + 4 * (i - 1)
@@ -68,7 +80,8 @@ return run(function()
     local field, value = flat[i], flat[i + 1]
     if string.sub(field, 1, 2) == 'k:' then
       for _, u in ipairs(parse_uses(value)) do
-        if not known[u.owner] and u.expiry > now then
+        if not known[u.owner] and not decided[u.owner] and
+            u.expiry > now then
           add(string.sub(field, 3), u)
           kept_rec[u.owner] = true
         end

@@ -3,9 +3,10 @@
 -- KEYS: ts:{lim:<day>}:meta  ts:{lim:<day>}:uses
 -- ARGV: n (0..1000; 0 = every counter), then n counter names
 -- Reply:
---   {'OK', ver, now_ms, m, (counter, used) x m}  counters with live use > 0
---                                                (sold, or held until after
---                                                now_ms), sorted by name
+--   {'OK', ver, now_ms, m, (counter, used) x m, k, owner x k}
+--       counters with live use > 0 (sold, or held until after now_ms),
+--       sorted by name; with n = 0 also the owners that hold until after
+--       now_ms (the reconciler asks PostgreSQL whether they are decided)
 --   {'NOT_INITIALIZED', 0}                       no gate for the day
 --   {'INVALID_ARGUMENT', message}
 return run(function()
@@ -45,6 +46,21 @@ return run(function()
   for _, p in ipairs(pairs_out) do
     out[#out + 1] = p[1]
     out[#out + 1] = p[2]
+  end
+  local holders = {}
+  if n == 0 then
+    local flat = redis.call('HGETALL', KEYS[2])
+    for i = 1, #flat, 2 do
+      local owner = string.match(flat[i], '^o:(.+)$')
+      if owner and tonumber(words(flat[i + 1])[1]) > now then
+        holders[#holders + 1] = owner
+      end
+    end
+    table.sort(holders)
+  end
+  out[#out + 1] = #holders
+  for _, o in ipairs(holders) do
+    out[#out + 1] = o
   end
   return out
 end)

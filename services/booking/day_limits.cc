@@ -3,10 +3,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "prometheus/counter.h"
 #include "services/booking/quota.h"
+#include "services/booking/reconciler.h"
 #include "services/common/gate_metrics.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
@@ -48,6 +51,7 @@ GateOwner OwnerOf(const std::string& owner) {
 }
 
 constexpr int kMaxAttempts = 8;
+constexpr size_t kMaxDecided = 10000;  // limit_init's bound
 
 }  // namespace
 
@@ -137,13 +141,23 @@ absl::StatusOr<DayLimitReport> DayLimits::ReconcileDay(absl::CivilDay day) {
     auto snapshot = gate_->Read(name);  // before PostgreSQL: see the header
     if (!snapshot.ok()) return snapshot.status();
     const bool absent = snapshot->status == GateStatus::kNotInitialized;
-    auto rows = store_->DayRows(day);
-    if (!rows.ok()) return rows.status();
+    // The gate's holders PostgreSQL has decided (a Try that took its
+    // counters and died before its rows): their holds go.
+    std::vector<std::string> holders = snapshot->holders;
+    if (holders.size() > kMaxDecided) holders.resize(kMaxDecided);
+    auto pg = store_->DayRows(day, BranchesOfOwners(holders));
+    if (!pg.ok()) return pg.status();
     const std::vector<LimitUse> uses =
-        DayLimitUses(*rows, day, limits_, hold_margin_.count());
+        DayLimitUses(pg->rows, day, limits_, hold_margin_.count());
+    std::set<std::string> in_pg;
+    for (const LimitUse& use : uses) in_pg.insert(use.owner);
+    std::vector<std::string> dropped;
+    for (const std::string& owner : pg->decided_owners) {
+      if (!in_pg.count(owner)) dropped.push_back(owner);
+    }
     const std::vector<std::string> differences =
         LimitDifferences(snapshot->used, LiveTotals(uses, snapshot->now_ms));
-    if (!absent && differences.empty()) {
+    if (!absent && differences.empty() && dropped.empty()) {
       LimitPasses().Add({{"result", "clean"}}).Increment();
       return report;
     }

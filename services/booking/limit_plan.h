@@ -42,6 +42,13 @@ struct DayBookingRow {
   int64_t deadline_ms = 0;  // HELD: the transaction deadline
 };
 
+// A day's bookings and which of the asked owners PostgreSQL has decided
+// (confirm or cancel barrier), read in one snapshot.
+struct DaySnapshot {
+  std::vector<DayBookingRow> rows;
+  std::vector<std::string> decided_owners;  // "<gid>:<branch_id>"
+};
+
 // The uses the gate of `day` must have for `rows` (HELD and SOLD bookings
 // of that day): per branch its counters, held until deadline + hold_margin
 // (HELD) or for good (SOLD), sorted by owner then counter.

@@ -63,23 +63,31 @@ void ReconcileReport::Merge(const ReconcileReport& other, size_t max_listed) {
   }
 }
 
-std::vector<std::pair<std::string, std::string>> LiveRangeOwners(
-    const RangeSnapshot& gate) {
-  std::set<std::pair<std::string, std::string>> owners;
-  for (const GateRange& r : gate.ranges) {
-    if (r.state != GateRangeState::kHeld || r.expiry_ms <= gate.now_ms) {
-      continue;
-    }
-    const size_t colon = r.owner.find(':');
+std::vector<std::pair<std::string, std::string>> BranchesOfOwners(
+    const std::vector<std::string>& owners) {
+  std::set<std::pair<std::string, std::string>> out;
+  for (const std::string& owner : owners) {
+    const size_t colon = owner.find(':');
     if (colon == std::string::npos) continue;
-    std::string gid = r.owner.substr(0, colon);
-    std::string branch = r.owner.substr(colon + 1);
+    std::string gid = owner.substr(0, colon);
+    std::string branch = owner.substr(colon + 1);
     if (!IsUuid(gid) || !CheckBranchId("branch", branch).ok()) continue;
     std::transform(gid.begin(), gid.end(), gid.begin(),
                    [](unsigned char c) { return std::tolower(c); });
-    owners.emplace(std::move(gid), std::move(branch));
+    out.emplace(std::move(gid), std::move(branch));
   }
-  return {owners.begin(), owners.end()};
+  return {out.begin(), out.end()};
+}
+
+std::vector<std::pair<std::string, std::string>> LiveRangeOwners(
+    const RangeSnapshot& gate) {
+  std::vector<std::string> owners;
+  for (const GateRange& r : gate.ranges) {
+    if (r.state == GateRangeState::kHeld && r.expiry_ms > gate.now_ms) {
+      owners.push_back(r.owner);
+    }
+  }
+  return BranchesOfOwners(owners);
 }
 
 BookingReconciler::BookingReconciler(BookingStore* store, RangeGate* gate,

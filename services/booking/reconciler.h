@@ -68,6 +68,11 @@ struct ReconcileReport {
 std::vector<std::pair<std::string, std::string>> LiveRangeOwners(
     const RangeSnapshot& gate);
 
+// The (gid, branch_id) of each well-formed owner "<gid>:<branch_id>" of
+// `owners` (gid lower-cased), distinct and sorted; others are skipped.
+std::vector<std::pair<std::string, std::string>> BranchesOfOwners(
+    const std::vector<std::string>& owners);
+
 class BookingReconciler {
  public:
   BookingReconciler(BookingStore* store, RangeGate* gate,

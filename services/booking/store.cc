@@ -497,24 +497,37 @@ absl::StatusOr<std::vector<OverdueHold>> BookingStore::ListOverdue(
   return ListOverdueHolds(pool_, "bk_overdue", margin, limit);
 }
 
-absl::StatusOr<std::vector<DayBookingRow>> BookingStore::DayRows(
-    absl::CivilDay day) {
-  return pool_.Transact(
-      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<DayBookingRow>> {
-        std::vector<DayBookingRow> out;
-        for (const auto& row :
-             tx.exec_prepared("bk_day_rows", absl::FormatCivilTime(day))) {
-          DayBookingRow r;
-          r.booking = ReadRow(row);
-          r.gid = row[5].as<std::string>();
-          r.branch_id = row[6].as<std::string>();
-          r.user_id = row[7].as<std::string>();
-          r.gate_key = row[8].as<std::string>();
-          r.deadline_ms = row[9].as<int64_t>();
-          out.push_back(std::move(r));
-        }
-        return out;
-      });
+absl::StatusOr<DaySnapshot> BookingStore::DayRows(
+    absl::CivilDay day,
+    const std::vector<std::pair<std::string, std::string>>& owners) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<DaySnapshot> {
+    tx.exec0("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    DaySnapshot out;
+    for (const auto& row :
+         tx.exec_prepared("bk_day_rows", absl::FormatCivilTime(day))) {
+      DayBookingRow r;
+      r.booking = ReadRow(row);
+      r.gid = row[5].as<std::string>();
+      r.branch_id = row[6].as<std::string>();
+      r.user_id = row[7].as<std::string>();
+      r.gate_key = row[8].as<std::string>();
+      r.deadline_ms = row[9].as<int64_t>();
+      out.rows.push_back(std::move(r));
+    }
+    if (!owners.empty()) {
+      std::vector<std::string> gids, branches;
+      for (const auto& [gid, branch] : owners) {
+        gids.push_back(gid);
+        branches.push_back(branch);
+      }
+      for (const auto& row : tx.exec_prepared(
+               "bk_finished_owners", TextArray(gids), TextArray(branches))) {
+        out.decided_owners.push_back(absl::StrCat(row[0].as<std::string>(), ":",
+                                                  row[1].as<std::string>()));
+      }
+    }
+    return out;
+  });
 }
 
 absl::StatusOr<std::vector<absl::CivilDay>> BookingStore::DaysSince(

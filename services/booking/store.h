@@ -90,8 +90,12 @@ class BookingStore {
       std::chrono::seconds margin, int limit);
 
   // The HELD and SOLD bookings of one day with their branches, users and
-  // deadlines (the day-limit gate's rebuild, limit_plan.h), by branch.
-  absl::StatusOr<std::vector<DayBookingRow>> DayRows(absl::CivilDay day);
+  // deadlines (the day-limit gate's rebuild, limit_plan.h), by branch, and
+  // which of `owners` (gid, branch_id, validated) are decided, in one
+  // REPEATABLE READ snapshot.
+  absl::StatusOr<DaySnapshot> DayRows(
+      absl::CivilDay day,
+      const std::vector<std::pair<std::string, std::string>>& owners);
   // Every day from `since` on with a booking, sorted.
   absl::StatusOr<std::vector<absl::CivilDay>> DaysSince(absl::CivilDay since);
 

@@ -89,6 +89,9 @@ absl::StatusOr<LimitSnapshot> ParseLimitReadReply(const redisReply& reply) {
         std::string name(in.Str());
         out.used.emplace_back(std::move(name), in.Int());
       }
+      const size_t k = in.Count(1);
+      out.holders.reserve(k);
+      for (size_t i = 0; i < k; ++i) out.holders.emplace_back(in.Str());
     }
   }
   if (auto s = in.Done("limit_read"); !s.ok()) return s;
@@ -138,7 +141,8 @@ absl::StatusOr<LimitGateResult> LimitGate::Commit(
 
 absl::StatusOr<LimitInitResult> LimitGate::Init(
     absl::string_view day, GateInitMode mode, int64_t expected_ver,
-    int64_t expire_at_ms, absl::Span<const LimitUse> uses) {
+    int64_t expire_at_ms, absl::Span<const LimitUse> uses,
+    absl::Span<const std::string> decided) {
   RedisArgs args;  // bulk call: its own buffer, freed afterwards
   args.StartEval(S().init, 2);
   AddLimitKeys(args, day);
@@ -148,6 +152,10 @@ absl::StatusOr<LimitInitResult> LimitGate::Init(
       .AddInt(static_cast<int64_t>(uses.size()));
   for (const LimitUse& u : uses) {
     args.Add(u.owner).Add(u.counter).AddInt(u.units).AddInt(u.expiry_ms);
+  }
+  if (!decided.empty()) {
+    args.AddInt(static_cast<int64_t>(decided.size()));
+    for (const std::string& owner : decided) args.Add(owner);
   }
   return Run<LimitInitResult>(redis_, S().init, args, &ParseLimitInitReply,
                               options_.bulk_timeout);

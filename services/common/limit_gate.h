@@ -74,6 +74,8 @@ struct LimitSnapshot {
   int64_t now_ms = 0;
   // Counters with a live use (sold, or held until after now_ms), by name.
   std::vector<std::pair<std::string, int64_t>> used;
+  // Read of every counter only: the owners that hold until after now_ms.
+  std::vector<std::string> holders;
   std::string message;
 };
 
@@ -97,11 +99,12 @@ class LimitGate {
       absl::Span<const LimitCounter> counters, int64_t expire_at_ms);
   // Replaces the day's uses with `uses` (kInit: only if absent; kRepair:
   // only if the gate's ver is expected_ver), keeping the live holds of
-  // owners not in `uses` (Tries in flight).
-  absl::StatusOr<LimitInitResult> Init(absl::string_view day, GateInitMode mode,
-                                       int64_t expected_ver,
-                                       int64_t expire_at_ms,
-                                       absl::Span<const LimitUse> uses);
+  // owners not in `uses` (Tries in flight) unless they are `decided`
+  // (PostgreSQL has their Confirm or Cancel; at most 10000).
+  absl::StatusOr<LimitInitResult> Init(
+      absl::string_view day, GateInitMode mode, int64_t expected_ver,
+      int64_t expire_at_ms, absl::Span<const LimitUse> uses,
+      absl::Span<const std::string> decided = {});
   // The live use of `counters` (at most kLimitMaxRead), or of every counter
   // if empty (bulk timeout).
   absl::StatusOr<LimitSnapshot> Read(

@@ -158,6 +158,18 @@ TEST_F(LimitGateTest, InitKeepsInFlightHoldsAndIsGuardedByVersion) {
   // A's hold survived with its owner record: release still works.
   EXPECT_EQ(gate_->Release(kDay, kA)->status, GateStatus::kOk);
   EXPECT_EQ(View(), "doc:P3=2");
+  // A hold of an owner PostgreSQL has decided (its Try died after taking)
+  // is listed as a holder and dropped by an init naming it decided.
+  ASSERT_EQ(Take(kB, {{"doc:P5", 1, 1}}), GateStatus::kOk);
+  auto read = gate_->Read(kDay);
+  ASSERT_TRUE(read.ok());
+  ASSERT_EQ(read->holders.size(), 1u);
+  EXPECT_EQ(read->holders[0], "0190a0b0-0000-7000-8000-00000000000b:booking");
+  r = gate_->Init(kDay, GateInitMode::kRepair, read->ver, expire_at_,
+                  {{c, "doc:P3", 2, 0}}, read->holders);
+  ASSERT_TRUE(r.ok() && r->status == GateStatus::kOk);
+  EXPECT_EQ(View(), "doc:P3=2");
+  EXPECT_TRUE(gate_->Read(kDay)->holders.empty());
 }
 
 TEST_F(LimitGateTest, InvalidArgumentsChangeNothing) {
