@@ -49,6 +49,7 @@ export function eventPage(main: HTMLElement, route: Route): () => void {
   const counts = h("p", { id: "seat-counts", "aria-live": "polite" });
   const mapBox = h("div", { id: "seat-map" });
   const chosen = h("p", { id: "selection", "aria-live": "polite" });
+  const dropNote = h("p", { id: "selection-note", role: "status" });
   let seats: SeatView[] = [];
   let selected: string[] = [];
   const buttons = new Map<string, HTMLButtonElement>();
@@ -151,7 +152,7 @@ export function eventPage(main: HTMLElement, route: Route): () => void {
       first = false;
       const { kept, dropped } = reconcileSelection(selected, seats);
       selected = kept;
-      if (dropped.length) buy.fail(`No longer available: ${dropped.join(", ")}.`);
+      if (dropped.length) dropNote.textContent = `No longer available: ${dropped.join(", ")}.`;
       if (!sameSeats) build();
       seats.forEach(paintSeat);
       const c = countStates(seats);
@@ -176,6 +177,7 @@ export function eventPage(main: HTMLElement, route: Route): () => void {
     counts,
     mapBox,
     chosen,
+    dropNote,
     buy.element,
   );
   void refresh();

@@ -29,7 +29,10 @@ export async function buyerContext(browser, buyer) {
       expiresAt: Math.floor(Date.now() / 1000) + 600,
     };
     await context.addInitScript((value) => {
-      localStorage.setItem("turnstile.session", value);
+      // Error pages and about:blank have no storage of the app's origin.
+      try {
+        localStorage.setItem("turnstile.session", value);
+      } catch {}
     }, JSON.stringify(session));
   }
   context.on("page", (page) => {
@@ -57,6 +60,36 @@ export async function waitForText(locator, test, { timeout = 20_000 } = {}) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`text never matched ${test}; last: ${JSON.stringify(last)}`);
+}
+
+/**
+ * Starts recording every text the page's countdowns show (a MutationObserver
+ * in the page), so a test can tell that one passed through "0:00" even if
+ * the order expired and was redrawn a moment later. Read with countdownTexts.
+ */
+export async function recordCountdowns(page) {
+  await page.evaluate(() => {
+    // @ts-ignore test-only global
+    const seen = (window.__countdowns = []);
+    const note = () => {
+      for (const el of document.querySelectorAll("[data-countdown]")) {
+        const text = el.textContent ?? "";
+        if (text && seen[seen.length - 1] !== text) seen.push(text);
+      }
+    };
+    new MutationObserver(note).observe(document.body, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+    });
+    note();
+  });
+}
+
+/** The countdown texts recorded so far, in order. */
+export function countdownTexts(page) {
+  // @ts-ignore test-only global
+  return page.evaluate(() => window.__countdowns ?? []);
 }
 
 /**
