@@ -39,9 +39,7 @@ prometheus::Family<prometheus::Counter>& LimitPasses() {
 
 template <typename R>
 void CountCall(const char* call, const absl::StatusOr<R>& r) {
-  const std::string result =
-      r.ok() ? std::string(GateStatusName(r->status)) : "REDIS_ERROR";
-  LimitCalls().Add({{"call", call}, {"result", result}}).Increment();
+  CountGateCall(LimitCalls(), call, r);
 }
 
 GateOwner OwnerOf(const std::string& owner) {

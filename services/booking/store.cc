@@ -257,6 +257,27 @@ void AddRows(const pqxx::result& rows, BranchBookings* out) {
             });
 }
 
+// Which of `owners` (gid, branch_id) have a confirm or cancel barrier row,
+// as "<gid>:<branch_id>" with the decision time (epoch ms).
+std::vector<std::pair<std::string, int64_t>> FinishedOwners(
+    pqxx::work& tx,
+    const std::vector<std::pair<std::string, std::string>>& owners) {
+  std::vector<std::pair<std::string, int64_t>> out;
+  if (owners.empty()) return out;
+  std::vector<std::string> gids, branches;
+  for (const auto& [gid, branch] : owners) {
+    gids.push_back(gid);
+    branches.push_back(branch);
+  }
+  for (const auto& row : tx.exec_prepared("bk_finished_owners", TextArray(gids),
+                                          TextArray(branches))) {
+    out.emplace_back(
+        absl::StrCat(row[0].as<std::string>(), ":", row[1].as<std::string>()),
+        row[2].as<int64_t>());
+  }
+  return out;
+}
+
 }  // namespace
 
 BookingStore::BookingStore(std::string conninfo, int pool_size)
@@ -514,17 +535,8 @@ absl::StatusOr<DaySnapshot> BookingStore::DayRows(
       r.deadline_ms = row[9].as<int64_t>();
       out.rows.push_back(std::move(r));
     }
-    if (!owners.empty()) {
-      std::vector<std::string> gids, branches;
-      for (const auto& [gid, branch] : owners) {
-        gids.push_back(gid);
-        branches.push_back(branch);
-      }
-      for (const auto& row : tx.exec_prepared(
-               "bk_finished_owners", TextArray(gids), TextArray(branches))) {
-        out.decided_owners.push_back(absl::StrCat(row[0].as<std::string>(), ":",
-                                                  row[1].as<std::string>()));
-      }
+    for (auto& owner_at : FinishedOwners(tx, owners)) {
+      out.decided_owners.push_back(std::move(owner_at.first));
     }
     return out;
   });
@@ -565,19 +577,9 @@ absl::StatusOr<GateSnapshot> BookingStore::GateRows(
       gate_row.user_id = row[8].as<std::string>();
       snap.rows.push_back(std::move(gate_row));
     }
-    if (!owners.empty()) {
-      std::vector<std::string> gids, branches;
-      for (const auto& [gid, branch] : owners) {
-        gids.push_back(gid);
-        branches.push_back(branch);
-      }
-      for (const auto& row : tx.exec_prepared(
-               "bk_finished_owners", TextArray(gids), TextArray(branches))) {
-        std::string owner = absl::StrCat(row[0].as<std::string>(), ":",
-                                         row[1].as<std::string>());
-        snap.decided_at_ms[owner] = row[2].as<int64_t>();
-        snap.finished_owners.push_back(std::move(owner));
-      }
+    for (auto& [owner, at_ms] : FinishedOwners(tx, owners)) {
+      snap.decided_at_ms[owner] = at_ms;
+      snap.finished_owners.push_back(std::move(owner));
     }
     return snap;
   });

@@ -35,9 +35,7 @@ prometheus::Family<prometheus::Counter>& GateCalls() {
 
 template <typename R>
 void CountCall(const char* call, const absl::StatusOr<R>& r) {
-  const std::string result =
-      r.ok() ? std::string(GateStatusName(r->status)) : "REDIS_ERROR";
-  GateCalls().Add({{"call", call}, {"result", result}}).Increment();
+  CountGateCall(GateCalls(), call, r);
 }
 
 bool IsRetryable(const absl::Status& status) {
