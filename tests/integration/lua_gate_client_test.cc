@@ -4,10 +4,9 @@
 // hand out more than there is.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
