@@ -25,10 +25,7 @@ return run(function()
   local counters = counter_list(4, 5, true)
   check_keys('lim', {'meta', 'uses'})
   local now = now_ms()
-  if expiry > now + MAX_TTL_MS then
-    invalid('expiry_ms must be at most 30 days after the Redis time ' ..
-            num(now))
-  end
+  check_expiry(expiry, now)
   if redis.call('EXISTS', KEYS[1]) == 0 then
     return {'NOT_INITIALIZED', 0}
   end

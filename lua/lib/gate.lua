@@ -133,6 +133,14 @@ local function num(v)
   return string.format('%d', v)
 end
 
+-- A hold's expiry (epoch ms) at most 30 days after the Redis time `now`.
+local function check_expiry(expiry, now)
+  if expiry > now + MAX_TTL_MS then
+    invalid('expiry_ms must be at most 30 days after the Redis time ' ..
+            num(now))
+  end
+end
+
 -- The blank-separated words of s.
 local function words(s)
   local t = {}

@@ -165,7 +165,7 @@ int main(int argc, char** argv) {
   reconciler.StartPeriodic(std::chrono::seconds(interval_s));
 
   turnstile::booking::ReadQueue reads(&gate, &reconciler, read_options);
-  turnstile::booking::BookingService booking(&store, &catalog, &gate, &tcc,
+  turnstile::booking::BookingService booking(&store, &catalog, &tcc,
                                              &reconciler, &reads);
   turnstile::SecondPhaseParticipant participant(
       turnstile::booking::ParticipantSpec(&tcc));

@@ -36,12 +36,10 @@ using BookingServiceBase =
 
 class BookingService final : public BookingServiceBase {
  public:
-  BookingService(BookingStore* store, BookingCatalog* catalog, RangeGate* gate,
-                 BookingTcc* tcc, BookingReconciler* reconciler,
-                 ReadQueue* reads)
+  BookingService(BookingStore* store, BookingCatalog* catalog, BookingTcc* tcc,
+                 BookingReconciler* reconciler, ReadQueue* reads)
       : store_(store),
         catalog_(catalog),
-        gate_(gate),
         tcc_(tcc),
         reconciler_(reconciler),
         reads_(reads) {}
@@ -92,7 +90,6 @@ class BookingService final : public BookingServiceBase {
 
   BookingStore* store_;
   BookingCatalog* catalog_;
-  RangeGate* gate_;
   BookingTcc* tcc_;
   BookingReconciler* reconciler_;
   ReadQueue* reads_;
