@@ -16,7 +16,6 @@
 namespace turnstile::booking {
 namespace {
 
-using store_rows::IntArray;
 using store_rows::kRowColumns;
 using store_rows::ParseDay;
 using store_rows::TextArray;
@@ -222,8 +221,8 @@ absl::Status BookingStore::CreateRun(const Run& run) {
       stations.push_back(s.station);
       times.push_back(s.departs_at_unix);
     }
-    tx.exec_prepared("bk_stops_insert", run.run_id, IntArray(indices),
-                     TextArray(stations), IntArray(times));
+    tx.exec_prepared("bk_stops_insert", run.run_id, IntegerArray(indices),
+                     TextArray(stations), IntegerArray(times));
     for (const SeatClass& c : run.classes) {
       tx.exec_prepared("bk_class_insert", run.run_id, c.class_id,
                        c.price_per_leg_minor);
@@ -237,7 +236,8 @@ absl::Status BookingStore::CreateRun(const Run& run) {
       classes.push_back(s.class_id);
     }
     tx.exec_prepared("bk_seats_insert", run.run_id, TextArray(ids),
-                     IntArray(cars), IntArray(numbers), TextArray(classes));
+                     IntegerArray(cars), IntegerArray(numbers),
+                     TextArray(classes));
     return absl::OkStatus();
   });
 }

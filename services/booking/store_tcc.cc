@@ -19,7 +19,6 @@
 namespace turnstile::booking {
 namespace {
 using store_rows::AddRows;
-using store_rows::IntArray;
 using store_rows::KindOfGate;
 using store_rows::ParseDay;
 using store_rows::ReadRow;
@@ -45,10 +44,11 @@ absl::Status HoldAll(pqxx::work& tx, const HoldCommand& command,
     docs.push_back(item.doc_id);
   }
   try {
-    tx.exec_prepared(
-        "bk_hold", command.gate_key, absl::FormatCivilTime(command.day),
-        command.gid, command.branch_id, command.user_id, command.deadline_ms,
-        TextArray(resources), IntArray(lows), IntArray(highs), TextArray(docs));
+    tx.exec_prepared("bk_hold", command.gate_key,
+                     absl::FormatCivilTime(command.day), command.gid,
+                     command.branch_id, command.user_id, command.deadline_ms,
+                     TextArray(resources), IntegerArray(lows),
+                     IntegerArray(highs), TextArray(docs));
     for (const QuotaUse& use : QuotaTakes(command)) {
       if (!tx.exec_prepared1("bk_quota_take", use.key, use.units, use.limit)[0]
                .as<bool>()) {

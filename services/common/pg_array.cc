@@ -1,8 +1,5 @@
 #include "services/common/pg_array.h"
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-
 namespace turnstile {
 
 std::string TextArray(const std::vector<std::string>& values) {
@@ -18,10 +15,6 @@ std::string TextArray(const std::vector<std::string>& values) {
   }
   out += '}';
   return out;
-}
-
-std::string BigintArray(const std::vector<int64_t>& values) {
-  return absl::StrCat("{", absl::StrJoin(values, ","), "}");
 }
 
 }  // namespace turnstile

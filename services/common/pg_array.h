@@ -6,13 +6,24 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
 namespace turnstile {
 
 // A text[] literal. Every element is double-quoted (so that "NULL" or ""
 // stay text) with '"' and '\' escaped.
 std::string TextArray(const std::vector<std::string>& values);
 
+// An integer array literal (int[] or bigint[], by the cast).
+template <typename Int>
+std::string IntegerArray(const std::vector<Int>& values) {
+  return absl::StrCat("{", absl::StrJoin(values, ","), "}");
+}
+
 // A bigint[] literal.
-std::string BigintArray(const std::vector<int64_t>& values);
+inline std::string BigintArray(const std::vector<int64_t>& values) {
+  return IntegerArray(values);
+}
 
 }  // namespace turnstile

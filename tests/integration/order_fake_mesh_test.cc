@@ -1048,7 +1048,11 @@ TEST_F(OrderFakeMeshTest, UnpaidSlotExpiresAndReleasesTheBooking) {
       order_->PlaceOrder(testing::BuyerCtx("u1").get(), req, &resp).ok());
   const std::string gid = resp.order().order_id();
   const auto until = Clock::now() + std::chrono::seconds(10);
-  while (!booking_.Cancelled(gid) && Clock::now() < until) {
+  // The participant's Cancel comes first; the order is marked EXPIRED when
+  // the coordinator reports the cancellation, a moment later.
+  while ((!booking_.Cancelled(gid) ||
+          QO("SELECT state FROM orders") != "EXPIRED") &&
+         Clock::now() < until) {
     std::this_thread::sleep_for(milliseconds(50));
   }
   EXPECT_TRUE(booking_.Cancelled(gid));
