@@ -60,6 +60,12 @@ constexpr Rule kTable[] = {
     {"/turnstile.v1.Order/GetOrder", kBuyer | kOperator},
     // The handler: the caller's own orders.
     {"/turnstile.v1.Order/ListOrders", kBuyer},
+    // The waiting room (served by turnstile-gateway itself, no mesh
+    // process: these rows keep the edge's routes and this table agreeing).
+    {"/turnstile.v1.WaitingRoom/ConfigureQueue", kOperator},
+    {"/turnstile.v1.WaitingRoom/GetQueue", kAnyPeer},
+    {"/turnstile.v1.WaitingRoom/JoinQueue", kBuyer},
+    {"/turnstile.v1.WaitingRoom/GetTicket", kBuyer},
     // gRPC's own services on the main port (the plaintext --health_listen
     // port serves health to anyone, and nothing else).
     {"/grpc.health.v1.Health/Check", kAnyPeer},
