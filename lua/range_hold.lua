@@ -41,10 +41,7 @@ return run(function()
     check_keys('rng', {'meta', 'ranges', 'own:' .. owner})
   end
   local now = now_ms()
-  if expiry > now + MAX_TTL_MS then
-    invalid('expiry_ms must be at most 30 days after the Redis time ' ..
-            num(now))
-  end
+  check_expiry(expiry, now)
   if not range_units(KEYS[1], items) then
     return {'NOT_INITIALIZED', 0, 0}
   end

@@ -26,6 +26,7 @@
 #include "services/gateway/jwt/jwt_mint.h"
 #include "tools/format.h"
 #include "tools/invariants.h"
+#include "tools/limit_gate_check.h"
 #include "tools/range_gate_check.h"
 #include "turnstile/v1/booking.grpc.pb.h"
 #include "turnstile/v1/coordinator.grpc.pb.h"
@@ -70,7 +71,8 @@ constexpr char kUsage[] =
     "  stock <sku_id>\n"
     "  order <order_id>\n"
     "  check                verify the invariants (exit 1 on violation)\n"
-    "  check --check_gates  ... and compare the range gates with PostgreSQL\n"
+    "  check --check_gates  ... and compare the range and day-limit gates with "
+    "PostgreSQL\n"
     "  reconcile [sku|event|run <id> | venue <id> [<YYYY-MM-DD>]]\n"
     "                       rebuild/repair the Redis gates from PostgreSQL\n"
     "                       (every SKU, event, venue-day and run by default)\n"
@@ -195,7 +197,8 @@ int Reconcile(const std::vector<std::string>& cmd) {
   return ok ? 0 : 2;
 }
 
-// `check --check_gates`: the range gates against the booking database.
+// `check --check_gates`: the range and day-limit gates against the booking
+// database.
 bool CheckGates(const tools::Databases& dbs) {
   auto options = RedisOptionsFromFlags();
   if (!options.ok()) {
@@ -204,13 +207,17 @@ bool CheckGates(const tools::Databases& dbs) {
   }
   RedisClient redis(*options);
   RangeGate gate(&redis);
-  auto result = tools::CheckRangeGates(dbs.at("booking"), gate);
-  if (!result.ok()) {
-    std::fprintf(stderr, "error: %s\n", result.status().ToString().c_str());
+  LimitGate limit_gate(&redis);
+  auto ranges = tools::CheckRangeGates(dbs.at("booking"), gate);
+  auto limits = ranges.ok()
+                    ? tools::CheckLimitGates(dbs.at("booking"), limit_gate)
+                    : ranges;
+  if (!limits.ok()) {
+    std::fprintf(stderr, "error: %s\n", limits.status().ToString().c_str());
     return false;
   }
-  std::cout << tools::FormatResults({*result});
-  return result->ok;
+  std::cout << tools::FormatResults({*ranges, *limits});
+  return ranges->ok && limits->ok;
 }
 
 // `token`: no server, no TLS files; only the HS256 secret file.

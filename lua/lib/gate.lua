@@ -133,6 +133,14 @@ local function num(v)
   return string.format('%d', v)
 end
 
+-- A hold's expiry (epoch ms) at most 30 days after the Redis time `now`.
+local function check_expiry(expiry, now)
+  if expiry > now + MAX_TTL_MS then
+    invalid('expiry_ms must be at most 30 days after the Redis time ' ..
+            num(now))
+  end
+end
+
 -- The blank-separated words of s.
 local function words(s)
   local t = {}
@@ -346,10 +354,10 @@ local function parse_uses(s)
   return out
 end
 
--- Writes the user's list back (HDEL if empty).
-local function write_uses(users_key, user, list)
+-- Writes a list of uses to field `field` of hash `key` (HDEL if empty).
+local function write_use_field(key, field, list)
   if #list == 0 then
-    redis.call('HDEL', users_key, 'u:' .. user)
+    redis.call('HDEL', key, field)
     return
   end
   local parts = {}
@@ -357,7 +365,12 @@ local function write_uses(users_key, user, list)
     local u = list[i]
     parts[i] = u.owner .. ',' .. num(u.n) .. ',' .. num(u.expiry)
   end
-  redis.call('HSET', users_key, 'u:' .. user, table.concat(parts, ' '))
+  redis.call('HSET', key, field, table.concat(parts, ' '))
+end
+
+-- Writes the user's list back (HDEL if empty).
+local function write_uses(users_key, user, list)
+  write_use_field(users_key, 'u:' .. user, list)
 end
 
 -- The owner's hold is over: released (sold_n nil: its entry goes) or
@@ -378,4 +391,61 @@ local function settle_use(users_key, owner, sold_n)
   end
   write_uses(users_key, user, kept)
   redis.call('HDEL', users_key, 'o:' .. owner)
+end
+
+-- Day limits (lua/limit_*.lua): counted uses of limited counters of one day
+-- (per identity document, per user), hash tag {lim:<YYYY-MM-DD>}. In
+-- ts:{lim:<day>}:uses, field 'k:<counter>' holds the counter's uses in the
+-- format of parse_uses (expiry 0: sold, for good) and field 'o:<owner>'
+-- "<expiry_ms> <counter>..." while the owner holds (until its release or
+-- commit). ts:{lim:<day>}:meta has 'ver' (the gate exists; bumped by every
+-- write). Both keys expire at the expire_at_ms a caller gives (the day is
+-- over for good), renewed by every write.
+local MAX_COUNTER = 200           -- chars of a counter name
+local MAX_LIMIT_COUNTERS = 12     -- counters of one take/commit call
+local MAX_LIMIT_UNITS = 50        -- units of one counter in one call
+local MAX_LIMIT = 1000000         -- a counter's limit
+
+-- The uses of `list` that count at `now`: sold, or held until after now,
+-- leaving out `except_owner`'s; and their total.
+local function live_uses(list, now, except_owner)
+  local kept, total = {}, 0
+  for _, u in ipairs(list) do
+    if u.owner ~= except_owner and (u.expiry == 0 or u.expiry > now) then
+      kept[#kept + 1] = u
+      total = total + u.n
+    end
+  end
+  return kept, total
+end
+
+-- n x (counter, units[, limit]) from ARGV[first]: distinct counter names.
+local function counter_list(at_n, first, with_limit)
+  local n = int_arg(at_n, 'n_counters', 1, MAX_LIMIT_COUNTERS)
+  local width = with_limit and 3 or 2
+  arg_count(first + width * n - 1)
+  local out, seen = {}, {}
+  for i = 1, n do
+    local at = first + width * (i - 1)
+    local name = id_arg(at, 'counters[' .. i .. ']', MAX_COUNTER)
+    if seen[name] then
+      invalid('counters[' .. i .. '] is repeated')
+    end
+    seen[name] = true
+    out[i] = {name = name,
+              units = int_arg(at + 1, 'counters[' .. i .. '].units', 1,
+                              MAX_LIMIT_UNITS)}
+    if with_limit then
+      out[i].limit = int_arg(at + 2, 'counters[' .. i .. '].limit', 1,
+                             MAX_LIMIT)
+    end
+  end
+  return out
+end
+
+-- Bumps the version and renews the keys' expiry.
+local function limit_touch(expire_at)
+  redis.call('HINCRBY', KEYS[1], 'ver', 1)
+  redis.call('PEXPIREAT', KEYS[1], expire_at)
+  redis.call('PEXPIREAT', KEYS[2], expire_at)
 end

@@ -2,8 +2,10 @@
 // turnstile.v1.Participant phases of booking branches (branch id
 // "booking") on one port, after applying the booking migrations and
 // reconciling the Redis range gates with PostgreSQL (then again every
-// --reconcile_interval_s). With --coordinator it also sweeps orphaned
-// holds (services/common/orphan_sweeper.h). TLS identity "booking".
+// --reconcile_interval_s). The availability reads go to bounded readers
+// (--read_workers, --read_queue_max, --read_batch_max; read_queue.h). With
+// --coordinator it also sweeps orphaned holds
+// (services/common/orphan_sweeper.h). TLS identity "booking".
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -48,6 +50,18 @@ ABSL_FLAG(int, per_user_day_limit, 0,
           "Bookings per user per day (0 = unlimited)");
 ABSL_FLAG(int, per_user_run_limit, 0,
           "Bookings per user per train run (0 = unlimited)");
+ABSL_FLAG(int, read_workers, 2,
+          "Threads serving the availability reads (FreeMachines, FreeWindows, "
+          "RemainingSeats, GetStopMatrix), each pipelining a batch of them "
+          "over one Redis connection (1..64)");
+ABSL_FLAG(int, read_queue_max, 1024,
+          "Availability reads queued for the readers; beyond it they are "
+          "refused RESOURCE_EXHAUSTED with a retry delay (1..1000000)");
+ABSL_FLAG(int, read_batch_max, 64,
+          "Availability reads one reader batch takes (1..1000)");
+ABSL_FLAG(bool, read_coalesce, true,
+          "Send identical gate reads queued in one batch once and share the "
+          "answer");
 ABSL_FLAG(int, booking_catalog_max_entries, 10000,
           "Venues and runs cached in memory for availability reads and Try "
           "checks without a PostgreSQL round trip");
@@ -66,6 +80,21 @@ int main(int argc, char** argv) {
   limits.per_user_day = absl::GetFlag(FLAGS_per_user_day_limit);
   limits.per_user_run = absl::GetFlag(FLAGS_per_user_run_limit);
   const int catalog_max = absl::GetFlag(FLAGS_booking_catalog_max_entries);
+  turnstile::booking::ReadQueueOptions read_options;
+  read_options.workers = absl::GetFlag(FLAGS_read_workers);
+  const int read_queue_max = absl::GetFlag(FLAGS_read_queue_max);
+  const int read_batch_max = absl::GetFlag(FLAGS_read_batch_max);
+  read_options.coalesce = absl::GetFlag(FLAGS_read_coalesce);
+  if (read_options.workers < 1 || read_options.workers > 64 ||
+      read_queue_max < 1 || read_queue_max > 1000000 || read_batch_max < 1 ||
+      read_batch_max > 1000) {
+    spdlog::critical(
+        "event=bad_flag read_workers={} read_queue_max={} read_batch_max={}",
+        read_options.workers, read_queue_max, read_batch_max);
+    return 2;
+  }
+  read_options.queue_max = static_cast<size_t>(read_queue_max);
+  read_options.batch_max = static_cast<size_t>(read_batch_max);
   if (pool_size < 1 || margin_s < 1 || margin_s > 86400 || interval_s < 0 ||
       limits.per_doc_day < 0 || limits.per_user_day < 0 ||
       limits.per_user_run < 0 || catalog_max < 1) {
@@ -110,10 +139,15 @@ int main(int argc, char** argv) {
   reconcile_options.plan.run_users = limits.per_user_run > 0;
   turnstile::booking::BookingReconciler reconciler(&store, &gate, &catalog,
                                                    reconcile_options);
+  turnstile::LimitGate limit_gate(&redis);
+  turnstile::booking::DayLimits day_limits(&store, &limit_gate, limits,
+                                           std::chrono::seconds(margin_s));
+  reconciler.AttachDayLimits(&day_limits);
   turnstile::booking::TccOptions tcc_options;
   tcc_options.hold_margin = std::chrono::seconds(margin_s);
   tcc_options.limits = limits;
-  turnstile::booking::BookingTcc tcc(&store, &gate, &reconciler, tcc_options);
+  turnstile::booking::BookingTcc tcc(&store, &gate, &reconciler, tcc_options,
+                                     &day_limits);
 
   // Start-up pass before serving: a gate lost while this process was down
   // is rebuilt before the first Try. Failures (Redis down) are not fatal;
@@ -130,8 +164,9 @@ int main(int argc, char** argv) {
   }
   reconciler.StartPeriodic(std::chrono::seconds(interval_s));
 
-  turnstile::booking::BookingService booking(&store, &catalog, &gate, &tcc,
-                                             &reconciler);
+  turnstile::booking::ReadQueue reads(&gate, &reconciler, read_options);
+  turnstile::booking::BookingService booking(&store, &catalog, &tcc,
+                                             &reconciler, &reads);
   turnstile::SecondPhaseParticipant participant(
       turnstile::booking::ParticipantSpec(&tcc));
   turnstile::OrphanSweeper sweeper(
@@ -145,6 +180,7 @@ int main(int argc, char** argv) {
   return turnstile::ServeGrpc(
       {absl::GetFlag(FLAGS_listen), pool_size + 4, "booking"},
       {&booking, &participant}, [&] {
+        reads.Stop();  // the server has finished every call by now
         sweeper.Stop();
         reconciler.Stop();
       });

@@ -1,6 +1,9 @@
 // Resource and gate names of the booking participant (model.h).
 #include "services/booking/model.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
@@ -31,6 +34,13 @@ std::string RunGate(const std::string& run_id) {
 
 std::string RunId(const std::string& train_number, absl::CivilDay date) {
   return absl::StrCat(train_number, ":", Date(date));
+}
+
+std::string BranchOwner(const std::string& gid, const std::string& branch_id) {
+  std::string lower = gid;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return absl::StrCat(lower, ":", branch_id);
 }
 
 }  // namespace turnstile::booking

@@ -137,6 +137,8 @@ struct HoldResult {
 struct BranchBookings {
   bool applied = false;
   std::string gate_key;
+  std::string user_id;  // of the rows (one Try: one user, gate and day)
+  absl::CivilDay day;
   std::vector<BookingRow> rows;
 };
 
@@ -168,5 +170,9 @@ std::string SeatResource(const std::string& run_id, const std::string& seat_id);
 std::string VenueDayGate(const std::string& venue_id, absl::CivilDay day);
 std::string RunGate(const std::string& run_id);
 std::string RunId(const std::string& train_number, absl::CivilDay date);
+
+// The gate owner of a branch: lower-case gid, ":", branch id (the range
+// and day-limit gates' owner field).
+std::string BranchOwner(const std::string& gid, const std::string& branch_id);
 
 }  // namespace turnstile::booking

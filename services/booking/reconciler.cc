@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "prometheus/counter.h"
+#include "services/booking/day_limits.h"
 #include "services/booking/translate.h"
 #include "services/common/process.h"
 #include "services/common/status.h"
@@ -62,23 +63,31 @@ void ReconcileReport::Merge(const ReconcileReport& other, size_t max_listed) {
   }
 }
 
-std::vector<std::pair<std::string, std::string>> LiveRangeOwners(
-    const RangeSnapshot& gate) {
-  std::set<std::pair<std::string, std::string>> owners;
-  for (const GateRange& r : gate.ranges) {
-    if (r.state != GateRangeState::kHeld || r.expiry_ms <= gate.now_ms) {
-      continue;
-    }
-    const size_t colon = r.owner.find(':');
+std::vector<std::pair<std::string, std::string>> BranchesOfOwners(
+    const std::vector<std::string>& owners) {
+  std::set<std::pair<std::string, std::string>> out;
+  for (const std::string& owner : owners) {
+    const size_t colon = owner.find(':');
     if (colon == std::string::npos) continue;
-    std::string gid = r.owner.substr(0, colon);
-    std::string branch = r.owner.substr(colon + 1);
+    std::string gid = owner.substr(0, colon);
+    std::string branch = owner.substr(colon + 1);
     if (!IsUuid(gid) || !CheckBranchId("branch", branch).ok()) continue;
     std::transform(gid.begin(), gid.end(), gid.begin(),
                    [](unsigned char c) { return std::tolower(c); });
-    owners.emplace(std::move(gid), std::move(branch));
+    out.emplace(std::move(gid), std::move(branch));
   }
-  return {owners.begin(), owners.end()};
+  return {out.begin(), out.end()};
+}
+
+std::vector<std::pair<std::string, std::string>> LiveRangeOwners(
+    const RangeSnapshot& gate) {
+  std::vector<std::string> owners;
+  for (const GateRange& r : gate.ranges) {
+    if (r.state == GateRangeState::kHeld && r.expiry_ms > gate.now_ms) {
+      owners.push_back(r.owner);
+    }
+  }
+  return BranchesOfOwners(owners);
 }
 
 BookingReconciler::BookingReconciler(BookingStore* store, RangeGate* gate,
@@ -184,11 +193,32 @@ absl::StatusOr<ReconcileReport> BookingReconciler::ReconcileGate(
                             options_.max_attempts, " reconcile attempts"));
 }
 
+absl::Status BookingReconciler::ReconcileLimits(
+    std::optional<absl::CivilDay> day, ReconcileReport* report) {
+  if (day_limits_ == nullptr || !day_limits_->enabled()) {
+    return absl::OkStatus();
+  }
+  auto limits = day.has_value() ? day_limits_->ReconcileDay(*day)
+                                : day_limits_->ReconcileRecent();
+  if (!limits.ok()) return limits.status();
+  ReconcileReport lines;
+  for (const std::string& d : limits->differences) {
+    lines.differences.push_back(absl::StrCat("limit ", d));
+  }
+  report->Merge(lines, options_.max_listed);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ReconcileReport> BookingReconciler::ReconcileVenue(
     const std::string& venue_id, std::optional<absl::CivilDay> day) {
   auto venue = catalog_->GetVenue(venue_id);
   if (!venue.ok()) return venue.status();
-  if (day.has_value()) return ReconcileGate(VenueDayGate(venue_id, *day));
+  if (day.has_value()) {
+    auto report = ReconcileGate(VenueDayGate(venue_id, *day));
+    if (!report.ok()) return report;
+    if (auto s = ReconcileLimits(day, &*report); !s.ok()) return s;
+    return report;
+  }
   auto keys = store_->GateKeys();
   if (!keys.ok()) return keys.status();
   ReconcileReport total;
@@ -204,7 +234,14 @@ absl::StatusOr<ReconcileReport> BookingReconciler::ReconcileVenue(
 
 absl::StatusOr<ReconcileReport> BookingReconciler::ReconcileRun(
     const std::string& run_id) {
-  return ReconcileGate(RunGate(run_id));
+  auto report = ReconcileGate(RunGate(run_id));
+  if (!report.ok()) return report;
+  auto run = catalog_->GetRun(run_id);
+  if (!run.ok()) return run.status();
+  if (auto s = ReconcileLimits((*run)->run.service_date, &*report); !s.ok()) {
+    return s;
+  }
+  return report;
 }
 
 absl::StatusOr<ReconcileReport> BookingReconciler::ReconcileAll() {
@@ -222,6 +259,10 @@ absl::StatusOr<ReconcileReport> BookingReconciler::ReconcileAll() {
       continue;
     }
     total.Merge(*report, options_.max_listed);
+  }
+  if (auto s = ReconcileLimits(std::nullopt, &total);
+      !s.ok() && first_error.ok()) {
+    first_error = s;
   }
   if (!first_error.ok()) return first_error;
   return total;

@@ -16,7 +16,8 @@
 // otherwise, so that any hold, release or commit in between makes the
 // write fail with CONFLICT (or EXISTS) and the pass start over. The gate's
 // units come from the catalogue: the venue-day's slot count, the run's
-// legs.
+// legs. The day-limit gates (day_limits.h) are reconciled in the same
+// passes; their differences are listed with the prefix "limit ".
 #pragma once
 
 #include <chrono>
@@ -41,6 +42,8 @@
 
 namespace turnstile::booking {
 
+class DayLimits;
+
 struct ReconcileOptions {
   RangePlanOptions plan;
   // CAS attempts per gate before the pass gives up (GATE_BUSY).
@@ -64,6 +67,11 @@ struct ReconcileReport {
 // owner: the branches to ask PostgreSQL about.
 std::vector<std::pair<std::string, std::string>> LiveRangeOwners(
     const RangeSnapshot& gate);
+
+// The (gid, branch_id) of each well-formed owner "<gid>:<branch_id>" of
+// `owners` (gid lower-cased), distinct and sorted; others are skipped.
+std::vector<std::pair<std::string, std::string>> BranchesOfOwners(
+    const std::vector<std::string>& owners);
 
 class BookingReconciler {
  public:
@@ -90,6 +98,11 @@ class BookingReconciler {
   // when many callers ask at the same moment.
   absl::Status EnsureGate(const std::string& gate_key);
 
+  // Also reconcile the day-limit gates (day_limits.h): every pass over all
+  // gates covers the recent days, a venue-day or run pass its day. Call
+  // before the first pass.
+  void AttachDayLimits(DayLimits* day_limits) { day_limits_ = day_limits; }
+
   void StartPeriodic(std::chrono::seconds interval);
   void Stop();
 
@@ -97,11 +110,15 @@ class BookingReconciler {
   absl::StatusOr<int32_t> UnitsOf(const std::string& gate_key);
   void Record(const std::string& gate_key, const RangePlan& plan,
               ReconcileReport* report);
+  // The day-limit gate of `day` (or of the recent days) into `report`.
+  absl::Status ReconcileLimits(std::optional<absl::CivilDay> day,
+                               ReconcileReport* report);
 
   BookingStore* const store_;
   RangeGate* const gate_;
   BookingCatalog* const catalog_;
   const ReconcileOptions options_;
+  DayLimits* day_limits_ = nullptr;
 
   std::mutex init_mu_;  // serializes on-the-spot rebuilds
   std::map<std::string, std::chrono::steady_clock::time_point> rebuilt_at_;

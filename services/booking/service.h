@@ -3,12 +3,18 @@
 // Participant (Confirm/Cancel of the branches HoldBookings created).
 // Handlers validate (translate.h, requests.h), translate between protobuf
 // and model.h, and call the store (catalogue writes), the catalogue, the
-// gate-aware TCC steps (tcc.h) or the reconciler; no SQL here. The
-// availability RPCs read only the Redis gate and the in-memory catalogue
-// (a missing gate is rebuilt from PostgreSQL, then read).
+// gate-aware TCC steps (tcc.h) or the reconciler; no SQL here. The four
+// availability RPCs (FreeMachines, FreeWindows, RemainingSeats,
+// GetStopMatrix) read only the Redis gate and the in-memory catalogue (a
+// missing gate is rebuilt from PostgreSQL, then read); they are served with
+// gRPC's callback API and handed to the bounded readers (read_queue.h), so
+// that no gRPC thread waits for Redis and the sync thread quota does not
+// bound them. Their handlers split into the plan (validate, the gate call)
+// and the answer (translate the gate's reply), both run by a reader.
 #pragma once
 
 #include "services/booking/catalog.h"
+#include "services/booking/read_queue.h"
 #include "services/booking/reconciler.h"
 #include "services/booking/seat_choice.h"
 #include "services/booking/store.h"
@@ -20,15 +26,23 @@
 
 namespace turnstile::booking {
 
-class BookingService final : public turnstile::v1::Booking::Service {
+// The sync service with the four availability reads as callback methods.
+using BookingServiceBase =
+    turnstile::v1::Booking::WithCallbackMethod_FreeMachines<
+        turnstile::v1::Booking::WithCallbackMethod_FreeWindows<
+            turnstile::v1::Booking::WithCallbackMethod_RemainingSeats<
+                turnstile::v1::Booking::WithCallbackMethod_GetStopMatrix<
+                    turnstile::v1::Booking::Service>>>>;
+
+class BookingService final : public BookingServiceBase {
  public:
-  BookingService(BookingStore* store, BookingCatalog* catalog, RangeGate* gate,
-                 BookingTcc* tcc, BookingReconciler* reconciler)
+  BookingService(BookingStore* store, BookingCatalog* catalog, BookingTcc* tcc,
+                 BookingReconciler* reconciler, ReadQueue* reads)
       : store_(store),
         catalog_(catalog),
-        gate_(gate),
         tcc_(tcc),
-        reconciler_(reconciler) {}
+        reconciler_(reconciler),
+        reads_(reads) {}
 
   grpc::Status CreateVenue(grpc::ServerContext* context,
                            const v1::CreateVenueRequest* request,
@@ -36,24 +50,28 @@ class BookingService final : public turnstile::v1::Booking::Service {
   grpc::Status GetVenue(grpc::ServerContext* context,
                         const v1::GetVenueRequest* request,
                         v1::Venue* response) override;
-  grpc::Status FreeMachines(grpc::ServerContext* context,
-                            const v1::FreeMachinesRequest* request,
-                            v1::FreeMachinesResponse* response) override;
-  grpc::Status FreeWindows(grpc::ServerContext* context,
-                           const v1::FreeWindowsRequest* request,
-                           v1::FreeWindowsResponse* response) override;
+  grpc::ServerUnaryReactor* FreeMachines(
+      grpc::CallbackServerContext* context,
+      const v1::FreeMachinesRequest* request,
+      v1::FreeMachinesResponse* response) override;
+  grpc::ServerUnaryReactor* FreeWindows(
+      grpc::CallbackServerContext* context,
+      const v1::FreeWindowsRequest* request,
+      v1::FreeWindowsResponse* response) override;
   grpc::Status CreateRun(grpc::ServerContext* context,
                          const v1::CreateRunRequest* request,
                          v1::Run* response) override;
   grpc::Status GetRun(grpc::ServerContext* context,
                       const v1::GetRunRequest* request,
                       v1::Run* response) override;
-  grpc::Status RemainingSeats(grpc::ServerContext* context,
-                              const v1::RemainingSeatsRequest* request,
-                              v1::RemainingSeatsResponse* response) override;
-  grpc::Status GetStopMatrix(grpc::ServerContext* context,
-                             const v1::GetStopMatrixRequest* request,
-                             v1::StopMatrix* response) override;
+  grpc::ServerUnaryReactor* RemainingSeats(
+      grpc::CallbackServerContext* context,
+      const v1::RemainingSeatsRequest* request,
+      v1::RemainingSeatsResponse* response) override;
+  grpc::ServerUnaryReactor* GetStopMatrix(
+      grpc::CallbackServerContext* context,
+      const v1::GetStopMatrixRequest* request,
+      v1::StopMatrix* response) override;
   grpc::Status HoldBookings(grpc::ServerContext* context,
                             const v1::HoldBookingsRequest* request,
                             v1::HoldBookingsResponse* response) override;
@@ -66,14 +84,15 @@ class BookingService final : public turnstile::v1::Booking::Service {
       const std::string& venue_id);
   absl::StatusOr<std::shared_ptr<const CachedRun>> LoadRun(
       const std::string& run_id);
-  // Every seat of the run with its taken legs, from the gate.
-  absl::StatusOr<std::vector<SeatLegs>> SeatsFromGate(const CachedRun& run);
+  // Queues an availability read (read_queue.h) whose finish ends the call.
+  grpc::ServerUnaryReactor* QueueRead(grpc::CallbackServerContext* context,
+                                      ReadJob job);
 
   BookingStore* store_;
   BookingCatalog* catalog_;
-  RangeGate* gate_;
   BookingTcc* tcc_;
   BookingReconciler* reconciler_;
+  ReadQueue* reads_;
 };
 
 // Participant.Confirm/Cancel of the booking branch (services/common/

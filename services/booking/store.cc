@@ -96,14 +96,15 @@ void Prepare(pqxx::connection& conn) {
   conn.prepare("bk_quota_give", "SELECT booking_quota_give($1, $2)");
   conn.prepare("bk_branch_rows",
                absl::StrCat("SELECT ", kRowColumns,
-                            ", gate_key FROM booking WHERE gid = $1::uuid "
-                            "AND branch_id = $2 ORDER BY 1, 2"));
+                            ", gate_key, user_id, day::text FROM booking "
+                            "WHERE gid = $1::uuid AND branch_id = $2 "
+                            "ORDER BY 1, 2"));
   // Confirm and Cancel.
   conn.prepare("bk_sell",
                absl::StrCat("UPDATE booking SET state = 'SOLD' "
                             "WHERE gid = $1::uuid AND branch_id = $2 "
                             "AND state = 'HELD' RETURNING ",
-                            kRowColumns, ", gate_key"));
+                            kRowColumns, ", gate_key, user_id, day::text"));
   conn.prepare("bk_release",
                absl::StrCat("DELETE FROM booking WHERE gid = $1::uuid "
                             "AND branch_id = $2 AND state = 'HELD' RETURNING ",
@@ -129,6 +130,18 @@ void Prepare(pqxx::connection& conn) {
                "JOIN unnest($1::uuid[], $2::text[]) AS o(gid, branch) "
                "ON b.gid = o.gid AND b.branch_id = o.branch "
                "WHERE b.phase IN ('confirm', 'cancel') GROUP BY 1, 2");
+  // The day-limit gate's rebuild (limit_plan.h).
+  conn.prepare(
+      "bk_day_rows",
+      absl::StrCat("SELECT ", kRowColumns,
+                   ", gid::text, branch_id, user_id, gate_key, CASE WHEN "
+                   "state = 'HELD' THEN " TS_MICROS(
+                       "deadline") " / 1000 ELSE "
+                                   "0 END FROM booking WHERE day = $1::date "
+                                   "ORDER BY 6, 7"));
+  conn.prepare("bk_days_since",
+               "SELECT DISTINCT day::text FROM booking WHERE day >= $1::date "
+               "ORDER BY 1");
   conn.prepare("bk_now_ms", "SELECT " TS_MICROS("now()") " / 1000");
   conn.prepare("bk_occupancy",
                absl::StrCat("SELECT ", kRowColumns,
@@ -229,17 +242,40 @@ absl::Status HoldAll(pqxx::work& tx, const HoldCommand& command,
   return absl::OkStatus();
 }
 
-// Rows of a RETURNING with kRowColumns then gate_key.
+// Rows of a RETURNING with kRowColumns then gate_key, user_id, day.
 void AddRows(const pqxx::result& rows, BranchBookings* out) {
   for (const auto& row : rows) {
     out->rows.push_back(ReadRow(row));
     out->gate_key = row[5].as<std::string>();
+    out->user_id = row[6].as<std::string>();
+    out->day = ParseDay(row[7].as<std::string>());
   }
   std::sort(out->rows.begin(), out->rows.end(),
             [](const BookingRow& a, const BookingRow& b) {
               return std::tie(a.resource_id, a.range.from) <
                      std::tie(b.resource_id, b.range.from);
             });
+}
+
+// Which of `owners` (gid, branch_id) have a confirm or cancel barrier row,
+// as "<gid>:<branch_id>" with the decision time (epoch ms).
+std::vector<std::pair<std::string, int64_t>> FinishedOwners(
+    pqxx::work& tx,
+    const std::vector<std::pair<std::string, std::string>>& owners) {
+  std::vector<std::pair<std::string, int64_t>> out;
+  if (owners.empty()) return out;
+  std::vector<std::string> gids, branches;
+  for (const auto& [gid, branch] : owners) {
+    gids.push_back(gid);
+    branches.push_back(branch);
+  }
+  for (const auto& row : tx.exec_prepared("bk_finished_owners", TextArray(gids),
+                                          TextArray(branches))) {
+    out.emplace_back(
+        absl::StrCat(row[0].as<std::string>(), ":", row[1].as<std::string>()),
+        row[2].as<int64_t>());
+  }
+  return out;
 }
 
 }  // namespace
@@ -482,6 +518,43 @@ absl::StatusOr<std::vector<OverdueHold>> BookingStore::ListOverdue(
   return ListOverdueHolds(pool_, "bk_overdue", margin, limit);
 }
 
+absl::StatusOr<DaySnapshot> BookingStore::DayRows(
+    absl::CivilDay day,
+    const std::vector<std::pair<std::string, std::string>>& owners) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<DaySnapshot> {
+    tx.exec0("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    DaySnapshot out;
+    for (const auto& row :
+         tx.exec_prepared("bk_day_rows", absl::FormatCivilTime(day))) {
+      DayBookingRow r;
+      r.booking = ReadRow(row);
+      r.gid = row[5].as<std::string>();
+      r.branch_id = row[6].as<std::string>();
+      r.user_id = row[7].as<std::string>();
+      r.gate_key = row[8].as<std::string>();
+      r.deadline_ms = row[9].as<int64_t>();
+      out.rows.push_back(std::move(r));
+    }
+    for (auto& owner_at : FinishedOwners(tx, owners)) {
+      out.decided_owners.push_back(std::move(owner_at.first));
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<absl::CivilDay>> BookingStore::DaysSince(
+    absl::CivilDay since) {
+  return pool_.Transact(
+      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<absl::CivilDay>> {
+        std::vector<absl::CivilDay> out;
+        for (const auto& row :
+             tx.exec_prepared("bk_days_since", absl::FormatCivilTime(since))) {
+          out.push_back(ParseDay(row[0].as<std::string>()));
+        }
+        return out;
+      });
+}
+
 absl::StatusOr<std::vector<std::string>> BookingStore::GateKeys() {
   return FirstColumn(pool_, "bk_gate_keys");
 }
@@ -504,19 +577,9 @@ absl::StatusOr<GateSnapshot> BookingStore::GateRows(
       gate_row.user_id = row[8].as<std::string>();
       snap.rows.push_back(std::move(gate_row));
     }
-    if (!owners.empty()) {
-      std::vector<std::string> gids, branches;
-      for (const auto& [gid, branch] : owners) {
-        gids.push_back(gid);
-        branches.push_back(branch);
-      }
-      for (const auto& row : tx.exec_prepared(
-               "bk_finished_owners", TextArray(gids), TextArray(branches))) {
-        std::string owner = absl::StrCat(row[0].as<std::string>(), ":",
-                                         row[1].as<std::string>());
-        snap.decided_at_ms[owner] = row[2].as<int64_t>();
-        snap.finished_owners.push_back(std::move(owner));
-      }
+    for (auto& [owner, at_ms] : FinishedOwners(tx, owners)) {
+      snap.decided_at_ms[owner] = at_ms;
+      snap.finished_owners.push_back(std::move(owner));
     }
     return snap;
   });

@@ -37,6 +37,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "services/booking/limit_plan.h"
 #include "services/booking/model.h"
 #include "services/common/orphan_decision.h"
 #include "services/common/pg_pool.h"
@@ -87,6 +88,16 @@ class BookingStore {
   // oldest first.
   absl::StatusOr<std::vector<OverdueHold>> ListOverdue(
       std::chrono::seconds margin, int limit);
+
+  // The HELD and SOLD bookings of one day with their branches, users and
+  // deadlines (the day-limit gate's rebuild, limit_plan.h), by branch, and
+  // which of `owners` (gid, branch_id, validated) are decided, in one
+  // REPEATABLE READ snapshot.
+  absl::StatusOr<DaySnapshot> DayRows(
+      absl::CivilDay day,
+      const std::vector<std::pair<std::string, std::string>>& owners);
+  // Every day from `since` on with a booking, sorted.
+  absl::StatusOr<std::vector<absl::CivilDay>> DaysSince(absl::CivilDay since);
 
   // Every gate key with a booking, sorted (the reconciler's list).
   absl::StatusOr<std::vector<std::string>> GateKeys();

@@ -1,4 +1,5 @@
-// The booking branch's phases across the range gate and PostgreSQL (tcc.h).
+// The booking branch's phases across the range gate and PostgreSQL (tcc.h);
+// the allocating Tries are in tcc_allocate.cc.
 #include "services/booking/tcc.h"
 
 #include <spdlog/spdlog.h>
@@ -6,15 +7,12 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
-#include <set>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "prometheus/counter.h"
-#include "services/booking/seat_choice.h"
-#include "services/booking/slots.h"
 #include "services/booking/validation.h"
 #include "services/common/gate_commit_log.h"
 #include "services/common/gate_metrics.h"
@@ -37,9 +35,7 @@ prometheus::Family<prometheus::Counter>& GateCalls() {
 
 template <typename R>
 void CountCall(const char* call, const absl::StatusOr<R>& r) {
-  const std::string result =
-      r.ok() ? std::string(GateStatusName(r->status)) : "REDIS_ERROR";
-  GateCalls().Add({{"call", call}, {"result", result}}).Increment();
+  CountGateCall(GateCalls(), call, r);
 }
 
 bool IsRetryable(const absl::Status& status) {
@@ -73,45 +69,7 @@ std::vector<RangeItem> ItemsOf(const HoldCommand& command) {
   return items;
 }
 
-uint64_t LegBits(const UnitRange& r) {
-  uint64_t bits = 0;
-  for (int k = std::max(0, r.from); k < r.to && k < 64; ++k) {
-    bits |= uint64_t{1} << k;
-  }
-  return bits;
-}
-
-// How long an allocating Try keeps choosing after TAKEN answers. A round
-// lost to another buyer who won (the free count went down) is progress and
-// costs nothing, since every contended round sells something; a round
-// without progress is a stall, and `stalls` of them end the Try. The hard
-// cap bounds the worst case (as many rounds as there were free resources).
-class ChooseBudget {
- public:
-  explicit ChooseBudget(int stalls) : stalls_left_(stalls) {}
-  // After a TAKEN answer with `free` candidates in that round's snapshot.
-  bool Retry(int64_t free) {
-    if (prev_free_ >= 0 && free >= prev_free_) --stalls_left_;
-    prev_free_ = free;
-    return stalls_left_ > 0 && ++rounds_ < kMaxRounds;
-  }
-  int rounds() const { return rounds_ + 1; }
-
- private:
-  static constexpr int kMaxRounds = 256;
-  int stalls_left_;
-  int64_t prev_free_ = -1;
-  int rounds_ = 0;
-};
-
 }  // namespace
-
-std::string BranchOwner(const std::string& gid, const std::string& branch_id) {
-  std::string lower = gid;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return absl::StrCat(lower, ":", branch_id);
-}
 
 std::vector<RangeItem> ItemsOf(const std::vector<BookingRow>& rows) {
   std::vector<RangeItem> items;
@@ -122,8 +80,31 @@ std::vector<RangeItem> ItemsOf(const std::vector<BookingRow>& rows) {
 }
 
 BookingTcc::BookingTcc(BookingStore* store, RangeGate* gate,
-                       BookingReconciler* reconciler, TccOptions options)
-    : store_(store), gate_(gate), reconciler_(reconciler), options_(options) {}
+                       BookingReconciler* reconciler, TccOptions options,
+                       DayLimits* day_limits)
+    : store_(store),
+      gate_(gate),
+      reconciler_(reconciler),
+      options_(options),
+      day_limits_(day_limits) {}
+
+absl::StatusOr<HoldResult> BookingTcc::WithinDayLimits(
+    const HoldCommand& probe,
+    const std::function<absl::StatusOr<HoldResult>()>& hold) {
+  if (day_limits_ == nullptr || !day_limits_->enabled()) return hold();
+  const std::string owner = BranchOwner(probe.gid, probe.branch_id);
+  auto taken = day_limits_->Take(
+      probe, owner, probe.deadline_ms + options_.hold_margin.count());
+  if (!taken.ok()) return taken.status();
+  auto result = hold();
+  // A retryable failure keeps them for the retry (or the Cancel); the
+  // first Try of a TRY_MISMATCH owns them.
+  if (*taken && !result.ok() && !IsRetryable(result.status()) &&
+      ReasonOf(result.status()) != "TRY_MISMATCH") {
+    day_limits_->Release(probe.day, owner, "try_refused");
+  }
+  return result;
+}
 
 absl::StatusOr<RangeSnapshot> BookingTcc::ReadGate(
     const std::string& gate_key, const std::vector<std::string>& ids) {
@@ -225,7 +206,8 @@ absl::StatusOr<HoldResult> BookingTcc::HoldItems(HoldCommand command,
   }
   if (IsRetryable(hold.status())) {
     if (!step.committed) {
-      Remember(owner, {command.gate_key, ItemsOf(command), expiry_ms});
+      Remember(owner,
+               {command.gate_key, command.day, ItemsOf(command), expiry_ms});
     }
     spdlog::warn(
         "event=gate_hold_kept gid={} branch={} gate={} reason={} error=\"{}\"",
@@ -250,85 +232,21 @@ absl::StatusOr<HoldResult> BookingTcc::HoldSlot(const TryRef& ref,
                                                 const CachedVenue& venue,
                                                 const SlotTry& slot) {
   std::lock_guard branch(BranchLock(BranchOwner(ref.gid, ref.branch_id)));
-  const std::string& venue_id = venue.venue.venue_id;
   const absl::CivilDay day = slot.placement.venue_day;
-  const UnitRange window = slot.placement.slots;
   HoldCommand base;
   base.gid = ref.gid;
   base.branch_id = ref.branch_id;
   base.user_id = ref.user_id;
-  base.gate_key = VenueDayGate(venue_id, day);
+  base.gate_key = VenueDayGate(venue.venue.venue_id, day);
   base.day = day;
   base.deadline_ms = ref.deadline_ms;
   base.limits = options_.limits;
-  bool taken = false;
-  if (!slot.machine_ids.empty()) {
-    for (const std::string& m : slot.machine_ids) {
-      base.items.push_back({MachineResource(venue_id, m, day), window, ""});
-    }
-    return HoldItems(std::move(base), ResourceKind::kMachine, &taken);
-  }
-  // Any machine of the zone: read, choose, hold; again if beaten to it.
-  std::vector<std::string> ids;
-  for (const std::string& m : slot.zone->machine_ids) {
-    ids.push_back(MachineResource(venue_id, m, day));
-  }
-  const std::string owner = BranchOwner(ref.gid, ref.branch_id);
-  // Buyers start at different machines (by owner), so that a rush on one
-  // zone does not pick the same first free machine every time.
-  const size_t spread = std::hash<std::string>()(owner);
-  ChooseBudget budget(options_.choose_attempts);
-  while (true) {
-    auto snapshot = ReadGate(base.gate_key, ids);
-    if (!snapshot.ok()) return snapshot.status();
-    std::map<std::string, std::vector<UnitRange>> booked;
-    std::set<std::string> mine;
-    for (const GateRange& r : snapshot->ranges) {
-      if (r.owner == owner) {
-        if (r.from == window.from && r.to == window.to) {
-          mine.insert(r.resource_id);
-        }
-        continue;  // a repeat: its own holds are not in its way
-      }
-      booked[r.resource_id].push_back({r.from, r.to});
-    }
-    std::vector<std::string> chosen;
-    size_t free_count = 0;
-    if (static_cast<int>(mine.size()) == slot.machines) {
-      chosen.assign(mine.begin(), mine.end());  // the first Try's machines
-    } else {
-      std::vector<MachineBookings> machines;
-      for (const std::string& id : ids) machines.push_back({id, booked[id]});
-      chosen = FreeMachines(machines, window);
-      free_count = chosen.size();
-      if (!chosen.empty()) {
-        std::rotate(chosen.begin(),
-                    chosen.begin() + static_cast<long>(spread % chosen.size()),
-                    chosen.end());
-      }
-      if (static_cast<int>(chosen.size()) < slot.machines) {
-        GateRefusals().Add({{"reason", "TAKEN"}}).Increment();
-        return WithMessage(
-            TakenError(ResourceKind::kMachine),
-            absl::StrCat(chosen.size(), " machines of zone ",
-                         slot.zone->zone_id, " are free over the window, ",
-                         slot.machines, " asked for"));
-      }
-      chosen.resize(slot.machines);
-    }
-    HoldCommand command = base;
-    for (const std::string& id : chosen)
-      command.items.push_back({id, window, ""});
-    auto held = HoldItems(std::move(command), ResourceKind::kMachine, &taken);
-    if (held.ok() || !taken) return held;
-    if (!budget.Retry(static_cast<int64_t>(free_count))) break;
-    spdlog::debug("event=choose_retry gate={} round={}", base.gate_key,
-                  budget.rounds());
-  }
-  return WithMessage(
-      TakenError(ResourceKind::kMachine),
-      absl::StrCat("the free machines of zone ", slot.zone->zone_id,
-                   " were taken during ", budget.rounds(), " rounds"));
+  HoldCommand probe = base;  // the day limits count machines, not which
+  probe.items.resize(slot.machine_ids.empty()
+                         ? static_cast<size_t>(slot.machines)
+                         : slot.machine_ids.size());
+  return WithinDayLimits(probe,
+                         [&] { return HoldSlotItems(venue, slot, base); });
 }
 
 absl::StatusOr<HoldResult> BookingTcc::HoldLeg(const TryRef& ref,
@@ -344,86 +262,11 @@ absl::StatusOr<HoldResult> BookingTcc::HoldLeg(const TryRef& ref,
   base.day = run.run.service_date;
   base.deadline_ms = ref.deadline_ms;
   base.limits = options_.limits;
-  const int n = static_cast<int>(leg.doc_ids.size());
-  auto command_for = [&](const std::vector<std::string>& seat_ids) {
-    HoldCommand command = base;
-    for (int i = 0; i < n; ++i) {
-      command.items.push_back(
-          {SeatResource(run_id, seat_ids[i]), leg.legs, leg.doc_ids[i]});
-    }
-    return command;
-  };
-  bool taken = false;
-  if (!leg.seat_ids.empty()) {
-    return HoldItems(command_for(leg.seat_ids), ResourceKind::kSeat, &taken);
+  HoldCommand probe = base;  // the day limits count documents, not seats
+  for (const std::string& doc : leg.doc_ids) {
+    probe.items.push_back({"", leg.legs, doc});
   }
-  const auto class_it = run.class_seats.find(leg.class_id);
-  const std::vector<std::string> empty;
-  const std::vector<std::string>& class_seats =
-      class_it == run.class_seats.end() ? empty : class_it->second;
-  std::vector<std::string> ids;
-  std::map<std::string, std::string> seat_of;  // resource -> seat id
-  for (const std::string& s : class_seats) {
-    ids.push_back(SeatResource(run_id, s));
-    seat_of[ids.back()] = s;
-  }
-  const std::string owner = BranchOwner(ref.gid, ref.branch_id);
-  auto seat_order = [&](const std::string& a, const std::string& b) {
-    return run.seat_index.at(a) < run.seat_index.at(b);
-  };
-  ChooseBudget budget(options_.choose_attempts);
-  while (true) {
-    auto snapshot = ReadGate(base.gate_key, ids);
-    if (!snapshot.ok()) return snapshot.status();
-    std::map<std::string, uint64_t> taken_bits;
-    std::set<std::string> mine;
-    for (const GateRange& r : snapshot->ranges) {
-      const auto it = seat_of.find(r.resource_id);
-      if (it == seat_of.end()) continue;  // another class (whole-gate read)
-      if (r.owner == owner) {
-        if (r.from == leg.legs.from && r.to == leg.legs.to) {
-          mine.insert(it->second);
-        }
-        continue;
-      }
-      taken_bits[it->second] |= LegBits({r.from, r.to});
-    }
-    std::vector<std::string> chosen;
-    int64_t free_count = 0;
-    if (static_cast<int>(mine.size()) == n) {
-      chosen.assign(mine.begin(), mine.end());  // the first Try's seats
-    } else {
-      std::vector<SeatLegs> seats;
-      for (const std::string& s : class_seats) {
-        seats.push_back({*run.FindSeat(s), taken_bits[s]});
-      }
-      free_count = RemainingSeats(seats, leg.class_id, leg.legs);
-      SeatRequest request;
-      request.class_id = leg.class_id;
-      request.legs = leg.legs;
-      request.passengers = n;
-      auto choice = ChooseSeats(seats, run.legs, request);
-      if (!choice.ok()) {
-        if (ReasonOf(choice.status()) == "SEAT_TAKEN") {
-          GateRefusals().Add({{"reason", "TAKEN"}}).Increment();
-        }
-        return choice.status();
-      }
-      chosen = *std::move(choice);
-    }
-    // Passengers take the seats in seat order, so that a repeat (which
-    // finds the same seats) pairs them the same way.
-    std::sort(chosen.begin(), chosen.end(), seat_order);
-    auto held = HoldItems(command_for(chosen), ResourceKind::kSeat, &taken);
-    if (held.ok() || !taken) return held;
-    if (!budget.Retry(free_count)) break;
-    spdlog::debug("event=choose_retry gate={} round={}", base.gate_key,
-                  budget.rounds());
-  }
-  return WithMessage(
-      TakenError(ResourceKind::kSeat),
-      absl::StrCat("the free seats of class ", leg.class_id,
-                   " were taken during ", budget.rounds(), " rounds"));
+  return WithinDayLimits(probe, [&] { return HoldLegItems(run, leg, base); });
 }
 
 absl::StatusOr<bool> BookingTcc::Confirm(const std::string& gid,
@@ -433,6 +276,7 @@ absl::StatusOr<bool> BookingTcc::Confirm(const std::string& gid,
   const std::string owner = BranchOwner(gid, branch_id);
   Forget(owner, nullptr);
   if (done->rows.empty() || done->gate_key.empty()) return done->applied;
+  if (day_limits_ != nullptr) day_limits_->Commit(*done, owner);
   auto sold =
       gate_->Commit(done->gate_key, OwnerOf(owner), ItemsOf(done->rows));
   CountCall("commit", sold);
@@ -451,6 +295,13 @@ absl::StatusOr<bool> BookingTcc::Cancel(const std::string& gid,
   const std::string owner = BranchOwner(gid, branch_id);
   Pending kept;
   const bool was_kept = Forget(owner, &kept);
+  if (day_limits_ != nullptr) {
+    if (!done->rows.empty()) {
+      day_limits_->Release(done->day, owner, "cancel");
+    } else if (was_kept) {
+      day_limits_->Release(kept.day, owner, "cancel_kept");
+    }
+  }
   if (!done->rows.empty() && !done->gate_key.empty()) {
     GateRelease(done->gate_key, owner, ItemsOf(done->rows), "cancel");
   } else if (was_kept) {

@@ -4,7 +4,9 @@
 // before they reach it.
 //
 // Try: the handler has validated the request against the catalogue
-// (requests.h) and the deadline (try_deadline.h). The gate holds every item
+// (requests.h) and the deadline (try_deadline.h). The day limits (per
+// document and per user and day, day_limits.h) are taken first, and given
+// back if the Try then fails for good. The gate holds every item
 // for the branch ("<gid>:<branch_id>") until the deadline plus
 // --gate_hold_margin_s, all or nothing; a refusal there (SLOT_TAKEN /
 // SEAT_TAKEN, a cancelled branch, a deadline already past) is the answer
@@ -37,6 +39,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -46,6 +49,7 @@
 #include "absl/status/statusor.h"
 #include "services/booking/booking_errors.h"
 #include "services/booking/catalog.h"
+#include "services/booking/day_limits.h"
 #include "services/booking/model.h"
 #include "services/booking/reconciler.h"
 #include "services/booking/requests.h"
@@ -76,8 +80,11 @@ struct TryRef {
 
 class BookingTcc {
  public:
+  // `day_limits` (may be null: no day-limit gate) takes the per-document
+  // and per-user-day counters before any range is held (day_limits.h).
   BookingTcc(BookingStore* store, RangeGate* gate,
-             BookingReconciler* reconciler, TccOptions options = {});
+             BookingReconciler* reconciler, TccOptions options = {},
+             DayLimits* day_limits = nullptr);
 
   absl::StatusOr<HoldResult> HoldSlot(const TryRef& ref,
                                       const CachedVenue& venue,
@@ -100,6 +107,7 @@ class BookingTcc {
  private:
   struct Pending {
     std::string gate_key;
+    absl::CivilDay day;
     std::vector<RangeItem> items;
     int64_t expiry_ms = 0;
   };
@@ -110,11 +118,23 @@ class BookingTcc {
     bool committed = false;  // DUPLICATE of an owner the gate already sold
   };
 
+  // The allocation and hold of a slot or leg Try (within its day limits).
+  absl::StatusOr<HoldResult> HoldSlotItems(const CachedVenue& venue,
+                                           const SlotTry& slot,
+                                           HoldCommand base);
+  absl::StatusOr<HoldResult> HoldLegItems(const CachedRun& run,
+                                          const LegTry& leg, HoldCommand base);
   GateStep GateHold(const HoldCommand& command, const std::string& owner,
                     int64_t expiry_ms, ResourceKind kind);
   // Gate hold then PostgreSQL; `step` tells an allocating caller to retry.
   absl::StatusOr<HoldResult> HoldItems(HoldCommand command, ResourceKind kind,
                                        bool* taken_in_gate);
+  // Runs `hold` (range gate, then PostgreSQL) inside the day limits of
+  // `probe` (its user, day and documents), giving them back if it fails
+  // for good.
+  absl::StatusOr<HoldResult> WithinDayLimits(
+      const HoldCommand& probe,
+      const std::function<absl::StatusOr<HoldResult>()>& hold);
   void GateRelease(const std::string& gate_key, const std::string& owner,
                    const std::vector<RangeItem>& items, const char* why);
   void Remember(const std::string& owner, Pending pending);
@@ -124,6 +144,7 @@ class BookingTcc {
   RangeGate* const gate_;
   BookingReconciler* const reconciler_;
   const TccOptions options_;
+  DayLimits* const day_limits_;
 
   // Tries of one branch run one at a time in this process: a caller's retry
   // that overtakes its own slow first attempt then finds that attempt's
@@ -137,9 +158,6 @@ class BookingTcc {
   std::map<std::string, Pending> pending_;  // owner -> kept gate hold
   std::atomic<size_t> pending_size_{0};     // lets the hot path skip mu_
 };
-
-// The gate owner of a branch: lower-case gid, ":", branch id.
-std::string BranchOwner(const std::string& gid, const std::string& branch_id);
 
 // The gate items of booking rows.
 std::vector<RangeItem> ItemsOf(const std::vector<BookingRow>& rows);

@@ -300,4 +300,76 @@ absl::StatusOr<RangeFreeCount> RangeGate::CountFree(
   return Run<RangeFreeCount>(redis_, S().free, args, &ParseRangeFreeReply);
 }
 
+std::vector<RangeReadAnswer> RangeGate::ReadBatch(
+    absl::Span<const RangeReadCall* const> calls) {
+  std::vector<RangeReadAnswer> answers(calls.size());
+  // The same arguments Read and CountFree build, one buffer per call.
+  std::vector<RedisArgs> args(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const RangeReadCall& call = *calls[i];
+    RedisArgs& a = args[i];
+    a.StartEval(call.count_free ? S().free : S().read, 2);
+    AddKey(a, "rng", call.gate_key, "meta");
+    AddKey(a, "rng", call.gate_key, "ranges");
+    if (call.count_free) a.AddInt(call.from).AddInt(call.to);
+    a.AddInt(static_cast<int64_t>(call.resource_ids.size()));
+    for (const std::string& id : call.resource_ids) a.Add(id);
+  }
+  for (const bool count_free : {true, false}) {
+    std::vector<size_t> index;
+    std::vector<const RedisArgs*> group;
+    bool bulk = false;  // a Read of a whole gate: Read's bulk timeout
+    for (size_t i = 0; i < calls.size(); ++i) {
+      if (calls[i]->count_free != count_free) continue;
+      index.push_back(i);
+      group.push_back(&args[i]);
+      bulk = bulk || (!count_free && calls[i]->resource_ids.empty());
+    }
+    if (group.empty()) continue;
+    const LuaScript& script = count_free ? S().free : S().read;
+    const auto timeout =
+        bulk ? options_.bulk_timeout : std::chrono::milliseconds(0);
+    auto replies = redis_->EvalBatch(script, group, timeout);
+    // Reads are safe to repeat: the failed ones go once more, as Command
+    // retries on a fresh connection when a pooled one was found dead
+    // (Redis restarted).
+    std::vector<size_t> failed;
+    std::vector<const RedisArgs*> again;
+    for (size_t k = 0; k < replies.size(); ++k) {
+      if (!replies[k].ok() &&
+          replies[k].status().code() == absl::StatusCode::kUnavailable) {
+        failed.push_back(k);
+        again.push_back(group[k]);
+      }
+    }
+    if (!again.empty()) {
+      auto retried = redis_->EvalBatch(script, again, timeout);
+      for (size_t j = 0; j < failed.size(); ++j) {
+        replies[failed[j]] = std::move(retried[j]);
+      }
+    }
+    for (size_t k = 0; k < index.size(); ++k) {
+      RangeReadAnswer& out = answers[index[k]];
+      if (!replies[k].ok()) {
+        out.status = replies[k].status();
+      } else if (count_free) {
+        auto parsed = ParseRangeFreeReply(**replies[k]);
+        if (parsed.ok()) {
+          out.count = *std::move(parsed);
+        } else {
+          out.status = parsed.status();
+        }
+      } else {
+        auto parsed = ParseRangeReadReply(**replies[k]);
+        if (parsed.ok()) {
+          out.snapshot = *std::move(parsed);
+        } else {
+          out.status = parsed.status();
+        }
+      }
+    }
+  }
+  return answers;
+}
+
 }  // namespace turnstile

@@ -7,8 +7,9 @@
 // nothing over a group of items, idempotent per owner), Read returns the
 // booked ranges for availability answers and CountFree the number of
 // resources free over a window (remaining seats). Each call runs
-// one EVALSHA; the reply parsers are exposed for unit tests. Key layout and
-// reply formats: lua/README.md.
+// one EVALSHA; ReadBatch pipelines many Reads and CountFrees on one
+// connection (the availability readers). The reply parsers are exposed for
+// unit tests. Key layout and reply formats: lua/README.md.
 #pragma once
 
 #include <hiredis/hiredis.h>
@@ -114,6 +115,27 @@ struct RangeFreeCount {
   std::string message;
 };
 
+// One read-only call of a pipelined batch (RangeGate::ReadBatch): a
+// CountFree of `resource_ids` over [from, to) if `count_free`, else a Read
+// of `resource_ids` (empty: every resource of the gate).
+struct RangeReadCall {
+  std::string gate_key;
+  bool count_free = false;
+  int32_t from = 0;  // CountFree only
+  int32_t to = 0;    // CountFree only
+  std::vector<std::string> resource_ids;
+  bool operator==(const RangeReadCall& o) const = default;
+};
+
+// The answer of one RangeReadCall: `status` is the call's transport or
+// reply failure (as Read / CountFree would return it); when it is OK,
+// `snapshot` (Read) or `count` (CountFree) holds the answer.
+struct RangeReadAnswer {
+  absl::Status status;
+  RangeSnapshot snapshot;
+  RangeFreeCount count;
+};
+
 class RangeGate {
  public:
   explicit RangeGate(RedisClient* redis, GateOptions options = {});
@@ -148,6 +170,11 @@ class RangeGate {
   absl::StatusOr<RangeFreeCount> CountFree(
       absl::string_view gate_key, int32_t from, int32_t to,
       absl::Span<const std::string> resource_ids);
+  // The calls pipelined: all the CountFrees in one write and one read on
+  // one connection, all the Reads in another (two round trips at most).
+  // One answer per call, in order; each the same as the call made alone.
+  std::vector<RangeReadAnswer> ReadBatch(
+      absl::Span<const RangeReadCall* const> calls);
 
  private:
   RedisClient* redis_;

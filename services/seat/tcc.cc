@@ -28,9 +28,7 @@ prometheus::Family<prometheus::Counter>& GateCalls() {
 }
 
 void CountCall(const char* call, const absl::StatusOr<SeatGateResult>& r) {
-  const std::string result =
-      r.ok() ? std::string(GateStatusName(r->status)) : "REDIS_ERROR";
-  GateCalls().Add({{"call", call}, {"result", result}}).Increment();
+  CountGateCall(GateCalls(), call, r);
 }
 
 // Retryable by the caller of the Try (the order service retries these), and

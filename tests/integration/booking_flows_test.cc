@@ -32,6 +32,7 @@
 #include "services/common/status.h"
 #include "tests/support/mesh_test.h"
 #include "tools/invariant_rows.h"
+#include "tools/limit_gate_check.h"
 #include "tools/load.h"
 #include "tools/range_gate_check.h"
 #include "turnstile/v1/booking.grpc.pb.h"
@@ -211,6 +212,11 @@ class BookingFlowsTest : public MeshTest {
     auto gates = tools::CheckRangeGates(mesh().Conninfo("booking"), gate);
     ASSERT_TRUE(gates.ok()) << gates.status();
     EXPECT_TRUE(gates->ok) << gates->detail;
+    LimitGate limit_gate(&redis);
+    auto limits =
+        tools::CheckLimitGates(mesh().Conninfo("booking"), limit_gate);
+    ASSERT_TRUE(limits.ok()) << limits.status();
+    EXPECT_TRUE(limits->ok) << limits->detail;
   }
 
   std::unique_ptr<v1::Booking::Stub> booking_;

@@ -15,6 +15,7 @@
 #include "tests/support/redis_server.h"
 #include "tests/support/service_process.h"
 #include "tools/invariants.h"
+#include "tools/limit_gate_check.h"
 #include "tools/range_gate_check.h"
 
 namespace turnstile::tools {
@@ -159,6 +160,46 @@ TEST_F(BookingInvariantsTest, RangeGatesAgainstPostgres) {
   result = CheckRangeGates(dbs_["booking"], gate);
   ASSERT_TRUE(result.ok());
   EXPECT_FALSE(result->ok);
+}
+
+TEST_F(BookingInvariantsTest, DayLimitGatesAgainstPostgres) {
+  auto& redis_server = testing::SharedRedis();
+  redis_server.FlushAll();
+  RedisClient redis(redis_server.Options());
+  LimitGate gate(&redis);
+  // No gate for the day (no day limits, or not rebuilt yet): nothing to
+  // compare.
+  auto result = CheckLimitGates(dbs_["booking"], gate);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->ok) << result->detail;
+  const std::string owner = absl::StrCat(kGid, ":booking");
+  const int64_t expire_at = absl::ToUnixMillis(absl::Now()) + 86400000;
+  // The doc counter as PostgreSQL has it (user-day not tracked): passes.
+  auto init = gate.Init("2026-12-24", GateInitMode::kRepair, 0, expire_at,
+                        {{owner, "doc:D1:2026-12-24", 1, 0}});
+  ASSERT_TRUE(init.ok() && init->status == GateStatus::kOk);
+  result = CheckLimitGates(dbs_["booking"], gate);
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result->ok) << result->detail;
+  // A count PostgreSQL does not have: reported.
+  auto taken =
+      gate.Take("2026-12-24", GateOwner{kGid2, "booking"},
+                {{"doc:D2:2026-12-24", 1, 10}}, expire_at - 3600000, expire_at);
+  ASSERT_TRUE(taken.ok() && taken->status == GateStatus::kOk);
+  result = CheckLimitGates(dbs_["booking"], gate);
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE(result->ok);
+  // A tracked kind missing a counter PostgreSQL has: reported.
+  init = gate.Init("2026-12-24", GateInitMode::kRepair, init->ver + 1,
+                   expire_at, {{owner, "user-day:u:2026-12-24", 1, 0}});
+  ASSERT_TRUE(init.ok() && init->status == GateStatus::kOk) << init->message;
+  Exec("booking",
+       "INSERT INTO booking_quota VALUES ('user-day:v:2026-12-24', 1)");
+  result = CheckLimitGates(dbs_["booking"], gate);
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE(result->ok);
+  EXPECT_NE(result->detail.find("user-day:v:2026-12-24"), std::string::npos)
+      << result->detail;
 }
 
 }  // namespace

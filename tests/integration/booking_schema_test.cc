@@ -32,7 +32,7 @@ class BookingSchemaTest : public ::testing::Test {
     SharedPg().CreateDatabase(db_, "booking");
     auto applied = Migrate(Owner(), MigrationDir("booking"));
     ASSERT_TRUE(applied.ok()) << applied.status();
-    EXPECT_EQ(*applied, 3);
+    EXPECT_EQ(*applied, 4);
   }
 
   std::string Owner() const { return SharedPg().OwnerConninfo(db_, "booking"); }

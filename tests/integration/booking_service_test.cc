@@ -628,15 +628,17 @@ TEST_F(BookingServiceTest, PerIdentityLimitsIncludingConcurrentTries) {
   EXPECT_EQ(Count("SELECT count(*) FROM booking"), 1);
 
   // Two concurrent Tries for one document (limit 1) by different users on
-  // different seats: the gate passes both, PostgreSQL lets exactly one win.
+  // different seats (classes alternate, so that neither class runs out
+  // whoever wins): exactly one wins (the day-limit gate turns the other
+  // away; PostgreSQL would too).
   for (int round = 0; round < 5; ++round) {
     const std::string doc = "Z" + std::to_string(round);
     std::vector<std::string> gids = {NewUuidV7(), NewUuidV7()};
     std::vector<Outcome> outcomes(2);
     RunConcurrently(2, [&](int i) {
       outcomes[i] =
-          Hold(LegTry(gids[i], 3, 5, i == 0 ? "first" : "second", {doc}, {},
-                      "u" + std::to_string(round * 2 + i)));
+          Hold(LegTry(gids[i], 3, 5, (i + round) % 2 == 0 ? "first" : "second",
+                      {doc}, {}, "u" + std::to_string(round * 2 + i)));
     });
     int won = 0;
     for (int i = 0; i < 2; ++i) {
@@ -696,6 +698,97 @@ TEST_F(BookingServiceTest, PerUserRunLimitIsEnforcedInTheGate) {
   EXPECT_EQ(Hold(LegTry(NewUuidV7(), 3, 4, "second", {"A4"})).code,
             StatusCode::OK);
   refused_by_gate("after the cancel");
+}
+
+// --per_doc_day_limit and --per_user_day_limit in the Redis day-limit gate
+// too (lua/limit_*.lua; PostgreSQL stays the judge): an over-limit Try is
+// refused by the gate before PostgreSQL (its message counts the day, and no
+// barrier row is written), on a second run of the same day too; a refused
+// Try gives back what it took; the gate's counts equal booking_quota's; a
+// Cancel gives the count back; a gate lost to FLUSHALL is rebuilt from
+// PostgreSQL by the next Try, and a Confirm keeps the count for good.
+TEST_F(BookingServiceTest, PerDocAndUserDayLimitsAreEnforcedInTheGate) {
+  LaunchWithCatalog({"--per_doc_day_limit=1", "--per_user_day_limit=3",
+                     "--per_user_run_limit=0", "--reconcile_interval_s=0"});
+  v1::CreateRunRequest second_run = RunRequest();
+  second_run.set_train_number("G2");
+  ASSERT_EQ(CreateRun(second_run).code, StatusCode::OK);
+  const std::string run2 = std::string("G2:") + kDay;
+  auto on_run2 = [&](v1::HoldBookingsRequest r) {
+    r.mutable_leg()->set_run_id(run2);
+    return r;
+  };
+  const std::string first = NewUuidV7(), second = NewUuidV7();
+  ASSERT_EQ(Hold(LegTry(first, 0, 1, "first", {"P1"})).code, StatusCode::OK);
+  ASSERT_EQ(Hold(LegTry(second, 1, 2, "first", {"P2"})).code, StatusCode::OK);
+  ASSERT_EQ(Confirm(second).code, StatusCode::OK);
+  auto refused_by_gate = [&](const char* when, v1::HoldBookingsRequest r,
+                             const char* quota) {
+    const std::string gid = r.txn().gid();
+    const Outcome refused = Hold(r);
+    EXPECT_EQ(refused.code, StatusCode::FAILED_PRECONDITION) << when;
+    EXPECT_EQ(refused.reason, "USER_LIMIT") << when << " " << refused;
+    EXPECT_NE(refused.message.find(std::string("the ") + quota + " limit"),
+              std::string::npos)
+        << when << " " << refused;
+    EXPECT_NE(refused.message.find("booked or held that day"),
+              std::string::npos)
+        << when << " " << refused;
+    EXPECT_EQ(
+        Count("SELECT count(*) FROM tcc_barrier WHERE gid = '" + gid + "'"), 0)
+        << when;
+  };
+  // P1 again, on the other run of the same day: one document per day.
+  refused_by_gate("doc on run 2",
+                  on_run2(LegTry(NewUuidV7(), 2, 3, "first", {"P1"})), "doc");
+  // alice has 2 of 3 bookings that day: two more passengers are too many,
+  // and that Try gives back the doc counts it took in the gate.
+  refused_by_gate("user-day",
+                  on_run2(LegTry(NewUuidV7(), 2, 3, "first", {"P3", "P4"})),
+                  "user-day");
+  EXPECT_EQ(LimitView(kDay), PgLimitView(kDay, true, true));
+  EXPECT_EQ(LimitView(kDay), std::string("doc:P1:") + kDay + "=1 doc:P2:" +
+                                 kDay + "=1 user-day:alice:" + kDay + "=2");
+  // Another user's passenger P3 is fine (P3 was given back).
+  ASSERT_EQ(
+      Hold(on_run2(LegTry(NewUuidV7(), 2, 3, "first", {"P3"}, {}, "bob"))).code,
+      StatusCode::OK);
+  EXPECT_EQ(Count("SELECT count(*) FROM booking"), 3);
+
+  // The gate is lost: the next Try rebuilds it from PostgreSQL.
+  SharedRedis().FlushAll();
+  refused_by_gate("after FLUSHALL",
+                  on_run2(LegTry(NewUuidV7(), 3, 4, "first", {"P2"})), "doc");
+  EXPECT_EQ(LimitView(kDay), PgLimitView(kDay, true, true));
+
+  // The held P1 is cancelled: P1 fits again (on run 2), then not.
+  ASSERT_EQ(Cancel(first).code, StatusCode::OK);
+  EXPECT_EQ(LimitView(kDay), PgLimitView(kDay, true, true));
+  const std::string again = NewUuidV7();
+  ASSERT_EQ(Hold(on_run2(LegTry(again, 3, 4, "first", {"P1"}))).code,
+            StatusCode::OK);
+  ASSERT_EQ(Confirm(again).code, StatusCode::OK);
+  refused_by_gate("after the cancel",
+                  LegTry(NewUuidV7(), 4, 5, "first", {"P1"}), "doc");
+  EXPECT_EQ(LimitView(kDay), PgLimitView(kDay, true, true));
+
+  // Reconcile finds nothing to fix; a damaged gate is repaired and listed.
+  v1::ReconcileBookingsRequest all;
+  v1::ReconcileBookingsResponse report;
+  ASSERT_EQ(Reconcile(all, &report).code, StatusCode::OK);
+  ASSERT_TRUE(redis_
+                  ->Command({"HSET", std::string("ts:{lim:") + kDay + "}:uses",
+                             std::string("k:doc:P9:") + kDay,
+                             "x0190a0b0-0000-7000-8000-000000000009:b,1,0"})
+                  .ok());
+  EXPECT_NE(LimitView(kDay), PgLimitView(kDay, true, true));
+  ASSERT_EQ(Reconcile(all, &report).code, StatusCode::OK);
+  EXPECT_EQ(LimitView(kDay), PgLimitView(kDay, true, true));
+  bool listed = false;
+  for (const auto& d : report.differences()) {
+    listed |= d.find("limit " + std::string(kDay) + ": doc:P9") == 0;
+  }
+  EXPECT_TRUE(listed) << report.DebugString();
 }
 
 // A rush on one zone and on one class: the allocating Tries retry with

@@ -129,6 +129,7 @@ void BookingHarness::SetUp() {
   }
   redis_ = std::make_unique<RedisClient>(SharedRedis().Options(4));
   gate_ = std::make_unique<RangeGate>(redis_.get());
+  limit_gate_ = std::make_unique<LimitGate>(redis_.get());
 }
 
 void BookingHarness::TearDown() {
@@ -260,6 +261,30 @@ std::string BookingHarness::PgView(const std::string& gate_key) const {
       "branch_id, ' ' ORDER BY resource_id, lower(during)), '') FROM booking "
       "WHERE gate_key = '" +
       gate_key + "'");
+}
+
+std::string BookingHarness::LimitView(const std::string& day) {
+  auto snapshot = limit_gate_->Read(day);
+  if (!snapshot.ok()) return "error: " + snapshot.status().ToString();
+  if (snapshot->status == GateStatus::kNotInitialized) return "absent";
+  std::string out;
+  for (const auto& [name, used] : snapshot->used) {
+    out += (out.empty() ? "" : " ") + name + "=" + std::to_string(used);
+  }
+  return out;
+}
+
+std::string BookingHarness::PgLimitView(const std::string& day, bool doc,
+                                        bool user_day) const {
+  std::string kinds;
+  if (doc) kinds += "'doc'";
+  if (user_day) kinds += std::string(kinds.empty() ? "" : ",") + "'user-day'";
+  if (kinds.empty()) return "";
+  return Query(
+      "SELECT coalesce(string_agg(quota_key || '=' || used, ' ' ORDER BY "
+      "quota_key COLLATE \"C\"), '') FROM booking_quota WHERE used > 0 AND "
+      "split_part(quota_key, ':', 1) IN (" +
+      kinds + ") AND quota_key LIKE '%:" + day + "'");
 }
 
 std::string BookingHarness::GateView(const std::string& gate_key) {

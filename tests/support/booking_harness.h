@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "services/common/limit_gate.h"
 #include "services/common/range_gate.h"
 #include "services/common/redis_client.h"
 #include "tests/support/child_process.h"
@@ -82,6 +83,11 @@ class BookingHarness : public ::testing::Test {
   // the Redis gate (sold ranges and live holds), sorted.
   std::string PgView(const std::string& gate_key) const;
   std::string GateView(const std::string& gate_key);
+  // "counter=used" of the day-limit gate of `day` (live uses), and of
+  // PostgreSQL's booking_quota for the day's doc / user-day counters, sorted.
+  std::string LimitView(const std::string& day);
+  std::string PgLimitView(const std::string& day, bool doc,
+                          bool user_day) const;
   // Everything a request could change in PostgreSQL, as one string.
   std::string Snapshot() const;
 
@@ -94,6 +100,7 @@ class BookingHarness : public ::testing::Test {
   std::unique_ptr<v1::Participant::Stub> participant_;  // as coordinator
   std::unique_ptr<RedisClient> redis_;
   std::unique_ptr<RangeGate> gate_;
+  std::unique_ptr<LimitGate> limit_gate_;
 
  private:
   std::shared_ptr<grpc::Channel> Channel(const std::string& identity);

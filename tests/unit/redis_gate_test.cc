@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <string>
 #include <variant>
@@ -57,12 +59,16 @@ bool IsBadReply(const absl::Status& status) {
 }
 
 TEST(EmbeddedScripts, EveryScriptIsThereWithItsHelpersAndSha1) {
-  const std::vector<std::string> names = {
-      "range_commit", "range_free",    "range_hold", "range_init",
-      "range_read",   "range_release", "rate_limit", "seat_commit",
-      "seat_hold",    "seat_init",     "seat_read",  "seat_release",
-      "stock_commit", "stock_init",    "stock_read", "stock_release",
-      "stock_reserve"};
+  // One embedded script per lua/*.lua file, sorted by name.
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::string(TURNSTILE_SOURCE_DIR) + "/lua")) {
+    if (entry.path().extension() == ".lua") {
+      names.push_back(entry.path().stem().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  ASSERT_GE(names.size(), 22u);
   auto scripts = EmbeddedLuaScripts();
   ASSERT_EQ(scripts.size(), names.size());
   for (size_t i = 0; i < names.size(); ++i) {

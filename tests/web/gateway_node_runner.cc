@@ -1,7 +1,10 @@
-// Runs one Node test file of web/test/gateway/ (node --test) against the
-// real thing: a private PostgreSQL, the five services with their metrics
-// ports open, Redis, and turnstile-gateway in front of them, serving a copy
-// of the built test page with a symlink out of the directory planted in it.
+// Runs one Node test file of web/test/gateway/ or web/test/ui/ (node
+// --test) against the real thing: a private PostgreSQL, the services with
+// their metrics ports open, Redis, and turnstile-gateway in front of them.
+// By default the gateway serves a copy of the built test page with a symlink
+// out of the directory planted in it (the protocol tests); with a second
+// argument it serves a copy of that directory instead (the built web UI,
+// web/app/dist, for the UI tests) with generous rate limits only.
 // The file learns where everything is from the environment (the contract in
 // web/test/gateway/README.md). Exit code = node's.
 #include <sys/stat.h>
@@ -21,13 +24,15 @@
 namespace turnstile::testing {
 namespace {
 
-int Run(const std::string& test_file) {
+int Run(const std::string& test_file, const std::string& app_dir) {
   const std::string web = std::string(TURNSTILE_SOURCE_DIR) + "/web";
-  const std::string page = web + "/test/gateway/static";
+  const bool app = !app_dir.empty();
+  const std::string page = app ? app_dir : web + "/test/gateway/static";
   if (access((web + "/node_modules").c_str(), F_OK) != 0 ||
       access((page + "/index.html").c_str(), F_OK) != 0) {
-    std::cerr << "web/node_modules or the built test page is missing: run "
-                 "`npm ci --prefix web` and rebuild (./run test does both)\n";
+    std::cerr << "web/node_modules or the built " << page
+              << "/index.html is missing: run `npm ci --prefix web` and "
+                 "rebuild (./run test does both)\n";
     return 1;
   }
   Mesh mesh(SharedPg(), "gw");
@@ -43,10 +48,15 @@ int Run(const std::string& test_file) {
 
   GatewayProcess gateway(mesh);
   const std::string static_dir = gateway.dir() + "/static";
-  const std::string copy =
-      absl::StrCat("cp -r '", page, "' '", static_dir,
-                   "' && ln -s /etc/passwd '", static_dir, "/escape'");
+  std::string copy = absl::StrCat("cp -r '", page, "' '", static_dir, "'");
+  if (!app)
+    absl::StrAppend(&copy, " && ln -s /etc/passwd '", static_dir, "/escape'");
   if (std::system(copy.c_str()) != 0) return 1;
+  // The UI polls its pages; only the protocol tests need the tight bucket.
+  const std::string rate_limits =
+      app ? "*=user:1000:2000,ip:10000:20000"
+          : "/turnstile.v1.Payment/GetWallet=user:2:5,ip:1000:"
+            "2000;*=user:1000:2000,ip:10000:20000";
   constexpr char kAllowedOrigin[] = "http://allowed.example";
   if (!gateway.Start({
           "--static_dir=" + static_dir,
@@ -57,8 +67,7 @@ int Run(const std::string& test_file) {
           "--max_connections_per_ip=1024",
           // One tight bucket for the limit tests; the rest generous so the
           // other tests are never limited by accident.
-          "--rate_limits=/turnstile.v1.Payment/GetWallet=user:2:5,ip:1000:"
-          "2000;*=user:1000:2000,ip:10000:20000",
+          "--rate_limits=" + rate_limits,
       })) {
     return 1;
   }
@@ -100,9 +109,10 @@ int Run(const std::string& test_file) {
 }  // namespace turnstile::testing
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: web_gateway_runner <web/test/gateway/x.test.mjs>\n";
+  if (argc != 2 && argc != 3) {
+    std::cerr << "usage: web_gateway_runner <web/test/.../x.test.mjs> "
+                 "[<static dir to serve, e.g. web/app/dist>]\n";
     return 2;
   }
-  return turnstile::testing::Run(argv[1]);
+  return turnstile::testing::Run(argv[1], argc == 3 ? argv[2] : "");
 }
