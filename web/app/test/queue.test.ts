@@ -63,10 +63,15 @@ describe("formatWait", () => {
 
 describe("polling", () => {
   it("asks more often near the head of the line, within bounds", () => {
-    expect(pollDelayMs(0)).toBe(MIN_POLL_MS);
-    expect(pollDelayMs(1_000)).toBe(MIN_POLL_MS);
+    expect(pollDelayMs(1_001)).toBe(MIN_POLL_MS);
+    expect(pollDelayMs(3_000)).toBe(750);
     expect(pollDelayMs(8_000)).toBe(2_000);
     expect(pollDelayMs(600_000)).toBe(MAX_POLL_MS);
+  });
+  it("asks just after an admission due within a second", () => {
+    expect(pollDelayMs(1_000)).toBe(1_050);
+    expect(pollDelayMs(400)).toBe(450);
+    expect(pollDelayMs(0)).toBe(200);
   });
   it("backs off exponentially with jitter, or as the server says", () => {
     expect(backoffMs(1, undefined, 0.5)).toBe(1_000);

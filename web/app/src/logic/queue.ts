@@ -60,11 +60,14 @@ const MAX_BACKOFF_MS = 15_000;
 
 /**
  * When to ask for the ticket again while waiting: a quarter of the
- * estimated wait, so the page is quick near the head of the line and quiet
- * far back, between MIN_POLL_MS and MAX_POLL_MS (well under the gateway's
- * place TTL, 30 s by default, after which an unasked place lapses).
+ * estimated wait, so the page is quiet far back in the line, between
+ * MIN_POLL_MS and MAX_POLL_MS (well under the gateway's place TTL, 30 s by
+ * default, after which an unasked place lapses); and once the admission is
+ * due within a second, just after it is due (the gateway admits lazily, on
+ * the next call that finds the credit).
  */
 export function pollDelayMs(etaMs: number): number {
+  if (etaMs <= 2 * MIN_POLL_MS) return Math.max(200, Math.round(etaMs) + 50);
   return Math.min(MAX_POLL_MS, Math.max(MIN_POLL_MS, Math.round(etaMs / 4)));
 }
 
