@@ -22,9 +22,9 @@ import { admittedTicket, placeWithPass, queueSku, waitingRoom } from "./lib/queu
 // buyers to join before the first of them is let in.
 const RATE = 0.25;
 const INTERVAL_MS = 1000 / RATE;
-// An admission is due INTERVAL_MS after the one before; the gateway admits
-// lazily, on the next call that finds the credit, and the pages ask at least
-// every 0.5-1 s near the head of the line.
+// An admission is due INTERVAL_MS after the one before (never sooner: the
+// credit is capped at one admission); the gateway admits lazily, on the next
+// call that finds the credit, and the head's page asks just after it is due.
 const EARLY_MS = 250;
 const LATE_MS = 1500;
 const PASS_TTL_S = 60;
