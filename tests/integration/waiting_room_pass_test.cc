@@ -9,7 +9,11 @@
 // queue is removed or the waiting room is off, need no pass.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -225,6 +229,106 @@ TEST_F(WaitingRoomPassTest, WaitingRoomOffServesNoQueueAndChecksNothing) {
   EXPECT_EQ(join.reason, "WAITING_ROOM_OFF");
   EXPECT_EQ(room_->Place(Buyer("erin"), StockOrder("wp-off-2", "wp-off")).code,
             0);
+}
+
+// turnstile_gateway_queue_order_checks_total{source} as a number.
+double Checks(const std::string& metrics, const std::string& source) {
+  const std::string key = absl::StrCat(
+      "turnstile_gateway_queue_order_checks_total{source=\"", source, "\"} ");
+  const size_t at = metrics.find(key);
+  if (at == std::string::npos) return -1;
+  return std::atof(metrics.c_str() + at + key.size());
+}
+
+TEST_F(WaitingRoomPassTest,
+       UnqueuedProductsAskRedisOnceThenNotUntilTheCacheLapses) {
+  shop().CreateSku("wp-cached", 1000);
+  shop().Deposit("fay", 10000000);
+  StartGateway();
+  const std::string token = Buyer("fay");
+  int n = 0;
+  auto place = [&] {
+    return room_->Place(token,
+                        StockOrder(absl::StrCat("wp-c-", ++n), "wp-cached"));
+  };
+  ASSERT_EQ(place().code, 0);
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(place().code, 0);
+  std::string m = Metrics();
+  EXPECT_EQ(Checks(m, "redis"), 1) << m;
+  EXPECT_EQ(Checks(m, "local"), 5);
+  // Seat-only orders never ask.
+  shop().CreateEvent("wp-cgig", 1, 4);
+  v1::PlaceOrderRequest seats;
+  seats.set_request_id("wp-cseats");
+  auto* line = seats.add_lines();
+  line->set_event_id("wp-cgig");
+  line->add_seat_ids("A-1-2");
+  seats.set_pay_now(true);
+  EXPECT_EQ(room_->Place(token, seats).code, 0);
+  EXPECT_EQ(Checks(Metrics(), "redis"), 1);
+  // Queued through another replica: this one refuses within the cache
+  // time (1 s by default), never later.
+  GatewayProcess other(mesh());
+  ASSERT_TRUE(other.Start({kGenerousRateLimits}));
+  ASSERT_EQ(WaitingRoomClient(other.port())
+                .Configure(other.Token("ops", true), Sku("wp-cached"), 0.1)
+                .code,
+            0);
+  const auto queued_at = std::chrono::steady_clock::now();
+  WebReply r;
+  while ((r = place()).code == 0 &&
+         std::chrono::steady_clock::now() - queued_at <
+             std::chrono::seconds(3)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(r.reason, "NOT_ADMITTED");
+  EXPECT_LT(std::chrono::steady_clock::now() - queued_at,
+            std::chrono::milliseconds(2000));
+  // Configured through this gateway: it asks Redis at once.
+  ASSERT_EQ(room_->Configure(admin_, Sku("wp-cached"), 0, 0, 0, false).code, 0);
+  EXPECT_EQ(place().code, 0);
+  ASSERT_EQ(room_->Configure(admin_, Sku("wp-cached"), 0.1).code, 0);
+  EXPECT_EQ(place().reason, "NOT_ADMITTED");
+}
+
+// Not a pass/fail measurement (2 shared cores): PlaceOrder of an unqueued
+// product through the gateway with the cache and with
+// --queue_config_cache_ms=0 (a queue_use round trip every order), printed.
+TEST_F(WaitingRoomPassTest, MeasuresUnqueuedPlaceOrderWithAndWithoutTheCache) {
+  shop().CreateSku("wp-bench", 100000);
+  shop().Deposit("gus", 1000000000);
+  const std::string sku = "wp-bench";
+  for (const std::string cache : {"1000", "0"}) {
+    StartGateway({"--queue_config_cache_ms=" + cache});
+    const std::string token = Buyer("gus");
+    std::vector<double> ms;
+    const auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 60; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const WebReply r = room_->Place(
+          token, StockOrder(absl::StrCat("wp-b-", cache, "-", i), sku));
+      ms.push_back(std::chrono::duration<double, std::milli>(
+                       std::chrono::steady_clock::now() - t0)
+                       .count());
+      ASSERT_EQ(r.code, 0) << r.reason;
+    }
+    std::sort(ms.begin() + 10, ms.end());  // the first 10 warm up
+    std::printf(
+        "PlaceOrder unqueued, --queue_config_cache_ms=%s: median "
+        "%.2f ms, p90 %.2f ms (50 calls); redis checks %.0f\n",
+        cache.c_str(), ms[10 + 25], ms[10 + 45], Checks(Metrics(), "redis"));
+    // With the cache: one Redis check per cache time (1 s) at most.
+    const double seconds = std::chrono::duration<double>(
+                               std::chrono::steady_clock::now() - started)
+                               .count();
+    if (cache == "0") {
+      EXPECT_EQ(Checks(Metrics(), "redis"), 60);
+    } else {
+      EXPECT_GE(Checks(Metrics(), "redis"), 1);
+      EXPECT_LE(Checks(Metrics(), "redis"), 1 + std::floor(seconds));
+    }
+    gateway_.reset();
+  }
 }
 
 }  // namespace
