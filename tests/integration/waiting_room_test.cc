@@ -125,6 +125,13 @@ TEST_F(WaitingRoomTest, JoinIsIdempotentPerUserAndPlacesFollowJoinOrder) {
   EXPECT_EQ(unqueued.code, 9);
   EXPECT_EQ(unqueued.reason, "NOT_QUEUED");
   EXPECT_FALSE(room_->Get(Sku("wr-plain")).enabled());
+  // Gauges for queues only (anyone may ask about any id).
+  const std::string metrics = Metrics();
+  EXPECT_NE(
+      metrics.find("turnstile_gateway_queue_waiting{product=\"sku:wr-tee\"} 4"),
+      std::string::npos)
+      << metrics;
+  EXPECT_EQ(metrics.find("sku:wr-plain"), std::string::npos);
   // Only the token's subject joins: a buyer token is needed.
   EXPECT_EQ(room_->Join("", p).code, 16);
   EXPECT_NE(

@@ -175,7 +175,8 @@ absl::StatusOr<std::string> WaitingRoom::Run(absl::string_view method,
     if (!product.ok()) return product.status();
     auto state = store_.Read(*product);
     if (!state.ok()) return state.status();
-    Observe(*product, *state);
+    // Only queues get gauges: anyone may ask about any id.
+    if (state->queued) Observe(*product, *state);
     return ConfigMessage(*product, *state).SerializeAsString();
   }
   if (name == "JoinQueue" || name == "GetTicket") {

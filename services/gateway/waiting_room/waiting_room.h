@@ -8,7 +8,8 @@
 // verified token's subject.
 //
 // Metrics: turnstile_gateway_queue_waiting{product} and
-// turnstile_gateway_queue_admitted{product} (gauges, as last seen; at most
+// turnstile_gateway_queue_admitted{product} (gauges, as last seen by
+// ConfigureQueue or a GetQueue of a queued product; at most
 // kMaxProductLabels products, the rest under product="other"),
 // turnstile_gateway_queue_refused_total{reason} (QUEUE_FULL, NOT_QUEUED,
 // NOT_IN_QUEUE, NOT_ADMITTED) and
