@@ -34,8 +34,8 @@ class WaitingRoomPassTest : public MeshTest {
  protected:
   void StartGateway(const std::vector<std::string>& args = {}) {
     gateway_ = std::make_unique<GatewayProcess>(mesh());
-    args_ = args;
-    args_.push_back(kGenerousRateLimits);
+    args_ = {kGenerousRateLimits};  // `args` may override it
+    args_.insert(args_.end(), args.begin(), args.end());
     ASSERT_TRUE(gateway_->Start(args_));
     room_ = std::make_unique<WaitingRoomClient>(gateway_->port());
     admin_ = gateway_->Token("ops", /*admin=*/true);
@@ -229,6 +229,27 @@ TEST_F(WaitingRoomPassTest, WaitingRoomOffServesNoQueueAndChecksNothing) {
   EXPECT_EQ(join.reason, "WAITING_ROOM_OFF");
   EXPECT_EQ(room_->Place(Buyer("erin"), StockOrder("wp-off-2", "wp-off")).code,
             0);
+}
+
+TEST_F(WaitingRoomPassTest, RedisDownClosesTheCheck) {
+  shop().CreateSku("wp-down", 5);
+  shop().Deposit("hal", 100000);
+  // No rate limiter (it would refuse PlaceOrder first with Redis down), so
+  // that the waiting room's own check meets the outage.
+  StartGateway({"--rate_limits="});
+  Queue(Sku("wp-down"), 1000);
+  const std::string pass = Admit("hal", Sku("wp-down"));
+  mesh().redis().Stop();
+  for (const auto& passes : {std::vector<std::string>{}, {pass}}) {
+    const WebReply r =
+        room_->Place(Buyer("hal"), StockOrder("wp-down-1", "wp-down"), passes);
+    EXPECT_EQ(r.code, 14) << r.reason;
+    EXPECT_EQ(r.reason, "REDIS_UNAVAILABLE");
+  }
+  const WebReply join = room_->Join(Buyer("ivy"), Sku("wp-down"));
+  EXPECT_EQ(join.code, 14);
+  EXPECT_EQ(OrderCount(), "0");
+  mesh().redis().StartAgain();
 }
 
 // turnstile_gateway_queue_order_checks_total{source} as a number.
