@@ -11,17 +11,12 @@
 namespace turnstile::demo {
 namespace {
 
-using std::chrono::milliseconds;
+constexpr const char* kZone = kDemoTimeZone;
 
-constexpr char kZone[] = "Asia/Shanghai";
+using std::chrono::milliseconds;
 
 void SetTime(google::protobuf::Timestamp* ts, absl::Time t) {
   ts->set_seconds(absl::ToUnixSeconds(t));
-}
-
-// Tomorrow in the venue's zone: every start of the demo is in the future.
-absl::CivilDay Tomorrow(const absl::TimeZone& tz) {
-  return absl::ToCivilDay(absl::Now(), tz) + 1;
 }
 
 std::string RefusalOf(const grpc::Status& s) {
@@ -45,38 +40,6 @@ v1::PlaceOrderRequest SlotOrder(const std::string& request_id,
   if (!package.empty()) slot->set_package_id(package);
   slot->set_duration_minutes(minutes);
   return req;
-}
-
-void CreateCafe(Stubs& stubs, const std::string& venue) {
-  v1::CreateVenueRequest req;
-  req.set_venue_id(venue);
-  req.set_name("Demo net cafe");
-  req.set_time_zone(kZone);
-  req.set_currency("EUR");
-  req.set_opening_minute(10 * 60);
-  req.set_closing_minute(2 * 60);  // past midnight: 10:00-02:00
-  req.set_slot_minutes(30);
-  auto* premium = req.add_zones();
-  premium->set_zone_id("premium");
-  premium->set_name("Premium machines");
-  premium->set_price_per_hour_minor_units(1200);
-  for (const auto& [id, hours, price] :
-       {std::tuple{"2h", 2, 2000}, {"4h", 4, 3600}, {"6h", 6, 5000}}) {
-    auto* p = premium->add_packages();
-    p->set_package_id(id);
-    p->set_hours(hours);
-    p->set_price_minor_units(price);
-  }
-  for (int i = 1; i <= 8; ++i) premium->add_machine_ids(absl::StrCat("p", i));
-  auto* room = req.add_zones();
-  room->set_zone_id("room");
-  room->set_name("Private room");
-  room->set_price_per_hour_minor_units(2500);
-  room->add_machine_ids("r1");
-  room->add_machine_ids("r2");
-  v1::Venue out;
-  auto ctx = AdminContext(milliseconds(10000));
-  Must(stubs.booking->CreateVenue(ctx.get(), req, &out), "CreateVenue");
 }
 
 void NetCafe(Stubs& stubs, const std::string& tag, const std::string& user) {
@@ -131,40 +94,6 @@ void NetCafe(Stubs& stubs, const std::string& tag, const std::string& user) {
               << ")";
   }
   std::cout << "\n";
-}
-
-void CreateTrain(Stubs& stubs, const std::string& number, absl::CivilDay day,
-                 const absl::TimeZone& tz) {
-  static const char* kStations[] = {
-      "Beijing South", "Langfang",   "Tianjin South", "Cangzhou West",
-      "Dezhou East",   "Jinan West", "Tai'an",        "Qufu East",
-      "Tengzhou East", "Xuzhou East"};
-  v1::CreateRunRequest req;
-  req.set_train_number(number);
-  req.set_service_date(absl::FormatCivilTime(day));
-  req.set_currency("EUR");
-  for (int i = 0; i < 10; ++i) {
-    auto* stop = req.add_stops();
-    stop->set_station(kStations[i]);
-    SetTime(stop->mutable_departs_at(),
-            absl::FromCivil(absl::CivilMinute(day) + 8 * 60 + 25 * i, tz));
-  }
-  auto* first = req.add_classes();
-  first->set_class_id("first");
-  first->set_price_per_leg_minor_units(1200);
-  auto* second = req.add_classes();
-  second->set_class_id("second");
-  second->set_price_per_leg_minor_units(600);
-  for (const auto& [car, cls, seats] :
-       {std::tuple{1, "first", 20}, {2, "second", 40}, {3, "second", 40}}) {
-    auto* c = req.add_cars();
-    c->set_car(car);
-    c->set_class_id(cls);
-    c->set_seats(seats);
-  }
-  v1::Run out;
-  auto ctx = AdminContext(milliseconds(10000));
-  Must(stubs.booking->CreateRun(ctx.get(), req, &out), "CreateRun");
 }
 
 int Remaining(Stubs& stubs, const std::string& run, int from, int to) {
@@ -236,6 +165,76 @@ void Train(Stubs& stubs, const std::string& tag, const std::string& user) {
 }
 
 }  // namespace
+
+absl::CivilDay Tomorrow(const absl::TimeZone& tz) {
+  return absl::ToCivilDay(absl::Now(), tz) + 1;
+}
+
+void CreateCafe(Stubs& stubs, const std::string& venue) {
+  v1::CreateVenueRequest req;
+  req.set_venue_id(venue);
+  req.set_name("Demo net cafe");
+  req.set_time_zone(kZone);
+  req.set_currency("EUR");
+  req.set_opening_minute(10 * 60);
+  req.set_closing_minute(2 * 60);  // past midnight: 10:00-02:00
+  req.set_slot_minutes(30);
+  auto* premium = req.add_zones();
+  premium->set_zone_id("premium");
+  premium->set_name("Premium machines");
+  premium->set_price_per_hour_minor_units(1200);
+  for (const auto& [id, hours, price] :
+       {std::tuple{"2h", 2, 2000}, {"4h", 4, 3600}, {"6h", 6, 5000}}) {
+    auto* p = premium->add_packages();
+    p->set_package_id(id);
+    p->set_hours(hours);
+    p->set_price_minor_units(price);
+  }
+  for (int i = 1; i <= 8; ++i) premium->add_machine_ids(absl::StrCat("p", i));
+  auto* room = req.add_zones();
+  room->set_zone_id("room");
+  room->set_name("Private room");
+  room->set_price_per_hour_minor_units(2500);
+  room->add_machine_ids("r1");
+  room->add_machine_ids("r2");
+  v1::Venue out;
+  auto ctx = AdminContext(milliseconds(10000));
+  Must(stubs.booking->CreateVenue(ctx.get(), req, &out), "CreateVenue");
+}
+
+void CreateTrain(Stubs& stubs, const std::string& number, absl::CivilDay day,
+                 const absl::TimeZone& tz) {
+  static const char* kStations[] = {
+      "Beijing South", "Langfang",   "Tianjin South", "Cangzhou West",
+      "Dezhou East",   "Jinan West", "Tai'an",        "Qufu East",
+      "Tengzhou East", "Xuzhou East"};
+  v1::CreateRunRequest req;
+  req.set_train_number(number);
+  req.set_service_date(absl::FormatCivilTime(day));
+  req.set_currency("EUR");
+  for (int i = 0; i < 10; ++i) {
+    auto* stop = req.add_stops();
+    stop->set_station(kStations[i]);
+    SetTime(stop->mutable_departs_at(),
+            absl::FromCivil(absl::CivilMinute(day) + 8 * 60 + 25 * i, tz));
+  }
+  auto* first = req.add_classes();
+  first->set_class_id("first");
+  first->set_price_per_leg_minor_units(1200);
+  auto* second = req.add_classes();
+  second->set_class_id("second");
+  second->set_price_per_leg_minor_units(600);
+  for (const auto& [car, cls, seats] :
+       {std::tuple{1, "first", 20}, {2, "second", 40}, {3, "second", 40}}) {
+    auto* c = req.add_cars();
+    c->set_car(car);
+    c->set_class_id(cls);
+    c->set_seats(seats);
+  }
+  v1::Run out;
+  auto ctx = AdminContext(milliseconds(10000));
+  Must(stubs.booking->CreateRun(ctx.get(), req, &out), "CreateRun");
+}
 
 void Bookings(Stubs& stubs, const std::string& tag) {
   const std::string user = "traveller-" + tag + "-";

@@ -1,7 +1,8 @@
 // turnstile-demo: seeds a demo catalog and wallets on a running mesh, lets
 // 200 concurrent buyers fight over 50 units and then over 50 seats (pay_now),
 // shows the reserve-then-pay flow (paid, cancelled, expired), books a
-// net-cafe slot and a train trip (demo_bookings.h), and prints what happened
+// net-cafe slot and a train trip (demo_bookings.h), seeds the web UI's
+// catalogue (demo_ui_catalogue.h), and prints what happened
 // and whether every invariant holds. With --throughput_orders it
 // also measures pay_now throughput on an uncontended SKU.
 #include <chrono>
@@ -18,6 +19,7 @@
 #include "services/common/process.h"
 #include "tools/demo_bookings.h"
 #include "tools/demo_common.h"
+#include "tools/demo_ui_catalogue.h"
 #include "tools/format.h"
 #include "tools/invariants.h"
 #include "tools/load.h"
@@ -37,6 +39,11 @@ ABSL_FLAG(bool, contended, true, "run the contended stock and seat phases");
 ABSL_FLAG(bool, reserve_then_pay, true, "show paid/cancelled/expired orders");
 ABSL_FLAG(bool, bookings, true,
           "book a net-cafe slot and a train trip (needs turnstile-booking)");
+ABSL_FLAG(bool, ui_catalogue, true,
+          "seed the web UI's catalogue (fixed ids, idempotent) and print its "
+          "pages under --ui_url");
+ABSL_FLAG(std::string, ui_url, "http://127.0.0.1:8080",
+          "the gateway's URL, for the printed links of the web UI");
 ABSL_FLAG(int, throughput_orders, 0,
           "also place this many pay_now orders on an uncontended SKU and "
           "report orders/s");
@@ -213,6 +220,11 @@ int Main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_reserve_then_pay)) ReserveThenPay(stubs, tag);
   if (absl::GetFlag(FLAGS_bookings)) demo::Bookings(stubs, tag);
   if (absl::GetFlag(FLAGS_throughput_orders) > 0) Throughput(stubs, tag);
+  std::string ui;
+  if (absl::GetFlag(FLAGS_ui_catalogue)) {
+    ui = demo::DescribeUiCatalogue(demo::SeedUiCatalogue(stubs),
+                                   absl::GetFlag(FLAGS_ui_url));
+  }
 
   std::cout << "\n== invariants (turnstilectl check) ==\n";
   const auto dbs =
@@ -228,6 +240,7 @@ int Main(int argc, char** argv) {
       std::cout << tools::FormatResults(*results);
       std::cout << (tools::AllOk(*results) ? "all invariants hold\n"
                                            : "INVARIANTS VIOLATED\n");
+      if (!ui.empty()) std::cout << "\n== the web UI ==\n" << ui;
       return tools::AllOk(*results) ? 0 : 1;
     }
     std::this_thread::sleep_for(milliseconds(200));

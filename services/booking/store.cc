@@ -1,33 +1,25 @@
-// The booking database layer (store.h).
+// The booking database layer (store.h): the prepared statements and the
+// catalogue (venues, runs). The TCC phases are in store_tcc.cc, the
+// reconciler's and checker's reads in store_reads.cc.
 #include "services/booking/store.h"
 
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 #include <map>
-#include <tuple>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/booking/booking_errors.h"
-#include "services/booking/quota.h"
+#include "services/booking/store_rows.h"
 #include "services/booking/validation.h"
 #include "services/common/barrier.h"
-#include "services/common/overdue_holds.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
 
 namespace turnstile::booking {
 namespace {
 
-// A deadlock is retried this many times in all (store.h, lock order).
-constexpr int kHoldAttempts = 3;
-// A Confirm that deadlocks with a concurrent Try (store.h) is retried this
-// many times in all; it rolled back entirely, so a retry is safe.
-constexpr int kConfirmAttempts = 5;
-
-constexpr char kRowColumns[] =
-    "resource_id, lower(during), upper(during), state, coalesce(doc_id, '')";
+using store_rows::IntArray;
+using store_rows::kRowColumns;
+using store_rows::ParseDay;
+using store_rows::TextArray;
 
 void Prepare(pqxx::connection& conn) {
   PrepareBarrier(conn);
@@ -149,135 +141,6 @@ void Prepare(pqxx::connection& conn) {
                             "AND resource_id = ANY($2::text[]) "
                             "AND during && int4range($3, $4) ORDER BY 1, 2"));
 }
-
-// A PostgreSQL array literal of quoted elements. Ids and texts reaching it
-// are validated ids ([A-Za-z0-9_.:@-]) or station names; quotes and
-// backslashes are escaped all the same.
-std::string TextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
-template <typename T>
-std::string IntArray(const std::vector<T>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    absl::StrAppend(&out, i > 0 ? "," : "", values[i]);
-  }
-  out += '}';
-  return out;
-}
-
-absl::CivilDay ParseDay(const std::string& text) {
-  absl::CivilDay day;
-  absl::ParseCivilTime(text, &day);
-  return day;
-}
-
-// A row of kRowColumns starting at column 0.
-BookingRow ReadRow(const pqxx::row& row) {
-  BookingRow out;
-  out.resource_id = row[0].as<std::string>();
-  out.range = {row[1].as<int>(), row[2].as<int>()};
-  out.state = row[3].as<std::string>() == "SOLD" ? BookingState::kSold
-                                                 : BookingState::kHeld;
-  out.doc_id = row[4].as<std::string>();
-  return out;
-}
-
-ResourceKind KindOfGate(const std::string& gate_key) {
-  return absl::StartsWith(gate_key, "r:") ? ResourceKind::kSeat
-                                          : ResourceKind::kMachine;
-}
-
-// The business change of a Try. `deadlocked` is set when PostgreSQL chose
-// this transaction as a deadlock's victim (store.h: the caller retries).
-absl::Status HoldAll(pqxx::work& tx, const HoldCommand& command,
-                     HoldResult* out, bool* deadlocked) {
-  const ResourceKind kind = KindOfGate(command.gate_key);
-  std::vector<std::string> resources, docs;
-  std::vector<int> lows, highs;
-  for (const HoldItem& item : command.items) {
-    resources.push_back(item.resource_id);
-    lows.push_back(item.range.from);
-    highs.push_back(item.range.to);
-    docs.push_back(item.doc_id);
-  }
-  try {
-    tx.exec_prepared(
-        "bk_hold", command.gate_key, absl::FormatCivilTime(command.day),
-        command.gid, command.branch_id, command.user_id, command.deadline_ms,
-        TextArray(resources), IntArray(lows), IntArray(highs), TextArray(docs));
-    for (const QuotaUse& use : QuotaTakes(command)) {
-      if (!tx.exec_prepared1("bk_quota_take", use.key, use.units, use.limit)[0]
-               .as<bool>()) {
-        return WithMetadata(
-            Refused("USER_LIMIT",
-                    absl::StrCat("the ", use.kind, " limit of ", use.limit,
-                                 " bookings would be passed")),
-            {{"quota", use.kind}, {"limit", absl::StrCat(use.limit)}});
-      }
-    }
-  } catch (const pqxx::deadlock_detected& e) {
-    *deadlocked = true;
-    return BookingStatusFromException(e, kind);
-  } catch (const pqxx::sql_error& e) {
-    if (e.sqlstate() == "40P01") *deadlocked = true;
-    return BookingStatusFromException(e, kind);
-  }
-  for (const HoldItem& item : command.items) {
-    out->rows.push_back(
-        {item.resource_id, item.range, BookingState::kHeld, item.doc_id});
-  }
-  return absl::OkStatus();
-}
-
-// Rows of a RETURNING with kRowColumns then gate_key, user_id, day.
-void AddRows(const pqxx::result& rows, BranchBookings* out) {
-  for (const auto& row : rows) {
-    out->rows.push_back(ReadRow(row));
-    out->gate_key = row[5].as<std::string>();
-    out->user_id = row[6].as<std::string>();
-    out->day = ParseDay(row[7].as<std::string>());
-  }
-  std::sort(out->rows.begin(), out->rows.end(),
-            [](const BookingRow& a, const BookingRow& b) {
-              return std::tie(a.resource_id, a.range.from) <
-                     std::tie(b.resource_id, b.range.from);
-            });
-}
-
-// Which of `owners` (gid, branch_id) have a confirm or cancel barrier row,
-// as "<gid>:<branch_id>" with the decision time (epoch ms).
-std::vector<std::pair<std::string, int64_t>> FinishedOwners(
-    pqxx::work& tx,
-    const std::vector<std::pair<std::string, std::string>>& owners) {
-  std::vector<std::pair<std::string, int64_t>> out;
-  if (owners.empty()) return out;
-  std::vector<std::string> gids, branches;
-  for (const auto& [gid, branch] : owners) {
-    gids.push_back(gid);
-    branches.push_back(branch);
-  }
-  for (const auto& row : tx.exec_prepared("bk_finished_owners", TextArray(gids),
-                                          TextArray(branches))) {
-    out.emplace_back(
-        absl::StrCat(row[0].as<std::string>(), ":", row[1].as<std::string>()),
-        row[2].as<int64_t>());
-  }
-  return out;
-}
-
 }  // namespace
 
 BookingStore::BookingStore(std::string conninfo, int pool_size)
@@ -405,199 +268,6 @@ absl::StatusOr<Run> BookingStore::GetRun(const std::string& run_id) {
     }
     return run;
   });
-}
-
-absl::StatusOr<HoldResult> BookingStore::Hold(const HoldCommand& unsorted) {
-  const HoldCommand command = SortedItems(unsorted);
-  const std::string content = TryContentOf(command);
-  for (int attempt = 1;; ++attempt) {
-    bool deadlocked = false;
-    auto result =
-        pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<HoldResult> {
-          HoldResult hold;
-          auto outcome = BarrierTry(
-              tx, command.gid, command.branch_id, content, [&](pqxx::work&) {
-                return HoldAll(tx, command, &hold, &deadlocked);
-              });
-          if (!outcome.ok()) return outcome.status();
-          if (*outcome == BarrierOutcome::kDuplicate) {
-            HoldResult stored;
-            stored.duplicate = true;
-            for (const auto& row : tx.exec_prepared(
-                     "bk_branch_rows", command.gid, command.branch_id)) {
-              stored.rows.push_back(ReadRow(row));
-            }
-            return stored;
-          }
-          return hold;
-        });
-    if (result.ok() || !deadlocked || attempt == kHoldAttempts) return result;
-    spdlog::warn("event=booking_hold_retry gid={} attempt={}", command.gid,
-                 attempt);
-  }
-}
-
-absl::StatusOr<BranchBookings> BookingStore::Confirm(
-    const std::string& gid, const std::string& branch_id) {
-  for (int attempt = 1;; ++attempt) {
-    auto result = ConfirmOnce(gid, branch_id);
-    if (result.ok() || ReasonOf(result.status()) != "DB_CONFLICT" ||
-        attempt == kConfirmAttempts) {
-      return result;
-    }
-    spdlog::warn("event=booking_confirm_retry gid={} attempt={}", gid, attempt);
-  }
-}
-
-absl::StatusOr<BranchBookings> BookingStore::ConfirmOnce(
-    const std::string& gid, const std::string& branch_id) {
-  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<BranchBookings> {
-    BranchBookings out;
-    auto outcome = BarrierConfirm(tx, gid, branch_id, [&](pqxx::work&) {
-      AddRows(tx.exec_prepared("bk_sell", gid, branch_id), &out);
-      if (!out.rows.empty()) {
-        out.applied = true;
-        return absl::OkStatus();
-      }
-      // A Try that succeeded always leaves HELD rows; confirming nothing (no
-      // Try, or Cancel first) would hide a coordinator fault.
-      return Error(absl::StatusCode::kFailedPrecondition, "BRANCH_NOT_TRIED",
-                   absl::StrCat("no held bookings to confirm for ", gid, "/",
-                                branch_id));
-    });
-    if (!outcome.ok()) return outcome.status();
-    // A repeat still lists the rows so that the caller can make sure the
-    // gate has them sold.
-    if (!out.applied) {
-      AddRows(tx.exec_prepared("bk_branch_rows", gid, branch_id), &out);
-    }
-    return out;
-  });
-}
-
-absl::StatusOr<BranchBookings> BookingStore::Cancel(
-    const std::string& gid, const std::string& branch_id) {
-  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<BranchBookings> {
-    BranchBookings out;
-    auto outcome = BarrierCancel(tx, gid, branch_id, [&](pqxx::work&) {
-      const pqxx::result deleted =
-          tx.exec_prepared("bk_release", gid, branch_id);
-      AddRows(deleted, &out);
-      out.applied = !out.rows.empty();
-      if (!out.applied) {
-        spdlog::warn("event=cancel_nothing_held gid={} branch={}", gid,
-                     branch_id);
-        return absl::OkStatus();
-      }
-      // Every row of a branch has the same user, gate and day (one Try);
-      // grouping keeps the count exact all the same.
-      std::map<std::tuple<std::string, std::string, std::string>,
-               std::vector<BookingRow>>
-          groups;
-      for (const auto& row : deleted) {
-        groups[{row[6].as<std::string>(), row[5].as<std::string>(),
-                row[7].as<std::string>()}]
-            .push_back(ReadRow(row));
-      }
-      for (const auto& [key, rows] : groups) {
-        const auto& [user, gate, day] = key;
-        for (const QuotaUse& use :
-             QuotaGives(user, gate, ParseDay(day), rows)) {
-          tx.exec_prepared("bk_quota_give", use.key, use.units);
-        }
-      }
-      return absl::OkStatus();
-    });
-    if (!outcome.ok()) return outcome.status();
-    return out;
-  });
-}
-
-absl::StatusOr<std::vector<OverdueHold>> BookingStore::ListOverdue(
-    std::chrono::seconds margin, int limit) {
-  return ListOverdueHolds(pool_, "bk_overdue", margin, limit);
-}
-
-absl::StatusOr<DaySnapshot> BookingStore::DayRows(
-    absl::CivilDay day,
-    const std::vector<std::pair<std::string, std::string>>& owners) {
-  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<DaySnapshot> {
-    tx.exec0("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    DaySnapshot out;
-    for (const auto& row :
-         tx.exec_prepared("bk_day_rows", absl::FormatCivilTime(day))) {
-      DayBookingRow r;
-      r.booking = ReadRow(row);
-      r.gid = row[5].as<std::string>();
-      r.branch_id = row[6].as<std::string>();
-      r.user_id = row[7].as<std::string>();
-      r.gate_key = row[8].as<std::string>();
-      r.deadline_ms = row[9].as<int64_t>();
-      out.rows.push_back(std::move(r));
-    }
-    for (auto& owner_at : FinishedOwners(tx, owners)) {
-      out.decided_owners.push_back(std::move(owner_at.first));
-    }
-    return out;
-  });
-}
-
-absl::StatusOr<std::vector<absl::CivilDay>> BookingStore::DaysSince(
-    absl::CivilDay since) {
-  return pool_.Transact(
-      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<absl::CivilDay>> {
-        std::vector<absl::CivilDay> out;
-        for (const auto& row :
-             tx.exec_prepared("bk_days_since", absl::FormatCivilTime(since))) {
-          out.push_back(ParseDay(row[0].as<std::string>()));
-        }
-        return out;
-      });
-}
-
-absl::StatusOr<std::vector<std::string>> BookingStore::GateKeys() {
-  return FirstColumn(pool_, "bk_gate_keys");
-}
-
-absl::StatusOr<GateSnapshot> BookingStore::GateRows(
-    const std::string& gate_key,
-    const std::vector<std::pair<std::string, std::string>>& owners) {
-  return pool_.Transact([&](pqxx::work& tx) -> absl::StatusOr<GateSnapshot> {
-    // One snapshot for bookings and barrier rows: a branch decided between
-    // two read-committed statements would look both held and finished.
-    tx.exec0("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    GateSnapshot snap;
-    snap.now_ms = tx.exec_prepared1("bk_now_ms")[0].as<int64_t>();
-    for (const auto& row : tx.exec_prepared("bk_gate_rows", gate_key)) {
-      GateRow gate_row;
-      gate_row.booking = ReadRow(row);
-      gate_row.owner =
-          absl::StrCat(row[5].as<std::string>(), ":", row[6].as<std::string>());
-      gate_row.deadline_ms = row[7].as<int64_t>() / 1000;
-      gate_row.user_id = row[8].as<std::string>();
-      snap.rows.push_back(std::move(gate_row));
-    }
-    for (auto& [owner, at_ms] : FinishedOwners(tx, owners)) {
-      snap.decided_at_ms[owner] = at_ms;
-      snap.finished_owners.push_back(std::move(owner));
-    }
-    return snap;
-  });
-}
-
-absl::StatusOr<std::vector<BookingRow>> BookingStore::Occupancy(
-    const std::string& gate_key, const std::vector<std::string>& resource_ids,
-    UnitRange window) {
-  return pool_.Transact(
-      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<BookingRow>> {
-        std::vector<BookingRow> rows;
-        for (const auto& row :
-             tx.exec_prepared("bk_occupancy", gate_key, TextArray(resource_ids),
-                              window.from, window.to)) {
-          rows.push_back(ReadRow(row));
-        }
-        return rows;
-      });
 }
 
 }  // namespace turnstile::booking

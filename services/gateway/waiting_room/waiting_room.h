@@ -8,12 +8,21 @@
 // verified token's subject.
 //
 // Metrics: turnstile_gateway_queue_waiting{product} and
-// turnstile_gateway_queue_admitted{product} (gauges, as last seen; at most
+// turnstile_gateway_queue_admitted{product} (gauges, as last seen by
+// ConfigureQueue or a GetQueue of a queued product; at most
 // kMaxProductLabels products, the rest under product="other"),
 // turnstile_gateway_queue_refused_total{reason} (QUEUE_FULL, NOT_QUEUED,
 // NOT_IN_QUEUE, NOT_ADMITTED) and
 // turnstile_gateway_queue_passes_accepted_total (PlaceOrder calls let
-// through on a pass).
+// through on a pass) and turnstile_gateway_queue_order_checks_total{source}
+// (PlaceOrder checks decided "local"ly -- no stock or leg line, or every
+// product recently seen unqueued (unqueued_cache.h) -- or by asking
+// "redis").
+//
+// PlaceOrder of products that are not queued costs no Redis call and no
+// thread hop while the cache remembers them (--queue_config_cache_ms); the
+// first order of such a product after that asks Redis once (one pipelined
+// queue_use per product).
 #pragma once
 
 #include <chrono>
@@ -36,6 +45,7 @@
 #include "services/gateway/waiting_room/blocking_pool.h"
 #include "services/gateway/waiting_room/queue_pass.h"
 #include "services/gateway/waiting_room/queue_store.h"
+#include "services/gateway/waiting_room/unqueued_cache.h"
 
 namespace turnstile::gateway {
 
@@ -47,6 +57,7 @@ struct WaitingRoomOptions {
   std::chrono::milliseconds redis_timeout{250};
   int threads = 4;
   size_t max_pending = 1024;
+  std::chrono::milliseconds unqueued_cache{1000};  // --queue_config_cache_ms
 };
 
 class WaitingRoom {
@@ -66,7 +77,8 @@ class WaitingRoom {
 
   // Order.PlaceOrder's check: `done` gets OK if no line is queued or the
   // caller holds a valid pass for every queued one, else NOT_ADMITTED (or
-  // UNAVAILABLE if Redis is down: closed, never open).
+  // UNAVAILABLE if Redis is down: closed, never open). Runs `done` on this
+  // thread when it needs no Redis (see above), else on a pool thread.
   void CheckPlaceOrder(std::string message, const Caller& caller,
                        std::vector<std::string> passes, Checked done);
 
@@ -74,7 +86,8 @@ class WaitingRoom {
   absl::StatusOr<std::string> Run(absl::string_view method,
                                   absl::string_view message,
                                   const Caller& caller);
-  absl::Status Check(absl::string_view message, const Caller& caller,
+  absl::Status Check(const std::vector<QueueProduct>& products,
+                     const Caller& caller,
                      const std::vector<std::string>& passes);
   void CountRefusal(const absl::Status& status);
   void Observe(const QueueProduct& product, const QueueState& state);
@@ -86,6 +99,9 @@ class WaitingRoom {
   prometheus::Family<prometheus::Gauge>& admitted_;
   prometheus::Family<prometheus::Counter>& refused_;
   prometheus::Counter& passes_accepted_;
+  prometheus::Counter& checks_local_;
+  prometheus::Counter& checks_redis_;
+  UnqueuedCache unqueued_;
   std::mutex labels_mu_;
   // product name -> its two gauges; guarded by labels_mu_.
   absl::flat_hash_map<std::string,

@@ -20,6 +20,11 @@ ABSL_FLAG(int, queue_max_pending, 1024,
           "RESOURCE_EXHAUSTED");
 ABSL_FLAG(int, queue_redis_timeout_ms, 250,
           "Timeout of one waiting-room call to Redis");
+ABSL_FLAG(int, queue_config_cache_ms, 1000,
+          "How long PlaceOrder remembers that a product is not queued "
+          "(no Redis call meanwhile); a queue created through another "
+          "gateway replica applies here within this long. 0: ask every "
+          "time (0..60000)");
 
 namespace turnstile::gateway {
 
@@ -31,6 +36,12 @@ absl::StatusOr<WaitingRoomOptions> WaitingRoomOptionsFromFlags() {
   const int threads = absl::GetFlag(FLAGS_queue_threads);
   const int pending = absl::GetFlag(FLAGS_queue_max_pending);
   const int timeout = absl::GetFlag(FLAGS_queue_redis_timeout_ms);
+  const int cache = absl::GetFlag(FLAGS_queue_config_cache_ms);
+  if (cache < 0 || cache > 60000) {
+    return absl::InvalidArgumentError(
+        "--queue_config_cache_ms must be 0..60000");
+  }
+  o.unqueued_cache = std::chrono::milliseconds(cache);
   if (ttl < 1 || ttl > 3600) {
     return absl::InvalidArgumentError("--queue_place_ttl_s must be 1..3600");
   }

@@ -3,7 +3,9 @@
 // --queue_place_ttl_s (a waiting buyer who does not ask for this long loses
 // the place), --queue_pass_key_file (the passes' HMAC key; empty: derived
 // from --jwt_hs256_secret_file, queue_pass.h), --queue_threads,
-// --queue_max_pending and --queue_redis_timeout_ms. The Redis address and
+// --queue_max_pending, --queue_redis_timeout_ms and --queue_config_cache_ms
+// (how long PlaceOrder trusts that a product is not queued,
+// unqueued_cache.h). The Redis address and
 // password are the shared --redis / --redis_password_file.
 #pragma once
 
