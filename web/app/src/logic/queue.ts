@@ -55,14 +55,15 @@ export function waitingText(position: number, etaMs: number): string {
 }
 
 export const MIN_POLL_MS = 500;
-export const MAX_POLL_MS = 5000;
+export const MAX_POLL_MS = 3000;
 const MAX_BACKOFF_MS = 15_000;
 
 /**
  * When to ask for the ticket again while waiting: a quarter of the
  * estimated wait, so the page is quiet far back in the line, between
- * MIN_POLL_MS and MAX_POLL_MS (well under the gateway's place TTL, 30 s by
- * default, after which an unasked place lapses); and once the admission is
+ * MIN_POLL_MS and MAX_POLL_MS (under the gateway's --queue_place_ttl_s,
+ * 30 s by default and 5 s in the E2E tests, after which an unasked place
+ * lapses; the page cannot read it); and once the admission is
  * due within a second, just after it is due (the gateway admits lazily, on
  * the next call that finds the credit).
  */
