@@ -3,8 +3,10 @@
 # file under lua/ changes:
 #   cmake -DLUA_DIR=<repo>/lua -DOUT=<file.cc> -P embed_scripts.cmake
 # Each lua/*.lua becomes one entry named by its stem, with lua/lib/gate.lua
-# (the shared helpers) prepended, as a raw string literal, plus the SHA1 that
-# SCRIPT LOAD will return for exactly that text.
+# (the shared helpers) prepended -- and, for a script named <family>_*.lua,
+# lua/lib/<family>.lua after it if that file exists (the waiting room's
+# queue_*.lua share lib/queue.lua) -- as a raw string literal, plus the SHA1
+# that SCRIPT LOAD will return for exactly that text.
 if(NOT LUA_DIR OR NOT OUT)
   message(FATAL_ERROR "usage: cmake -DLUA_DIR=dir -DOUT=file.cc -P ${CMAKE_CURRENT_LIST_FILE}")
 endif()
@@ -20,7 +22,13 @@ foreach(path IN LISTS scripts)
     message(FATAL_ERROR "${path}: script names must be [a-z0-9_]+")
   endif()
   file(READ "${path}" body)
-  set(source "${prelude}\n-- ${name}.lua\n${body}")
+  set(family_prelude "")
+  string(REGEX REPLACE "_.*$" "" family "${name}")
+  if(NOT family STREQUAL name AND EXISTS "${LUA_DIR}/lib/${family}.lua")
+    file(READ "${LUA_DIR}/lib/${family}.lua" family_text)
+    set(family_prelude "-- lib/${family}.lua\n${family_text}\n")
+  endif()
+  set(source "${prelude}\n${family_prelude}-- ${name}.lua\n${body}")
   string(FIND "${source}" ")ts_lua\"" clash)
   if(NOT clash EQUAL -1)
     message(FATAL_ERROR "${path} contains the literal delimiter )ts_lua\"")

@@ -13,7 +13,7 @@ namespace {
 // is not passed on.
 constexpr char kAllowHeaders[] =
     "authorization, content-type, x-grpc-web, x-user-agent, grpc-timeout, "
-    "traceparent, tracestate";
+    "traceparent, tracestate, x-turnstile-pass";
 constexpr char kExposeHeaders[] =
     "grpc-status, grpc-message, grpc-status-details-bin, x-turnstile-trace-id";
 

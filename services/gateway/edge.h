@@ -1,6 +1,7 @@
 // Everything one gateway process shares among its connections: its
 // settings, admission bounds, CORS policy, static files, JWT verifier, rate
-// limiter, the forwarder into the mesh and the metrics. Built once in main
+// limiter, the forwarder into the mesh, the waiting room, the dev sign-in
+// endpoint's key (if on) and the metrics. Built once in main
 // and read-only afterwards except for the counters and the draining flag.
 #pragma once
 
@@ -13,11 +14,13 @@
 
 #include "services/gateway/connection_limits.h"
 #include "services/gateway/cors.h"
+#include "services/gateway/dev_token.h"
 #include "services/gateway/forwarder.h"
 #include "services/gateway/gateway_metrics.h"
 #include "services/gateway/jwt/jwt_verifier.h"
 #include "services/gateway/ratelimit/rate_limiter.h"
 #include "services/gateway/static_files.h"
+#include "services/gateway/waiting_room/waiting_room.h"
 
 namespace turnstile::gateway {
 
@@ -43,6 +46,8 @@ struct Edge {
   std::unique_ptr<JwtVerifier> verifier;
   std::unique_ptr<RateLimiter> limiter;  // null = no rate limits
   std::unique_ptr<Forwarder> forwarder;
+  std::unique_ptr<WaitingRoom> waiting_room;  // null = --waiting_room=false
+  std::optional<DevTokenConfig> dev_token;    // set = --dev_token_endpoint
   std::unique_ptr<GatewayMetrics> metrics;
   std::atomic<bool> draining{false};
   // Requests read and not yet answered (written): the drain waits for them.

@@ -14,6 +14,7 @@
 #include "services/gateway/edge_auth.h"
 #include "services/gateway/grpc_web_codec.h"
 #include "services/gateway/routes.h"
+#include "services/gateway/waiting_room/queue_rules.h"
 
 namespace turnstile::gateway {
 namespace http = boost::beast::http;
@@ -74,7 +75,66 @@ struct Accepted {
   Caller caller;
   std::chrono::nanoseconds timeout;
   TraceContext trace;
+  std::vector<std::string> passes;  // x-turnstile-pass values (PlaceOrder)
+  bool started = false;             // counted in the in-flight bound
 };
+
+constexpr absl::string_view kPlaceOrder = "/turnstile.v1.Order/PlaceOrder";
+
+// Ends the call's in-flight slot, counts it and answers.
+void Finish(const std::shared_ptr<Accepted>& a, const grpc::Status& status,
+            bool at_edge, HttpResponse response) {
+  Edge& edge = *a->edge;
+  if (a->started) {
+    edge.limits.EndCall();
+    edge.metrics->CallEnded();
+  }
+  const double seconds = SecondsSince(a->start);
+  edge.metrics->CountCall(a->route, status.error_code(), seconds);
+  LogCall(a->route, status.error_code(), seconds, at_edge);
+  a->reply(std::move(response));
+}
+
+void FinishRefused(const std::shared_ptr<Accepted>& a,
+                   const absl::Status& error) {
+  const grpc::Status status = ToGrpc(error, kDomain);
+  Finish(a, status, true, TrailersOnly(a->call, status));
+}
+
+void SendToMesh(const std::shared_ptr<Accepted>& a);
+
+// A WaitingRoom call: answered by the gateway itself (waiting_room.h).
+void ServeLocally(const std::shared_ptr<Accepted>& a) {
+  Edge& edge = *a->edge;
+  if (edge.waiting_room == nullptr) {
+    return FinishRefused(
+        a, Error(absl::StatusCode::kUnavailable, "WAITING_ROOM_OFF",
+                 "this gateway runs no waiting room (--waiting_room=false)"));
+  }
+  edge.waiting_room->Serve(
+      *a->route, std::string(a->message), a->caller,
+      [a](absl::StatusOr<std::string> answer) {
+        const TraceScope scope(a->trace);  // on a waiting-room thread
+        if (!answer.ok()) return FinishRefused(a, answer.status());
+        grpc::Slice slice(*answer);
+        grpc::ByteBuffer message(&slice, 1);
+        Finish(a, grpc::Status::OK, true,
+               MessageResponse(a->call, grpc::Status::OK, message, {}, {}));
+      });
+}
+
+// PlaceOrder of a queued product needs the caller's pass (waiting_room.h)
+// before the order service is called.
+void CheckQueueThenSend(const std::shared_ptr<Accepted>& a) {
+  a->edge->waiting_room->CheckPlaceOrder(std::string(a->message), a->caller,
+                                         std::move(a->passes),
+                                         [a](absl::Status checked) {
+                                           const TraceScope scope(a->trace);
+                                           if (!checked.ok())
+                                             return FinishRefused(a, checked);
+                                           SendToMesh(a);
+                                         });
+}
 
 void Forward(const std::shared_ptr<Accepted>& a,
              const RateLimiter::Decision& decision) {
@@ -109,6 +169,16 @@ void Forward(const std::shared_ptr<Accepted>& a,
                   a->start, a->reply);
   }
   edge.metrics->CallStarted();
+  a->started = true;
+  if (a->route->backend == Backend::kGateway) return ServeLocally(a);
+  if (a->route->method == kPlaceOrder && edge.waiting_room != nullptr) {
+    return CheckQueueThenSend(a);
+  }
+  SendToMesh(a);
+}
+
+void SendToMesh(const std::shared_ptr<Accepted>& a) {
+  Edge& edge = *a->edge;
 
   // The client's clock started when its request arrived, not now.
   const auto deadline =
@@ -124,8 +194,6 @@ void Forward(const std::shared_ptr<Accepted>& a,
         const TraceScope scope(a->trace);  // on a gRPC thread
         Edge& edge = *a->edge;
         const Route* route = a->route;
-        edge.limits.EndCall();
-        edge.metrics->CallEnded();
         grpc::Status status = result.status;
         if (!status.ok() && status.error_details().empty() &&
             status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED &&
@@ -153,17 +221,15 @@ void Forward(const std::shared_ptr<Accepted>& a,
                                  edge.settings.max_response_bytes, " bytes")),
               kDomain);
         }
-        const double seconds = SecondsSince(a->start);
-        edge.metrics->CountCall(route, status.error_code(), seconds);
-        LogCall(route, status.error_code(), seconds, false);
         if (!status.ok()) {
           HeaderList fields = std::move(result.headers);
           fields.insert(fields.end(), result.trailers.begin(),
                         result.trailers.end());
-          a->reply(TrailersOnly(a->call, status, fields));
+          Finish(a, status, false, TrailersOnly(a->call, status, fields));
         } else {
-          a->reply(MessageResponse(a->call, status, result.response,
-                                   result.headers, result.trailers));
+          Finish(a, status, false,
+                 MessageResponse(a->call, status, result.response,
+                                 result.headers, result.trailers));
         }
       });
 }
@@ -242,6 +308,14 @@ void HandleGrpcWeb(Edge& edge, HttpRequest& request, WebCall call,
   auto accepted = std::make_shared<Accepted>(
       Accepted{&edge, route, std::move(call), start, std::move(reply),
                std::move(body), *message, *std::move(caller), timeout, trace});
+  if (route->method == kPlaceOrder) {
+    std::vector<std::string> values;
+    const auto [first, last] = request.equal_range(kPassHeader);
+    for (auto it = first; it != last; ++it) {
+      values.emplace_back(it->value().data(), it->value().size());
+    }
+    accepted->passes = SplitPasses(values);
+  }
   // Abuse limits (without blocking this thread), then the mesh.
   if (edge.limiter == nullptr) return Forward(accepted, {});
   edge.limiter->CheckAsync(route->method, accepted->caller.user, client_ip,

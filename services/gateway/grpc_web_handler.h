@@ -3,7 +3,10 @@
 // call that must fail: route (UNIMPLEMENTED if not public), body decoded
 // and framed (BAD_BASE64, BAD_FRAME), message size (MESSAGE_TOO_LARGE),
 // grpc-timeout, the caller from its token (edge_auth.h), the rate limits
-// (RATE_LIMITED with RetryInfo), the in-flight bound, then the forward.
+// (RATE_LIMITED with RetryInfo), the in-flight bound, then -- for
+// PlaceOrder -- the waiting room's pass check (NOT_ADMITTED), then the
+// forward; a WaitingRoom route is answered by the gateway itself
+// (waiting_room/waiting_room.h) on the same path instead of forwarded.
 // Every refusal is a gRPC status with ErrorInfo, as any gRPC client decodes
 // it; every answer is counted by method and code. The call runs in the
 // client's W3C trace (its `traceparent`, or a new trace), which every answer

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "services/common/status.h"
 #include "services/gateway/grpc_web_codec.h"
 #include "services/gateway/grpc_web_handler.h"
@@ -212,7 +213,8 @@ void HttpSession::Dispatch(HttpRequest request) {
        .content_type = content_type,
        .origin = origin,
        .origin_allowed = origin_allowed,
-       .serves_static = edge_.static_files.has_value()});
+       .serves_static = edge_.static_files.has_value(),
+       .dev_token = edge_.dev_token.has_value()});
   const unsigned version = request.version();
   switch (what.kind) {
     case RequestKind::kPreflight:
@@ -233,6 +235,8 @@ void HttpSession::Dispatch(HttpRequest request) {
           "application/grpc-web+proto or application/grpc-web-text"));
     case RequestKind::kNotFound:
       return Send(PlainResponse(version, http::status::not_found, "not found"));
+    case RequestKind::kDevToken:
+      return HandleDevToken(request);
     case RequestKind::kGrpcWeb:
       break;
   }
@@ -261,6 +265,19 @@ void HttpSession::HandlePreflight(const HttpRequest& request) {
   HttpResponse res{http::status::no_content, request.version()};
   for (const auto& [k, v] : edge_.cors.PreflightHeaders(origin)) res.set(k, v);
   origin_.clear();  // the preflight headers are complete
+  Send(std::move(res));
+}
+
+void HttpSession::HandleDevToken(const HttpRequest& request) {
+  const DevTokenAnswer answer = MintDevToken(*edge_.dev_token, request.body(),
+                                             absl::ToUnixSeconds(absl::Now()));
+  HttpResponse res{static_cast<http::status>(answer.http_status),
+                   request.version()};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.set(http::field::vary, "Origin");
+  res.body() = answer.json;
+  res.prepare_payload();
   Send(std::move(res));
 }
 

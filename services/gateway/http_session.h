@@ -5,7 +5,8 @@
 // bytes being buffered, an idle keep-alive connection closed after
 // --idle_timeout_ms -- so a slow or silent client cannot hold a connection
 // or memory. Each request is classified (request_kind.h) and answered: CORS
-// preflight, gRPC-web call (grpc_web_handler.h), static file, or a plain
+// preflight, gRPC-web call (grpc_web_handler.h), static file, the dev
+// sign-in endpoint (dev_token.h), or a plain
 // refusal. All handlers of a connection run on its strand; a forwarded
 // call's answer is posted back to it. A refusal sent before the body was
 // read closes the connection after draining what the client still sends,
@@ -41,6 +42,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void Dispatch(HttpRequest request);
   void HandlePreflight(const HttpRequest& request);
   void HandleStatic(const HttpRequest& request);
+  void HandleDevToken(const HttpRequest& request);
   // Answers a request whose body is too large (before or while reading it)
   // as the gRPC refusal MESSAGE_TOO_LARGE, then closes.
   void RefuseBody(const HttpRequest::header_type& header,

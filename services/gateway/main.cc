@@ -12,10 +12,13 @@
 
 #include "absl/flags/flag.h"
 #include "services/common/process.h"
+#include "services/common/redis_flags.h"
 #include "services/gateway/edge.h"
 #include "services/gateway/http_server.h"
 #include "services/gateway/jwt/jwt_flags.h"
+#include "services/gateway/jwt/jwt_mint.h"
 #include "services/gateway/ratelimit/rate_limit_flags.h"
+#include "services/gateway/waiting_room/waiting_room_flags.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:8080", "HTTP host:port (gRPC-web)");
 ABSL_FLAG(int, io_threads, 0, "I/O threads (0 = one per core)");
@@ -53,6 +56,9 @@ ABSL_FLAG(int64_t, max_buffered_body_bytes, 256 << 20,
 ABSL_FLAG(int, default_deadline_ms, 10000,
           "backend deadline of a call without grpc-timeout");
 ABSL_FLAG(int, max_deadline_ms, 30000, "cap on any call's grpc-timeout");
+ABSL_FLAG(bool, dev_token_endpoint, false,
+          "Serve POST /dev/token, which mints a token for any user (local "
+          "stacks and tests only: anyone who reaches it becomes anyone)");
 ABSL_FLAG(bool, trust_forwarded_for, false,
           "take the client IP from the last X-Forwarded-For entry (only "
           "behind a proxy that sets it)");
@@ -125,6 +131,47 @@ int Run() {
     return 2;
   }
   edge.verifier = *std::move(verifier);
+  const JwtSettings jwt = JwtSettingsFromFlags();
+  if (absl::GetFlag(FLAGS_dev_token_endpoint)) {
+    auto secret =
+        jwt.hs256_secret_file.empty()
+            ? absl::StatusOr<std::string>(
+                  absl::FailedPreconditionError("--dev_token_endpoint needs "
+                                                "--jwt_hs256_secret_file"))
+            : ReadHs256Secret(jwt.hs256_secret_file);
+    if (!secret.ok()) {
+      spdlog::critical("event=bad_flags error=\"{}\"",
+                       std::string(secret.status().message()));
+      return 2;
+    }
+    edge.dev_token =
+        DevTokenConfig{*std::move(secret), jwt.issuer, jwt.audience};
+    spdlog::warn(
+        "event=dev_token_endpoint_on path=/dev/token warning=\"anyone who "
+        "reaches this gateway can mint a token for any user, operators "
+        "included: local stacks and tests only\"");
+  }
+  if (WaitingRoomEnabledFromFlags()) {
+    auto options = WaitingRoomOptionsFromFlags();
+    auto signer = PassSignerFromFlags(jwt.hs256_secret_file);
+    auto redis_options = RedisOptionsFromFlags();
+    if (!options.ok() || !signer.ok() || !redis_options.ok()) {
+      spdlog::critical(
+          "event=waiting_room_config_error error=\"{}\"",
+          std::string(!options.ok()  ? options.status().message()
+                      : !signer.ok() ? signer.status().message()
+                                     : redis_options.status().message()));
+      return 2;
+    }
+    redis_options->pool_size = options->threads;
+    redis_options->command_timeout =
+        std::min(redis_options->command_timeout, options->redis_timeout);
+    redis_options->connect_timeout =
+        std::min(redis_options->connect_timeout, options->redis_timeout);
+    edge.waiting_room = std::make_unique<WaitingRoom>(
+        std::make_shared<RedisClient>(*redis_options), *std::move(signer),
+        *options, Metrics());
+  }
   auto rate_limits = RateLimitsFromFlags();
   if (!rate_limits.ok()) {
     spdlog::critical("event=bad_flags error=\"{}\"",
@@ -168,9 +215,10 @@ int Run() {
   }
   spdlog::info(
       "event=serving listen={} port={} io_threads={} static_dir={} "
-      "rate_limits={} backends_tls={}",
+      "rate_limits={} waiting_room={} dev_token={} backends_tls={}",
       listen, server.port(), threads, absl::GetFlag(FLAGS_static_dir),
-      edge.limiter ? "on" : "off", "mtls");
+      edge.limiter ? "on" : "off", edge.waiting_room ? "on" : "off",
+      edge.dev_token ? "on" : "off", "mtls");
 
   const int sig = WaitForShutdownSignal();
   spdlog::info("event=shutdown_begin signal={} inflight={}", sig,

@@ -17,6 +17,10 @@ Classified ClassifyRequest(const RequestFacts& f) {
   if (!f.origin.empty() && !f.origin_allowed) {
     return {RequestKind::kForbiddenOrigin, std::nullopt};
   }
+  if (f.dev_token && f.post &&
+      f.target.substr(0, f.target.find('?')) == "/dev/token") {
+    return {RequestKind::kDevToken, std::nullopt};
+  }
   const auto format = ParseContentType(f.content_type);
   if (f.post && format) return {RequestKind::kGrpcWeb, format};
   if (LooksLikeGrpcPath(f.target)) {

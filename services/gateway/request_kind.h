@@ -22,6 +22,7 @@ enum class RequestKind {
   kMethodNotAllowed,  // 405
   kWrongContentType,  // 415
   kNotFound,          // 404
+  kDevToken,          // POST /dev/token with --dev_token_endpoint
 };
 
 struct RequestFacts {
@@ -33,6 +34,7 @@ struct RequestFacts {
   absl::string_view origin;
   bool origin_allowed = false;
   bool serves_static = false;
+  bool dev_token = false;  // --dev_token_endpoint
 };
 
 struct Classified {

@@ -50,6 +50,17 @@ constexpr Route kRoutes[] = {
      24},
     {"/turnstile.v1.Booking/Reconcile", Backend::kBooking, Access::kOperator,
      25},
+    // The flash-sale waiting room, served by the gateway itself with Redis
+    // (waiting_room/waiting_room.h): the operator configures, anyone reads,
+    // buyers join and ask for their ticket as themselves.
+    {"/turnstile.v1.WaitingRoom/ConfigureQueue", Backend::kGateway,
+     Access::kOperator, 26},
+    {"/turnstile.v1.WaitingRoom/GetQueue", Backend::kGateway, Access::kAnyone,
+     27},
+    {"/turnstile.v1.WaitingRoom/JoinQueue", Backend::kGateway, Access::kBuyer,
+     28},
+    {"/turnstile.v1.WaitingRoom/GetTicket", Backend::kGateway, Access::kBuyer,
+     29},
 };
 
 }  // namespace
@@ -68,6 +79,8 @@ absl::string_view BackendName(Backend backend) {
       return "coordinator";
     case Backend::kBooking:
       return "booking";
+    case Backend::kGateway:
+      return "gateway";
   }
   return "unknown";
 }

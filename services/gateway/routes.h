@@ -19,11 +19,15 @@ enum class Backend : uint8_t {
   kSeat,
   kPayment,
   kCoordinator,
-  kBooking
+  kBooking,
+  // Served by the gateway itself (turnstile.v1.WaitingRoom), not forwarded:
+  // not a backend of the forwarder, so not counted in kBackendCount.
+  kGateway,
 };
 inline constexpr int kBackendCount = 6;
 
-// The service name of a backend, as its certificate's DNS SAN and its flag.
+// The service name of a backend, as its certificate's DNS SAN and its flag
+// ("gateway" for the routes the gateway serves itself).
 absl::string_view BackendName(Backend backend);
 
 enum class Access : uint8_t {

@@ -30,8 +30,11 @@ const valueFiles = [
   ["minimal", ["-f", join(chart, "examples/values-minimal.yaml")]],
 ];
 // The Envoy front needs the gateway's JWKS Secret (the production example
-// names one).
-const envoyOn = ["--set", "envoy.enabled=true", "--set", "gateway.jwt.jwksSecret.name=turnstile-jwks"];
+// names one); a JWKS-only gateway then needs the waiting room's pass key.
+const envoyOn = [
+  "--set", "envoy.enabled=true", "--set", "gateway.jwt.jwksSecret.name=turnstile-jwks",
+  "--set", "gateway.waitingRoom.passKeySecret.name=turnstile-queue-pass",
+];
 const envoyValueFiles = [
   ["envoy", [...envoyOn, "--set", "gateway.allowedOrigins={https://tickets.example.com}"]],
   ["production+envoy", ["-f", join(chart, "examples/values-production.yaml"), "--set", "envoy.enabled=true"]],
@@ -253,6 +256,47 @@ test("the booking participant is deployed and wired", () => {
   }
 });
 
+// The gateway's waiting room and dev sign-in flags (issue 11): the waiting
+// room on with a pass key every replica shares (its own Secret, or derived
+// from the HS256 secret), refused at render time with only a JWKS and no
+// pass key; /dev/token off unless asked for.
+test("gateway: waiting-room pass key and the dev token endpoint", () => {
+  const gatewayOf = (objects) =>
+    objects.find((o) => o.kind === "Deployment" && o.metadata.name === "t-turnstile-gateway").spec.template.spec;
+  for (const [name, args] of valueFiles) {
+    const spec = gatewayOf(render(args));
+    const a = spec.containers[0].args;
+    assert.ok(!a.includes("--dev_token_endpoint"), `${name}: /dev/token must be off`);
+    assert.ok(!a.includes("--waiting_room=false"), `${name}: the waiting room is on`);
+    assert.ok(a.includes("--queue_place_ttl_s=30"), `${name}: place TTL`);
+  }
+  const prod = gatewayOf(render(["-f", join(chart, "examples/values-production.yaml")]));
+  assert.ok(prod.containers[0].args.includes("--queue_pass_key_file=/etc/turnstile/secrets/queue-pass/key"));
+  assert.equal(prod.volumes.find((v) => v.name === "queue-pass").secret.secretName, "turnstile-queue-pass");
+  assert.ok(prod.containers[0].volumeMounts.some((m) => m.name === "queue-pass" && m.readOnly));
+  // The minimal example derives the key from its HS256 secret: no key file.
+  const minimal = gatewayOf(render(["-f", join(chart, "examples/values-minimal.yaml")]));
+  assert.ok(!minimal.containers[0].args.some((x) => x.startsWith("--queue_pass_key_file")));
+  assert.ok(!minimal.volumes.some((v) => v.name === "queue-pass"));
+  // Only a JWKS and no pass key: refused, not a gateway that cannot start.
+  const noKey = run(["template", "t", chart, "--set", "gateway.jwt.jwksSecret.name=turnstile-jwks"]);
+  assert.notEqual(noKey.status, 0);
+  assert.match(noKey.stderr, /gateway\.waitingRoom\.passKeySecret\.name is required/);
+  const off = gatewayOf(render(["--set", "gateway.jwt.jwksSecret.name=turnstile-jwks", "--set", "gateway.waitingRoom.enabled=false"]));
+  assert.ok(off.containers[0].args.includes("--waiting_room=false"));
+  assert.ok(!off.containers[0].args.some((x) => x.startsWith("--queue_")));
+  const dev = gatewayOf(render(["--set", "gateway.devTokenEndpoint=true"]));
+  assert.ok(dev.containers[0].args.includes("--dev_token_endpoint"));
+  for (const bad of [
+    ["--set", "gateway.waitingRoom.placeTtlSeconds=0"],
+    ["--set", "gateway.waitingRoom.enabled=yes"],
+    ["--set", "gateway.devTokenEndpoint=on"],
+    ["--set", "gateway.waitingRoom.noSuchKey=1"],
+  ]) {
+    assert.notEqual(run(["template", "t", chart, ...bad]).status, 0, `accepted ${bad.join(" ")}`);
+  }
+});
+
 test("bad values are refused by the schema", () => {
   for (const bad of [
     ["--set", "coordinator.replicas=-1"],
@@ -313,8 +357,13 @@ for (const [name, args] of envoyValueFiles) {
 
   test(`${name}: Envoy routes exactly the anyone and buyer RPCs of routes.cc, with the right JWT rule`, () => {
     const hcm = hcmOf(envoyFiles(args)["envoy.yaml"]);
-    const publicRoutes = gatewayRoutes().filter((r) => r.access !== "operator");
-    const operatorRoutes = gatewayRoutes().filter((r) => r.access === "operator");
+    // The waiting room (backend "gateway") is served by turnstile-gateway
+    // itself with Redis; Envoy has no such backend and does not route it.
+    const forwarded = gatewayRoutes().filter((r) => r.backend !== "gateway");
+    const publicRoutes = forwarded.filter((r) => r.access !== "operator");
+    const operatorRoutes = gatewayRoutes().filter(
+      (r) => r.access === "operator" || r.backend === "gateway",
+    );
     const [vhost] = hcm.route_config.virtual_hosts;
     const routed = vhost.routes.filter((r) => r.route);
     // Every public RPC is routed to its backend's cluster, and nothing else.
@@ -323,7 +372,7 @@ for (const [name, args] of envoyValueFiles) {
       publicRoutes.map((r) => [r.method, r.backend]).sort(),
     );
     for (const r of operatorRoutes) {
-      assert.ok(!JSON.stringify(hcm).includes(r.method), `operator RPC ${r.method} must not go through Envoy`);
+      assert.ok(!JSON.stringify(hcm).includes(r.method), `${r.method} must not go through Envoy`);
     }
     for (const r of routed) {
       assert.deepEqual(Object.keys(r.match), ["path"], `${r.match.path}: exact path match only`);

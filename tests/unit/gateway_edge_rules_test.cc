@@ -27,7 +27,11 @@ TEST(Routes, PublicApiOnly) {
         "/turnstile.v1.Booking/GetVenue", "/turnstile.v1.Booking/FreeMachines",
         "/turnstile.v1.Booking/FreeWindows", "/turnstile.v1.Booking/GetRun",
         "/turnstile.v1.Booking/RemainingSeats",
-        "/turnstile.v1.Booking/GetStopMatrix"}) {
+        "/turnstile.v1.Booking/GetStopMatrix",
+        "/turnstile.v1.WaitingRoom/ConfigureQueue",
+        "/turnstile.v1.WaitingRoom/GetQueue",
+        "/turnstile.v1.WaitingRoom/JoinQueue",
+        "/turnstile.v1.WaitingRoom/GetTicket"}) {
     EXPECT_NE(FindRoute(routed), nullptr) << routed;
   }
   for (const char* hidden :
@@ -72,6 +76,23 @@ TEST(Routes, PublicApiOnly) {
     booking_routes += booking;
   }
   EXPECT_EQ(booking_routes, 9);
+  // The waiting room is served by the gateway itself, nothing else is.
+  int local_routes = 0;
+  for (const Route& r : Routes()) {
+    const bool waiting_room =
+        absl::string_view(r.method).rfind("/turnstile.v1.WaitingRoom/", 0) == 0;
+    EXPECT_EQ(waiting_room, r.backend == Backend::kGateway) << r.method;
+    local_routes += waiting_room;
+  }
+  EXPECT_EQ(local_routes, 4);
+  EXPECT_EQ(FindRoute("/turnstile.v1.WaitingRoom/ConfigureQueue")->access,
+            Access::kOperator);
+  EXPECT_EQ(FindRoute("/turnstile.v1.WaitingRoom/GetQueue")->access,
+            Access::kAnyone);
+  EXPECT_EQ(FindRoute("/turnstile.v1.WaitingRoom/JoinQueue")->access,
+            Access::kBuyer);
+  EXPECT_EQ(FindRoute("/turnstile.v1.WaitingRoom/GetTicket")->access,
+            Access::kBuyer);
   EXPECT_EQ(BackendName(Backend::kBooking), "booking");
   EXPECT_EQ(static_cast<int>(Backend::kBooking), kBackendCount - 1);
   int i = 0;

@@ -68,6 +68,11 @@ int Run(const std::string& test_file, const std::string& app_dir) {
           // One tight bucket for the limit tests; the rest generous so the
           // other tests are never limited by accident.
           "--rate_limits=" + rate_limits,
+          // The dev sign-in (the UI's form, the waiting-room tests) and a
+          // short waiting-room place TTL (a buyer who stops asking loses
+          // the place after QUEUE_PLACE_TTL_S).
+          "--dev_token_endpoint",
+          "--queue_place_ttl_s=5",
       })) {
     return 1;
   }
@@ -86,6 +91,8 @@ int Run(const std::string& test_file, const std::string& app_dir) {
   setenv("RATE_LIMIT_RATE", "2", 1);
   setenv("RATE_LIMIT_BURST", "5", 1);
   setenv("STATIC_SYMLINK_NAME", "escape", 1);
+  setenv("DEV_TOKEN_URL", (gateway.url() + "/dev/token").c_str(), 1);
+  setenv("QUEUE_PLACE_TTL_S", "5", 1);
   if (getenv("CHROMIUM") == nullptr) setenv("CHROMIUM", "/usr/bin/chromium", 1);
 
   const std::string cmd =

@@ -1,13 +1,15 @@
 // Accessibility (issue 11, test 7): axe-core finds no serious or critical
 // violation on any page of the UI, each opened with real data from the mesh
 // (a seat map with a chosen seat, a venue with a machine's windows, a run
-// with its stop matrix, a reserved order with its countdown, the wallet),
+// with its stop matrix, a reserved order with its countdown, the wallet, a
+// flash sale's waiting room: waiting in line, then admitted with the pass's
+// countdown),
 // and on the sign-in page, whose dev form is used once with the gateway's
 // /dev/token answered by the test (the endpoint is another branch's work).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { newBuyer } from "../gateway/lib/fixtures.mjs";
+import { newBuyer, newSku } from "../gateway/lib/fixtures.mjs";
 import { adminToken, buyerToken, uniqueId } from "../gateway/lib/tokens.mjs";
 import { newEvent, newRun, newVenue, tomorrow } from "./lib/catalogue.mjs";
 import {
@@ -17,6 +19,7 @@ import {
   seriousViolations,
   waitForText,
 } from "./lib/app.mjs";
+import { admittedTicket, queueSku } from "./lib/queue.mjs";
 
 let browser;
 let admin;
@@ -26,12 +29,13 @@ let ids;
 before(async () => {
   admin = await adminToken();
   buyer = await newBuyer(admin);
-  const [eventId, venueId, runId] = await Promise.all([
+  const [eventId, venueId, runId, sku] = await Promise.all([
     newEvent(admin),
     newVenue(admin),
     newRun(admin),
+    newSku(admin, { stock: 5, price: 450n }),
   ]);
-  ids = { eventId, venueId, runId };
+  ids = { eventId, venueId, runId, skuId: sku.skuId };
   browser = await launchChromium();
 });
 
@@ -55,6 +59,7 @@ test("no serious or critical axe violation on any page", async () => {
       ["/event", "event id form"],
       ["/netcafe", "venue id form"],
       ["/train", "run id form"],
+      ["/flash", "SKU id form"],
     ]) {
       await page.goto(page.url().replace(/#.*$/, `#${route}`));
       await page.locator("form input").waitFor();
@@ -84,6 +89,19 @@ test("no serious or critical axe violation on any page", async () => {
     await page.locator("#stop-matrix td[data-from]").first().waitFor();
     await page.locator("#remaining tr[data-class]").waitFor();
     await check(page, "train");
+
+    // A flash sale: waiting behind someone (one admission every 4 s, taken
+    // by the first buyer), then admitted with the pass's countdown.
+    await queueSku(admin, ids.skuId, { rate: 0.25 });
+    await admittedTicket(await newBuyer(admin), ids.skuId);
+    await page.goto(page.url().replace(/#.*$/, `#/flash/${ids.skuId}`));
+    await page.locator('#flash[data-view="join"]').waitFor();
+    await check(page, "flash sale, not in line");
+    await page.click("#join");
+    await page.locator('#flash[data-view="waiting"]').waitFor({ timeout: 5_000 });
+    await check(page, "flash sale, waiting");
+    await page.locator('#flash[data-view="admitted"]').waitFor({ timeout: 15_000 });
+    await check(page, "flash sale, admitted");
 
     // A refusal on screen: an unknown event.
     await page.goto(page.url().replace(/#.*$/, `#/event/${uniqueId("nope")}`));

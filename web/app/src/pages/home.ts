@@ -22,6 +22,12 @@ export function homePage(main: HTMLElement): void {
       h(
         "li",
         {},
+        h("a", { href: routeHref("flash") }, "Flash sale"),
+        ": queue for a limited drop, then buy when it is your turn.",
+      ),
+      h(
+        "li",
+        {},
         h("a", { href: routeHref("netcafe") }, "Net café"),
         ": book a machine for a package of hours.",
       ),

@@ -69,6 +69,14 @@ export const env = {
   get staticSymlinkName() {
     return required("STATIC_SYMLINK_NAME");
   },
+  /** POST /dev/token of the gateway (on under the launcher) */
+  get devTokenUrl() {
+    return required("DEV_TOKEN_URL");
+  },
+  /** the gateway's --queue_place_ttl_s */
+  get queuePlaceTtlS() {
+    return number("QUEUE_PLACE_TTL_S");
+  },
   /** host and port of GATEWAY_URL, for raw sockets */
   get gatewayAddress() {
     const url = new URL(this.gatewayUrl);
