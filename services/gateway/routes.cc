@@ -50,6 +50,10 @@ constexpr Route kRoutes[] = {
      24},
     {"/turnstile.v1.Booking/Reconcile", Backend::kBooking, Access::kOperator,
      25},
+    // The operator console's summary (after the booking routes so that the
+    // per-route indexes of the earlier ones stay as they were).
+    {"/turnstile.v1.Coordinator/GetSummary", Backend::kCoordinator,
+     Access::kOperator, 26},
 };
 
 }  // namespace

@@ -1,11 +1,13 @@
 // The generated clients over connect-web's gRPC-web transport, pointed at
 // the page's own origin (the gateway serves the app), with the signed-in
-// user's token as `authorization: Bearer`. A wallet helper reads the
-// balance of one currency.
+// user's token as `authorization: Bearer`. The coordinator and inventory
+// clients serve the operator console (admin tokens only).
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 
 import { Booking } from "../../src/gen/turnstile/v1/booking_pb.js";
+import { Coordinator } from "../../src/gen/turnstile/v1/coordinator_pb.js";
+import { Inventory } from "../../src/gen/turnstile/v1/inventory_pb.js";
 import { Order } from "../../src/gen/turnstile/v1/order_pb.js";
 import { Payment } from "../../src/gen/turnstile/v1/payment_pb.js";
 import { Seat } from "../../src/gen/turnstile/v1/seat_pb.js";
@@ -28,6 +30,8 @@ export const api = {
   seat: createClient(Seat, transport),
   booking: createClient(Booking, transport),
   payment: createClient(Payment, transport),
+  coordinator: createClient(Coordinator, transport),
+  inventory: createClient(Inventory, transport),
 };
 
 /** A request id for PlaceOrder (not crypto.randomUUID: plain http lacks it off localhost). */
