@@ -2,12 +2,16 @@
 // violation on any page of the UI, each opened with real data from the mesh
 // (a seat map with a chosen seat, a venue with a machine's windows, a run
 // with its stop matrix, a reserved order with its countdown, the wallet),
-// and on the sign-in page, whose dev form is used once with the gateway's
-// /dev/token answered by the test (the endpoint is another branch's work).
+// on the sign-in page, whose dev form is used once with the gateway's
+// /dev/token answered by the test (the endpoint is another branch's work),
+// and on the operator console's pages (the summary with the alert rules and
+// the transactions list, one transaction with its branches and order, the
+// catalogue forms with a refusal shown).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { newBuyer } from "../gateway/lib/fixtures.mjs";
+import { auth, clients } from "../gateway/lib/clients.mjs";
+import { newBuyer, newSku } from "../gateway/lib/fixtures.mjs";
 import { adminToken, buyerToken, uniqueId } from "../gateway/lib/tokens.mjs";
 import { newEvent, newRun, newVenue, tomorrow } from "./lib/catalogue.mjs";
 import {
@@ -122,6 +126,43 @@ test("the sign-in page: accessible, and its dev form keeps the gateway's token",
     await page.goto(page.url().replace(/#.*$/, "#/orders"));
     await waitForText(page.locator("#orders"), /No orders yet\./);
     await waitForText(page.locator("#wallet"), /^Wallet: no EUR wallet yet$/);
+  } catch (error) {
+    error.message += `\nconsole:\n${log.join("\n")}`;
+    throw error;
+  } finally {
+    await context.close();
+  }
+});
+
+test("the operator console's pages: accessible", async () => {
+  const sub = uniqueId("a11y-operator");
+  const operator = { userId: sub, token: await adminToken(sub), admin: true };
+  // A reserved (unpaid) order: a TRYING transaction with its branches.
+  const sku = await newSku(admin, { stock: 3 });
+  const reserved = await clients().order.placeOrder(
+    { requestId: uniqueId("a11y-order"), lines: [{ skuId: sku.skuId, quantity: 1n }] },
+    auth(buyer.token),
+  );
+  const { context, log } = await buyerContext(browser, operator);
+  try {
+    const page = await openApp(context, "/ops");
+    await page.locator("#alerts tr[data-alert]").first().waitFor();
+    await page.locator(`#txn-list tr[data-gid="${reserved.orderId}"]`).waitFor();
+    await check(page, "console: summary, alerts and transactions");
+
+    await page.goto(page.url().replace(/#.*$/, `#/txn/${reserved.orderId}`));
+    await page.locator('#branches tr[data-branch="order"]').waitFor();
+    await page.locator("#txn-order [data-order]").waitFor();
+    await check(page, "console: one transaction");
+
+    await page.goto(page.url().replace(/#.*$/, "#/catalogue"));
+    await page.locator("#create-sku").waitFor();
+    await page.fill("#sku-id", uniqueId("a11y-sku"));
+    await page.fill("#sku-name", "a11y");
+    await page.fill("#sku-price", "not a price");
+    await page.click("#create-sku button[type=submit]");
+    await waitForText(page.locator("#create-sku-result"), /^Price: /);
+    await check(page, "console: catalogue with a refusal");
   } catch (error) {
     error.message += `\nconsole:\n${log.join("\n")}`;
     throw error;
