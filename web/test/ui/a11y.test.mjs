@@ -139,7 +139,7 @@ test("the operator console's pages: accessible", async () => {
   const operator = { userId: sub, token: await adminToken(sub), admin: true };
   // A reserved (unpaid) order: a TRYING transaction with its branches.
   const sku = await newSku(admin, { stock: 3 });
-  const reserved = await clients().order.placeOrder(
+  const { order: reserved } = await clients().order.placeOrder(
     { requestId: uniqueId("a11y-order"), lines: [{ skuId: sku.skuId, quantity: 1n }] },
     auth(buyer.token),
   );
