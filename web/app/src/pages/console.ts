@@ -70,7 +70,7 @@ function summaryView(s: TransactionSummary, nowMs: number): HTMLElement {
     h(
       "p",
       { class: "muted" },
-      `Read ${formatRelative(tsMs(s.readAt) ?? nowMs, nowMs)}; a branch is stuck after ${s.stuckAttempts} failed attempts, or after a failure once its transaction was decided ${formatAge(Number(s.stuckAfterMs) / 1000)} ago.`,
+      `Read ${formatRelative(tsMs(s.readAt) ?? nowMs, nowMs)}; a branch is stuck after more than ${s.stuckAttempts} failed attempts, or after a failure once its transaction was decided ${formatAge(Number(s.stuckAfterMs) / 1000)} ago.`,
     ),
   );
 }
