@@ -50,6 +50,9 @@ ABSL_FLAG(std::string, db_prefix, "turnstile",
 ABSL_FLAG(std::string, state, "", "txn list: only this state (e.g. TRYING)");
 ABSL_FLAG(std::string, participant, "", "txn list: only this participant");
 ABSL_FLAG(int, limit, 50, "txn list: at most this many");
+ABSL_FLAG(bool, stuck, false,
+          "txn list: only transactions with a stuck branch (as the gauge "
+          "turnstile_coordinator_stuck_branches counts them)");
 ABSL_FLAG(int, horizon_s, 60,
           "check: a transaction still open this long after its deadline "
           "is a violation");
@@ -65,7 +68,7 @@ namespace {
 constexpr char kUsage[] =
     "turnstilectl <command> [flags]\n"
     "commands:\n"
-    "  txn list [--state=S] [--participant=P] [--limit=N]\n"
+    "  txn list [--state=S] [--participant=P] [--stuck] [--limit=N]\n"
     "  txn get <gid>\n"
     "  retry <gid>          make a waiting transaction due now\n"
     "  stock <sku_id>\n"
@@ -103,6 +106,7 @@ int TxnList(v1::Coordinator::Stub& stub) {
     req.set_state(state);
   }
   req.set_participant(absl::GetFlag(FLAGS_participant));
+  req.set_stuck_only(absl::GetFlag(FLAGS_stuck));
   int remaining = absl::GetFlag(FLAGS_limit);
   int shown = 0;
   while (remaining > 0) {

@@ -7,66 +7,13 @@
 #include "services/common/pg_array.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
+#include "txn-coordinator/log_rows.h"
 
 namespace turnstile::coordinator {
 namespace {
 
-// Timestamp arithmetic in SQL: clock_timestamp() rather than now(), because a
-// group-commit batch is one transaction and now() would be its start time.
-#define MS_FROM_NOW(param) \
-  "clock_timestamp() + " param "::bigint * interval '1 millisecond'"
-
-#define TXN_COLUMNS \
-  "g.gid::text, g.request_id, g.state, " TS_MICROS("g.deadline") ", " \
-  TS_MICROS("g.created_at") ", " TS_MICROS("g.updated_at") ", "       \
-  "COALESCE(" TS_MICROS("g.next_attempt_at") ", 0), "                 \
-  "COALESCE(g.cancel_reason, 0), COALESCE(g.detail, ''), "             \
-  "COALESCE(g.trace_id, '')"
-
-// A PostgreSQL array literal of ids already validated to safe characters
-// ([a-z0-9_-] names or canonical UUIDs), so no quoting is needed.
-std::string ArrayLiteral(const std::vector<std::string>& items) {
-  return absl::StrCat("{", absl::StrJoin(items, ","), "}");
-}
-
-TxnState StateOf(const pqxx::field& f) {
-  auto s = ParseState(f.c_str());
-  // The CHECK constraint allows nothing else.
-  return s ? *s : TxnState::kTrying;
-}
-
-TxnRecord TxnFromRow(const pqxx::row& r) {
-  TxnRecord t;
-  t.gid = r[0].c_str();
-  t.request_id = r[1].c_str();
-  t.state = StateOf(r[2]);
-  t.deadline_us = r[3].as<int64_t>();
-  t.created_us = r[4].as<int64_t>();
-  t.updated_us = r[5].as<int64_t>();
-  t.next_attempt_us = r[6].as<int64_t>();
-  t.cancel_reason = r[7].as<int>();
-  t.detail = r[8].c_str();
-  t.trace_id = r[9].c_str();
-  return t;
-}
-
-// Attaches branches (gid, branch columns...) to the matching transactions.
-void AttachBranches(const pqxx::result& rows, std::vector<TxnRecord>& txns) {
-  std::map<std::string, TxnRecord*> by_gid;
-  for (auto& t : txns) by_gid[t.gid] = &t;
-  for (const auto& r : rows) {
-    auto it = by_gid.find(r[0].c_str());
-    if (it == by_gid.end()) continue;
-    BranchRecord b;
-    b.branch_id = r[1].c_str();
-    b.participant = r[2].c_str();
-    b.state = ParseBranchState(r[3].c_str()).value_or(BranchState::kRegistered);
-    b.attempts = r[4].as<int>();
-    b.last_error = r[5].c_str();
-    b.next_attempt_us = r[6].as<int64_t>();
-    it->second->branches.push_back(std::move(b));
-  }
-}
+using log_rows::ArrayLiteral;
+using log_rows::StateOf;
 
 int GuardCode(DeadlineGuard guard) {
   switch (guard) {
@@ -161,27 +108,8 @@ void LogStore::Prepare(pqxx::connection& conn) {
                " lease_owner = NULL, lease_until = NULL "
                "WHERE gid = $1::uuid AND state = $2");
 
-  // ---- reads
-  conn.prepare("cc_get", "SELECT " TXN_COLUMNS
-                         " FROM global_txn g WHERE g.gid = $1::uuid");
-  conn.prepare("cc_branches",
-               "SELECT gid::text, branch_id, participant, state, attempts, "
-               " COALESCE(last_error, ''), "
-               " COALESCE(" TS_MICROS("next_attempt_at") ", 0) "
-               "FROM branch WHERE gid = ANY($1::uuid[]) "
-               "ORDER BY gid, branch_id");
-  // Keyset paging on gid: UUIDv7 sorts by creation time.
-  conn.prepare(
-      "cc_list",
-      "SELECT " TXN_COLUMNS
-      " FROM global_txn g "
-      "WHERE ($1::text = '' OR g.state = $1::text) "
-      " AND ($2::text = '' OR EXISTS (SELECT 1 FROM branch b "
-      "      WHERE b.gid = g.gid AND b.participant = $2::text)) "
-      " AND ($3::bigint = 0 OR "
-      "      g.created_at <= now() - $3::bigint * interval '1 second') "
-      " AND ($4::text = '' OR g.gid < NULLIF($4::text, '')::uuid) "
-      "ORDER BY g.gid DESC LIMIT $5");
+  // ---- reads (the operators' are in log_store_reads.cc)
+  PrepareOperatorReads(conn);
   conn.prepare("cc_drive",
                "SELECT g.state, COALESCE(g.cancel_reason, 0), b.branch_id, "
                " b.participant, b.attempts, "
@@ -369,40 +297,6 @@ void LogStore::Reschedule(pqxx::work& tx, const std::string& gid,
 
 // ---- own connection
 // ----------------------------------------------------------
-
-absl::StatusOr<std::optional<TxnRecord>> LogStore::Get(const std::string& gid) {
-  return pool_->Transact(
-      [&](pqxx::work& tx) -> absl::StatusOr<std::optional<TxnRecord>> {
-        auto r = tx.exec_prepared("cc_get", gid);
-        if (r.empty()) return std::optional<TxnRecord>();
-        std::vector<TxnRecord> txns = {TxnFromRow(r[0])};
-        AttachBranches(tx.exec_prepared("cc_branches", ArrayLiteral({gid})),
-                       txns);
-        return std::optional<TxnRecord>(std::move(txns[0]));
-      });
-}
-
-absl::StatusOr<std::vector<TxnRecord>> LogStore::List(
-    const ListFilter& filter) {
-  return pool_->Transact(
-      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<TxnRecord>> {
-        auto r = tx.exec_prepared(
-            "cc_list", filter.state ? StateName(*filter.state) : "",
-            filter.participant, static_cast<long long>(filter.min_age_seconds),
-            filter.after_gid, filter.limit);
-        std::vector<TxnRecord> txns;
-        std::vector<std::string> gids;
-        for (const auto& row : r) {
-          txns.push_back(TxnFromRow(row));
-          gids.push_back(txns.back().gid);
-        }
-        if (!gids.empty()) {
-          AttachBranches(tx.exec_prepared("cc_branches", ArrayLiteral(gids)),
-                         txns);
-        }
-        return txns;
-      });
-}
 
 absl::StatusOr<DriveSnapshot> LogStore::LoadForDrive(const std::string& gid) {
   return pool_->Autocommit(

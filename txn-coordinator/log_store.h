@@ -113,6 +113,16 @@ struct ListFilter {
   int64_t min_age_seconds = 0;
   std::string after_gid;  // keyset: only gids older (smaller) than this
   int limit = 100;
+  // Only transactions with a stuck branch (LogGauges::stuck_branches'
+  // definition, with this stuck_after).
+  bool stuck_only = false;
+  std::chrono::milliseconds stuck_after{300000};
+};
+
+// Transactions finished within a recent window (GetSummary).
+struct FinishedCounts {
+  int64_t confirmed = 0;
+  int64_t cancelled = 0;
 };
 
 class LogStore {
@@ -123,6 +133,8 @@ class LogStore {
 
   // Prepares every statement on a new connection (pool callback).
   static void Prepare(pqxx::connection& conn);
+  // The operator reads' statements (log_store_reads.cc); part of Prepare.
+  static void PrepareOperatorReads(pqxx::connection& conn);
 
   const std::string& owner() const { return owner_; }
 
@@ -173,7 +185,11 @@ class LogStore {
   // ---- own connection ------------------------------------------------------
 
   absl::StatusOr<std::optional<TxnRecord>> Get(const std::string& gid);
+  // ListTransactions' page (log_store_reads.cc).
   absl::StatusOr<std::vector<TxnRecord>> List(const ListFilter& filter);
+  // Transactions that became CONFIRMED/CANCELLED within `window` (a range
+  // scan of the partial index global_txn_finished; log_store_reads.cc).
+  absl::StatusOr<FinishedCounts> CountFinished(std::chrono::seconds window);
   absl::StatusOr<DriveSnapshot> LoadForDrive(const std::string& gid);
   // States of the given transactions (missing ones are left out).
   absl::StatusOr<std::map<std::string, TxnState>> States(

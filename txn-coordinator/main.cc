@@ -188,6 +188,8 @@ int main(int argc, char** argv) {
   service_options.participants = *participants;
   service_options.pause_after_decision =
       milliseconds(absl::GetFlag(FLAGS_test_pause_after_decision_ms));
+  service_options.stuck_after = recovery_options.stuck_after;
+  service_options.overdue_horizon = recovery_options.overdue_horizon;
   CoordinatorService service(service_options, &log, &writer, &executor, &driver,
                              &waiters);
 

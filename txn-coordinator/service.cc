@@ -368,6 +368,8 @@ grpc::ServerUnaryReactor* CoordinatorService::ListTransactions(
   filter.min_age_seconds = req->min_age_seconds();
   filter.after_gid = req->page_token();
   filter.limit = page_size + 1;  // one more tells whether a next page exists
+  filter.stuck_only = req->stuck_only();
+  filter.stuck_after = options_.stuck_after;
   Offload(reactor, [this, reactor, resp, filter, page_size] {
     auto rows = log_->List(filter);
     if (!rows.ok()) return reactor->Reply(rows.status());
@@ -406,6 +408,42 @@ grpc::ServerUnaryReactor* CoordinatorService::RetryTransaction(
     auto record = log_->Get(gid);
     if (!record.ok()) return reactor->Reply(record.status());
     if (record->has_value()) FillTransaction(**record, resp);
+    reactor->Reply(absl::OkStatus());
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CoordinatorService::GetSummary(
+    grpc::CallbackServerContext* /*ctx*/, const v1::GetSummaryRequest* /*req*/,
+    v1::TransactionSummary* resp) {
+  auto* reactor = new Reactor();
+  Offload(reactor, [this, reactor, resp] {
+    // The gauges' own statement, so the console and the alerts agree.
+    auto gauges =
+        log_->ReadGauges(options_.stuck_after, options_.overdue_horizon);
+    if (!gauges.ok()) return reactor->Reply(gauges.status());
+    auto finished = log_->CountFinished(std::chrono::hours(1));
+    if (!finished.ok()) return reactor->Reply(finished.status());
+    resp->set_trying(gauges->trying);
+    resp->set_confirming(gauges->confirming);
+    resp->set_cancelling(gauges->cancelling);
+    resp->set_confirmed_last_hour(finished->confirmed);
+    resp->set_cancelled_last_hour(finished->cancelled);
+    resp->set_stuck_branches(gauges->stuck_branches);
+    resp->set_overdue_transactions(gauges->overdue);
+    resp->set_oldest_undelivered_age_seconds(gauges->oldest_undelivered_age_s);
+    const double last_pass = M().recovery_last_pass.Value();
+    if (last_pass > 0) {
+      SetMicros(resp->mutable_recovery_last_pass(),
+                static_cast<int64_t>(last_pass * 1e6));
+    }
+    SetMicros(resp->mutable_read_at(),
+              std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count());
+    resp->set_stuck_after_ms(options_.stuck_after.count());
+    resp->set_overdue_horizon_ms(options_.overdue_horizon.count());
+    resp->set_stuck_attempts(kStuckAttempts);
     reactor->Reply(absl::OkStatus());
   });
   return reactor;

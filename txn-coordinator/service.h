@@ -23,6 +23,11 @@ struct ServiceOptions {
   std::chrono::milliseconds pause_after_decision{0};
   // Longest wait=true blocks when the client set no deadline.
   std::chrono::milliseconds max_wait{60000};
+  // The stuck and overdue definitions (--stuck_after_ms,
+  // --overdue_horizon_ms), as the recovery loop's gauges use them: for
+  // ListTransactions' stuck filter and GetSummary.
+  std::chrono::milliseconds stuck_after{300000};
+  std::chrono::milliseconds overdue_horizon{600000};
 };
 
 class CoordinatorService final : public v1::Coordinator::CallbackService {
@@ -51,6 +56,9 @@ class CoordinatorService final : public v1::Coordinator::CallbackService {
   grpc::ServerUnaryReactor* RetryTransaction(
       grpc::CallbackServerContext* ctx, const v1::RetryTransactionRequest* req,
       v1::Transaction* resp) override;
+  grpc::ServerUnaryReactor* GetSummary(grpc::CallbackServerContext* ctx,
+                                       const v1::GetSummaryRequest* req,
+                                       v1::TransactionSummary* resp) override;
 
  private:
   class Reactor;

@@ -19,6 +19,7 @@ constexpr Rule kTable[] = {
     {"/turnstile.v1.Coordinator/GetTransaction", kOperator | kParticipants},
     {"/turnstile.v1.Coordinator/ListTransactions", kOperator},
     {"/turnstile.v1.Coordinator/RetryTransaction", kOperator},
+    {"/turnstile.v1.Coordinator/GetSummary", kOperator},
     // Second phases: only the coordinator decides.
     {"/turnstile.v1.Participant/Confirm", kCoordinator},
     {"/turnstile.v1.Participant/Cancel", kCoordinator},

@@ -61,6 +61,10 @@ constexpr Route kRoutes[] = {
      28},
     {"/turnstile.v1.WaitingRoom/GetTicket", Backend::kGateway, Access::kBuyer,
      29},
+    // The operator console's summary (after the earlier routes so that their
+    // per-route indexes stay as they were).
+    {"/turnstile.v1.Coordinator/GetSummary", Backend::kCoordinator,
+     Access::kOperator, 30},
 };
 
 }  // namespace

@@ -78,6 +78,7 @@ std::set<std::string> Expected(const std::string& method) {
         "payment"}},
       {"/turnstile.v1.Coordinator/ListTransactions", operators},
       {"/turnstile.v1.Coordinator/RetryTransaction", operators},
+      {"/turnstile.v1.Coordinator/GetSummary", operators},
       {"/turnstile.v1.Participant/Confirm", {"coordinator"}},
       {"/turnstile.v1.Participant/Cancel", {"coordinator"}},
       {"/turnstile.v1.Inventory/CreateSku", operators},
@@ -284,7 +285,12 @@ class AuthzMatrixTest : public MeshTest {
       return r.SerializeAsString();
     }
     if (method == "/turnstile.v1.Coordinator/ListTransactions") {
-      return v1::ListTransactionsRequest().SerializeAsString();
+      v1::ListTransactionsRequest r;
+      r.set_stuck_only(n % 2 == 0);
+      return r.SerializeAsString();
+    }
+    if (method == "/turnstile.v1.Coordinator/GetSummary") {
+      return v1::GetSummaryRequest().SerializeAsString();
     }
     if (method == "/turnstile.v1.Participant/Confirm") {
       v1::ConfirmRequest r;  // confirming the unpaid order's branch
@@ -526,7 +532,7 @@ bool RefusedByAuth(const grpc::Status& s) {
 
 TEST_F(AuthzMatrixTest, EveryRpcTimesEveryCaller) {
   const auto targets = Targets();
-  ASSERT_EQ(targets.size(), 36u + 4 * 2);  // Participant on five servers
+  ASSERT_EQ(targets.size(), 37u + 4 * 2);  // Participant on five servers
   int n = 0;
   // 1. Everything that must be refused, first; nothing may change.
   const std::string before = mesh().Footprint();
@@ -584,6 +590,18 @@ TEST_F(AuthzMatrixTest, ReadsAndWritesOfTheOrderApiAreTheCallersOwn) {
     EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << method;
   }
   EXPECT_EQ(mesh().Footprint(), before);
+  // An operator (the console) reads anyone's order by its gid.
+  const CallerSpec admin{"admin", "loadgen", "ops", "admin"};
+  v1::GetOrderRequest get_order;
+  get_order.set_order_id(order_a_);
+  v1::OrderInfo alices;
+  grpc::ClientContext admin_ctx;
+  ActAs(admin_ctx, admin.user, admin.roles);
+  ASSERT_TRUE(v1::Order::NewStub(ChannelFor("order", admin))
+                  ->GetOrder(&admin_ctx, get_order, &alices)
+                  .ok());
+  EXPECT_EQ(alices.order_id(), order_a_);
+  EXPECT_EQ(alices.user_id(), "alice");
   v1::ListOrdersResponse list;
   auto stub = v1::Order::NewStub(ChannelFor("order", bob));
   ASSERT_TRUE(

@@ -2,8 +2,8 @@
 // sql/coordinator): claims with FOR UPDATE SKIP LOCKED and a lease never hand
 // the same transaction to two claimers, the deadline sweep only moves expired
 // TRYING rows, a delivery round finishes a transaction only when no branch is
-// left, and retention deletes only old finished transactions (with their
-// branches).
+// left, retention deletes only old finished transactions (with their
+// branches), and the operators' stuck filter lists what the gauge counts.
 #include <gtest/gtest.h>
 
 #include <future>
@@ -358,6 +358,127 @@ TEST_F(LogStoreTest, GaugeQueryUsesThePartialIndexesNotATableScan) {
   ASSERT_TRUE(g.ok());
   EXPECT_EQ(g->trying, 1);
   EXPECT_EQ(g->confirming, 1);
+}
+
+// The stuck filter of ListTransactions: the transactions with a branch the
+// gauge counts (same log as StuckBranchesAreCountedByAttemptsOrByAge).
+TEST_F(LogStoreTest, StuckFilterListsTheTransactionsTheGaugeCounts) {
+  const std::string many = Insert("CONFIRMING", "now()", "now()", 3);
+  Exec("UPDATE branch SET attempts = 11 WHERE gid = '" + many +
+       "' AND branch_id IN ('b0', 'b1')");
+  const std::string at_limit = Insert("CONFIRMING", "now()", "now()", 1);
+  Exec("UPDATE branch SET attempts = 10 WHERE gid = '" + at_limit + "'");
+  const std::string old_failing =
+      Insert("CANCELLING", "now()", "now()", 2, "now() - interval '2 minutes'");
+  Exec("UPDATE branch SET attempts = 1 WHERE gid = '" + old_failing +
+       "' AND branch_id = 'b0'");
+  const std::string old_never_failed =
+      Insert("CANCELLING", "now()", "now()", 1, "now() - interval '2 minutes'");
+  const std::string young = Insert("CONFIRMING", "now()", "now()", 1,
+                                   "now() - interval '30 seconds'");
+  Exec("UPDATE branch SET attempts = 3 WHERE gid = '" + young + "'");
+  const std::string trying = Insert("TRYING", "now() + interval '1 hour'",
+                                    "NULL", 1, "now() - interval '1 hour'");
+  Exec("UPDATE branch SET attempts = 12 WHERE gid = '" + trying + "'");
+  const std::string done =
+      Insert("CONFIRMED", "now()", "NULL", 1, "now() - interval '1 hour'");
+  Exec("UPDATE branch SET attempts = 12, state = 'CONFIRMED' WHERE gid = '" +
+       done + "'");
+
+  auto list = [&](ListFilter f) {
+    auto rows = log_->List(f);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    std::set<std::string> gids;
+    if (rows.ok()) {
+      for (const auto& t : *rows) gids.insert(t.gid);
+    }
+    return gids;
+  };
+  ListFilter stuck;
+  stuck.stuck_only = true;
+  stuck.stuck_after = milliseconds(60000);
+  EXPECT_EQ(list(stuck), (std::set<std::string>{many, old_failing}));
+  auto gauges = log_->ReadGauges(milliseconds(60000), milliseconds(600000));
+  ASSERT_TRUE(gauges.ok());
+  EXPECT_EQ(gauges->stuck_branches, 3) << "many's b0 and b1, old_failing's b0";
+  // A shorter stuck_after also lists the young one, as the gauge counts it.
+  stuck.stuck_after = milliseconds(10000);
+  EXPECT_EQ(list(stuck), (std::set<std::string>{many, old_failing, young}));
+  // Combined with the other filters.
+  stuck.state = TxnState::kCancelling;
+  EXPECT_EQ(list(stuck), (std::set<std::string>{old_failing}));
+  stuck.state.reset();
+  stuck.participant = "inventory";
+  EXPECT_TRUE(list(stuck).empty());
+  stuck.participant = "";
+  // Paged: one at a time, newest first, each exactly once.
+  stuck.limit = 1;
+  std::vector<std::string> pages;
+  for (int i = 0; i < 5; ++i) {
+    auto rows = log_->List(stuck);
+    ASSERT_TRUE(rows.ok());
+    if (rows->empty()) break;
+    pages.push_back(rows->front().gid);
+    stuck.after_gid = rows->front().gid;
+  }
+  EXPECT_EQ(pages, (std::vector<std::string>{young, old_failing, many}));
+  // Without the filter everything is listed.
+  EXPECT_EQ(list(ListFilter{}).size(), 7u);
+}
+
+TEST_F(LogStoreTest, StuckFilterUsesThePartialIndexes) {
+  // A long finished history and many healthy open transactions: the stuck
+  // filter reaches the stuck branches over branch_stuck, not by reading
+  // every branch.
+  Exec(
+      "INSERT INTO global_txn (gid, request_id, state, deadline, updated_at) "
+      "SELECT gen_random_uuid(), 'f' || i, "
+      " CASE WHEN i % 2 = 0 THEN 'CONFIRMED' ELSE 'CANCELLED' END, "
+      " now() - interval '1 day', now() - interval '1 day' "
+      "FROM generate_series(1, 20000) AS i");
+  Exec(
+      "INSERT INTO branch (gid, branch_id, participant, state, attempts) "
+      "SELECT gid, 'payment', 'payment', 'CONFIRMED', 1 FROM global_txn");
+  const std::string stuck = Insert("CONFIRMING", "now()", "now()", 2);
+  Exec("UPDATE branch SET attempts = 20 WHERE gid = '" + stuck +
+       "' AND branch_id = 'b0'");
+  Exec("ANALYZE global_txn");
+  Exec("ANALYZE branch");
+  pqxx::connection conn(SharedPg().OwnerConninfo(db_, "coordinator"));
+  LogStore::Prepare(conn);
+  pqxx::nontransaction tx(conn);
+  // libpqxx prepares lazily.
+  tx.exec_prepared("cc_list", "", "", 0, "", 101, true, 300000);
+  std::string plan;
+  for (const auto& row :
+       tx.exec("EXPLAIN EXECUTE cc_list('', '', 0, '', 101, true, 300000)")) {
+    plan += std::string(row[0].c_str()) + "\n";
+  }
+  EXPECT_NE(plan.find("branch_stuck"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("Seq Scan on branch"), std::string::npos) << plan;
+  ListFilter f;
+  f.stuck_only = true;
+  auto rows = log_->List(f);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().gid, stuck);
+}
+
+TEST_F(LogStoreTest, FinishedCountsAreOfTheWindowOnly) {
+  Insert("CONFIRMED", "now()", "NULL", 1, "now() - interval '10 minutes'");
+  Insert("CONFIRMED", "now()", "NULL", 1, "now() - interval '20 minutes'");
+  Insert("CANCELLED", "now()", "NULL", 1, "now() - interval '5 minutes'");
+  Insert("CONFIRMED", "now()", "NULL", 1, "now() - interval '2 hours'");
+  Insert("CANCELLED", "now()", "NULL", 1, "now() - interval '3 hours'");
+  Insert("CONFIRMING", "now()", "now()", 1);
+  auto hour = log_->CountFinished(std::chrono::hours(1));
+  ASSERT_TRUE(hour.ok()) << hour.status();
+  EXPECT_EQ(hour->confirmed, 2);
+  EXPECT_EQ(hour->cancelled, 1);
+  auto day = log_->CountFinished(std::chrono::hours(24));
+  ASSERT_TRUE(day.ok());
+  EXPECT_EQ(day->confirmed, 3);
+  EXPECT_EQ(day->cancelled, 2);
 }
 
 }  // namespace

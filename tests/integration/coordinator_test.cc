@@ -1048,6 +1048,30 @@ TEST_F(CoordinatorTest, GaugesShowStuckOverdueOpenTransactionsAndThePulse) {
                           failing + "' AND branch_id = 'payment'")),
             10)
       << "stuck by age, below the attempt limit";
+  // The console's view agrees with the gauges: GetSummary reads the same
+  // statement, and the stuck filter lists exactly the stuck transaction.
+  v1::TransactionSummary summary;
+  ASSERT_TRUE(
+      admin_->GetSummary(Ctx().get(), v1::GetSummaryRequest(), &summary).ok());
+  EXPECT_EQ(summary.stuck_branches(), 1);
+  EXPECT_EQ(summary.overdue_transactions(), 1);
+  EXPECT_EQ(summary.trying(), 1);
+  EXPECT_EQ(summary.confirming(), 1);
+  EXPECT_EQ(summary.cancelling(), 0);
+  EXPECT_GE(summary.oldest_undelivered_age_seconds(), 1.5);
+  EXPECT_EQ(summary.stuck_after_ms(), 1500);
+  EXPECT_EQ(summary.overdue_horizon_ms(), 500);
+  EXPECT_EQ(summary.stuck_attempts(), 10);
+  EXPECT_NEAR(static_cast<double>(summary.recovery_last_pass().seconds()),
+              now_s(), 10);
+  EXPECT_NEAR(static_cast<double>(summary.read_at().seconds()), now_s(), 10);
+  v1::ListTransactionsRequest stuck_req;
+  stuck_req.set_stuck_only(true);
+  v1::ListTransactionsResponse stuck_list;
+  ASSERT_TRUE(
+      admin_->ListTransactions(Ctx().get(), stuck_req, &stuck_list).ok());
+  ASSERT_EQ(stuck_list.transactions_size(), 1);
+  EXPECT_EQ(stuck_list.transactions(0).gid(), failing);
 
   // Payment recovers: everything drains back to zero.
   payment_.state().FailNext(0);
@@ -1067,6 +1091,17 @@ TEST_F(CoordinatorTest, GaugesShowStuckOverdueOpenTransactionsAndThePulse) {
   EXPECT_EQ(MetricValue(text, trying_gauge), 0);
   EXPECT_EQ(MetricValue(text, confirming_gauge), 0);
   EXPECT_EQ(MetricValue(text, kOldest), 0);
+  ASSERT_TRUE(
+      admin_->GetSummary(Ctx().get(), v1::GetSummaryRequest(), &summary).ok());
+  EXPECT_EQ(summary.stuck_branches() + summary.overdue_transactions() +
+                summary.trying() + summary.confirming() + summary.cancelling(),
+            0);
+  EXPECT_EQ(summary.oldest_undelivered_age_seconds(), 0);
+  EXPECT_EQ(summary.confirmed_last_hour(), 1);
+  EXPECT_EQ(summary.cancelled_last_hour(), 1);
+  ASSERT_TRUE(
+      admin_->ListTransactions(Ctx().get(), stuck_req, &stuck_list).ok());
+  EXPECT_EQ(stuck_list.transactions_size(), 0);
 }
 
 TEST_F(CoordinatorTest, BadInputIsRefusedAndNothingIsWritten) {

@@ -53,6 +53,15 @@ TEST(Routes, PublicApiOnly) {
             Access::kBuyer);
   EXPECT_EQ(FindRoute("/turnstile.v1.Payment/Deposit")->access,
             Access::kOperator);
+  // The operator console's coordinator calls.
+  for (const char* console : {"GetTransaction", "ListTransactions",
+                              "RetryTransaction", "GetSummary"}) {
+    const Route* route =
+        FindRoute(std::string("/turnstile.v1.Coordinator/") + console);
+    ASSERT_NE(route, nullptr) << console;
+    EXPECT_EQ(route->access, Access::kOperator) << console;
+    EXPECT_EQ(route->backend, Backend::kCoordinator) << console;
+  }
   // The booking service's reads are public, its writes for operators, and
   // every Booking route goes to the booking backend.
   for (const char* read : {"GetVenue", "FreeMachines", "FreeWindows", "GetRun",

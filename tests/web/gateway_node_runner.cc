@@ -7,6 +7,12 @@
 // web/app/dist, for the UI tests) with generous rate limits only.
 // The file learns where everything is from the environment (the contract in
 // web/test/gateway/README.md). Exit code = node's.
+//
+// Options after the file (and the directory): --service_arg=<service>:<flag>
+// (repeatable) adds a flag to every start of that mesh service, e.g.
+// --service_arg=coordinator:--backoff_initial_ms=600000. The test can stop
+// and start services through the FIFO named by SERVICE_CONTROL_FIFO
+// (service_control.h).
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,17 +20,54 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/mesh.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/web/service_control.h"
 
 namespace turnstile::testing {
 namespace {
 
-int Run(const std::string& test_file, const std::string& app_dir) {
+// The command line: the test file, the directory to serve (optional) and
+// the --service_arg options.
+struct RunnerArgs {
+  std::string test_file;
+  std::string app_dir;
+  std::map<std::string, std::vector<std::string>> service_args;
+};
+
+bool ParseArgs(int argc, char** argv, RunnerArgs* out) {
+  std::vector<std::string> positional;
+  constexpr absl::string_view kServiceArg = "--service_arg=";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (absl::StartsWith(arg, kServiceArg)) {
+      const std::string value = arg.substr(kServiceArg.size());
+      const auto colon = value.find(':');
+      if (colon == std::string::npos || colon == 0) return false;
+      out->service_args[value.substr(0, colon)].push_back(
+          value.substr(colon + 1));
+    } else if (absl::StartsWith(arg, "--")) {
+      return false;
+    } else {
+      positional.push_back(arg);
+    }
+  }
+  if (positional.empty() || positional.size() > 2) return false;
+  out->test_file = positional[0];
+  if (positional.size() == 2) out->app_dir = positional[1];
+  return true;
+}
+
+int Run(const std::string& test_file, const std::string& app_dir,
+        const std::map<std::string, std::vector<std::string>>& service_args) {
   const std::string web = std::string(TURNSTILE_SOURCE_DIR) + "/web";
   const bool app = !app_dir.empty();
   const std::string page = app ? app_dir : web + "/test/gateway/static";
@@ -39,7 +82,12 @@ int Run(const std::string& test_file, const std::string& app_dir) {
   std::string metrics_urls = "{";
   for (const auto& service : Mesh::Services()) {
     const int port = FreePort();
-    mesh.SetArgs(service, {absl::StrCat("--metrics_listen=127.0.0.1:", port)});
+    std::vector<std::string> args = {
+        absl::StrCat("--metrics_listen=127.0.0.1:", port)};
+    if (auto it = service_args.find(service); it != service_args.end()) {
+      args.insert(args.end(), it->second.begin(), it->second.end());
+    }
+    mesh.SetArgs(service, args);
     absl::StrAppend(&metrics_urls, metrics_urls.size() > 1 ? "," : "", "\"",
                     service, "\":\"http://127.0.0.1:", port, "/metrics\"");
   }
@@ -94,12 +142,16 @@ int Run(const std::string& test_file, const std::string& app_dir) {
   setenv("DEV_TOKEN_URL", (gateway.url() + "/dev/token").c_str(), 1);
   setenv("QUEUE_PLACE_TTL_S", "5", 1);
   if (getenv("CHROMIUM") == nullptr) setenv("CHROMIUM", "/usr/bin/chromium", 1);
+  auto control = std::make_unique<ServiceControl>(mesh, gateway.dir());
+  if (!control->ok()) return 1;
+  setenv("SERVICE_CONTROL_FIFO", control->fifo().c_str(), 1);
 
   const std::string cmd =
       absl::StrCat("cd '", web, "' && node --test '", test_file, "'");
   std::cerr << "running: " << cmd << "\n";
   const int rc = std::system(cmd.c_str());
   const int code = WIFEXITED(rc) ? WEXITSTATUS(rc) : 1;
+  control.reset();
   if (code != 0) {
     std::cerr << "--- gateway log (tail) ---\n";
     gateway.DumpLog(60);
@@ -116,10 +168,13 @@ int Run(const std::string& test_file, const std::string& app_dir) {
 }  // namespace turnstile::testing
 
 int main(int argc, char** argv) {
-  if (argc != 2 && argc != 3) {
+  turnstile::testing::RunnerArgs args;
+  if (!turnstile::testing::ParseArgs(argc, argv, &args)) {
     std::cerr << "usage: web_gateway_runner <web/test/.../x.test.mjs> "
-                 "[<static dir to serve, e.g. web/app/dist>]\n";
+                 "[<static dir to serve, e.g. web/app/dist>] "
+                 "[--service_arg=<service>:<flag>]...\n";
     return 2;
   }
-  return turnstile::testing::Run(argv[1], argc == 3 ? argv[2] : "");
+  return turnstile::testing::Run(args.test_file, args.app_dir,
+                                 args.service_args);
 }

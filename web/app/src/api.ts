@@ -1,11 +1,13 @@
 // The generated clients over connect-web's gRPC-web transport, pointed at
 // the page's own origin (the gateway serves the app), with the signed-in
 // user's token as `authorization: Bearer`. The waiting room is served by the
-// gateway itself (waiting_room.proto).
+// gateway itself (waiting_room.proto); the coordinator client serves the
+// operator console (admin tokens only).
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 
 import { Booking } from "../../src/gen/turnstile/v1/booking_pb.js";
+import { Coordinator } from "../../src/gen/turnstile/v1/coordinator_pb.js";
 import { Inventory } from "../../src/gen/turnstile/v1/inventory_pb.js";
 import { Order } from "../../src/gen/turnstile/v1/order_pb.js";
 import { Payment } from "../../src/gen/turnstile/v1/payment_pb.js";
@@ -32,6 +34,7 @@ export const api = {
   payment: createClient(Payment, transport),
   inventory: createClient(Inventory, transport),
   waitingRoom: createClient(WaitingRoom, transport),
+  coordinator: createClient(Coordinator, transport),
 };
 
 /** A request id for PlaceOrder (not crypto.randomUUID: plain http lacks it off localhost). */

@@ -5,6 +5,7 @@
 import { ConnectError } from "@connectrpc/connect";
 
 import { ErrorInfoSchema, RetryInfoSchema } from "../../src/gen/google/rpc/error_details_pb.js";
+import { describeOperatorRefusal } from "./logic/opsreasons.js";
 import { describeRefusal, type Refusal } from "./logic/reasons.js";
 
 export function refusalOf(error: unknown): Refusal | undefined {
@@ -29,4 +30,13 @@ export function errorText(error: unknown): string {
 
 export function reasonOf(error: unknown): string {
   return refusalOf(error)?.reason ?? "";
+}
+
+/** errorText for the operator console (logic/opsreasons.ts). */
+export function operatorErrorText(error: unknown): string {
+  const refusal = refusalOf(error);
+  if (refusal && error instanceof ConnectError) {
+    return describeOperatorRefusal(refusal, error.rawMessage);
+  }
+  return errorText(error);
 }

@@ -12,12 +12,13 @@ const who = document.getElementById("who") as HTMLElement;
 let cleanup: Cleanup | void;
 
 function drawShell(current: string): void {
+  const operator = loadSession()?.admin ?? false;
   replace(
     nav,
     h(
       "ul",
       {},
-      PAGES.filter((p) => p.inMenu).map((p) =>
+      PAGES.filter((p) => p.inMenu && (operator || !p.operatorOnly)).map((p) =>
         h(
           "li",
           {},
