@@ -125,6 +125,11 @@ TEST(OrderedProducts, DistinctStockAndLegProductsInLineOrder) {
   v1::PlaceOrderRequest seats_only;
   seats_only.add_lines()->set_event_id("gig");
   EXPECT_TRUE(OrderedProducts(seats_only)->empty());
+  // Every id the services accept ([A-Za-z0-9_.:@-]), '@' too, is a product.
+  v1::PlaceOrderRequest at;
+  at.add_lines()->set_sku_id("shop@tour:2027.v-1_a");
+  ASSERT_TRUE(OrderedProducts(at).ok());
+  EXPECT_EQ((*OrderedProducts(at))[0].Name(), "sku:shop@tour:2027.v-1_a");
   v1::PlaceOrderRequest bad;
   bad.add_lines()->set_sku_id("a b");
   EXPECT_EQ(ReasonOf(OrderedProducts(bad).status()), "BAD_PRODUCT");

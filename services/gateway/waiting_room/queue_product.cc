@@ -2,18 +2,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/status.h"
+#include "services/common/validate.h"
 
 namespace turnstile::gateway {
 
 bool IsProductId(absl::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-                    c == ':' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
+  // The services' own id rule: every SKU or run they accept can be queued.
+  return CheckId("id", id).ok();
 }
 
 std::string QueueProduct::Name() const {
@@ -48,7 +43,7 @@ absl::StatusOr<QueueProduct> ProductOf(const v1::QueuedProduct& product) {
   out.id = sku ? product.sku_id() : product.run_id();
   if (!IsProductId(out.id)) {
     return Error(absl::StatusCode::kInvalidArgument, "BAD_PRODUCT",
-                 "product ids are 1-64 chars of [A-Za-z0-9_.:-]");
+                 "product ids are 1-64 chars of [A-Za-z0-9_.:@-]");
   }
   return out;
 }

@@ -17,7 +17,7 @@ namespace turnstile::gateway {
 
 struct QueueProduct {
   enum Kind { kSku, kRun } kind = kSku;
-  std::string id;  // 1-64 chars of [A-Za-z0-9_.:-]
+  std::string id;  // 1-64 chars of [A-Za-z0-9_.:@-]
 
   // "sku:<id>" or "run:<id>".
   std::string Name() const;
@@ -30,7 +30,7 @@ struct QueueProduct {
   }
 };
 
-// True for 1-64 chars of [A-Za-z0-9_.:-] (the ids of SKUs and runs).
+// True for 1-64 chars of [A-Za-z0-9_.:@-] (the ids of SKUs and runs).
 bool IsProductId(absl::string_view id);
 
 // The product of a request, or INVALID_ARGUMENT (reason BAD_PRODUCT) if it

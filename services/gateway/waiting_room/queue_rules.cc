@@ -59,7 +59,7 @@ absl::StatusOr<std::vector<QueueProduct>> OrderedProducts(
     if (id.empty()) return absl::OkStatus();
     if (!IsProductId(id)) {
       return Error(absl::StatusCode::kInvalidArgument, "BAD_PRODUCT",
-                   "sku_id and run_id are 1-64 chars of [A-Za-z0-9_.:-]");
+                   "sku_id and run_id are 1-64 chars of [A-Za-z0-9_.:@-]");
     }
     QueueProduct p{kind, id};
     for (const auto& seen : out) {
