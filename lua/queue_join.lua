@@ -11,14 +11,10 @@
 -- admitted at once (an idle queue holds one admission of credit).
 return run(function()
   local k = queue_keys()
-  arg_count(2)
-  local user = id_arg(1, 'user', MAX_ID)
-  local place_ttl_ms = place_ttl_arg(2)
-  local q = load_queue(k)
+  local q, user, place_ttl_ms, now = open_for_user(k)
   if not q then
     return {'NOT_QUEUED'}
   end
-  local now = now_ms()
   expire(k, q, now, place_ttl_ms)
   accrue(k, q, now)
   admit(k, q, now)

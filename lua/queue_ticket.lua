@@ -9,14 +9,10 @@
 --        {'NOT_QUEUED'}
 return run(function()
   local k = queue_keys()
-  arg_count(2)
-  local user = id_arg(1, 'user', MAX_ID)
-  local place_ttl_ms = place_ttl_arg(2)
-  local q = load_queue(k)
+  local q, user, place_ttl_ms, now = open_for_user(k)
   if not q then
     return {'NOT_QUEUED'}
   end
-  local now = now_ms()
   advance(k, q, now, place_ttl_ms)
   save_queue(k, q)
   return ticket(k, q, user, now) or {'NOT_IN_QUEUE'}

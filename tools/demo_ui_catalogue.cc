@@ -124,7 +124,8 @@ std::string DescribeUiCatalogue(const UiCatalogue& c,
       "  seat map:   ", app, "event/", c.event_id, "\n", "  flash sale: ", app,
       "flash/", c.sku_id, "\n", "  net cafe:   ", app, "netcafe/", c.venue_id,
       "\n", "  train:      ", app, "train/", c.run_id, "\n",
-      "  my orders:  ", app, "orders\n", "  console:    ", app, "ops (sign in as an operator)\n");
+      "  my orders:  ", app, "orders\n", "  console:    ", app,
+      "ops (sign in as an operator)\n");
 }
 
 }  // namespace turnstile::demo

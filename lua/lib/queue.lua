@@ -182,3 +182,12 @@ end
 local function place_ttl_arg(i)
   return int_arg(i, 'place_ttl_ms', MIN_PLACE_TTL_MS, MAX_PLACE_TTL_MS)
 end
+
+-- The opening of the scripts a buyer calls (join, ticket): ARGV {user,
+-- place_ttl_ms} checked; the queue (nil: not queued) and Redis's clock.
+local function open_for_user(k)
+  arg_count(2)
+  local user = id_arg(1, 'user', MAX_ID)
+  local place_ttl_ms = place_ttl_arg(2)
+  return load_queue(k), user, place_ttl_ms, now_ms()
+end

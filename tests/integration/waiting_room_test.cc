@@ -361,6 +361,8 @@ TEST_F(WaitingRoomTest, AKilledGatewayComesBackWithEveryPlaceAndPass) {
   const auto p = Sku("wr-keep");
   // A fast queue admits k0 at once; then a slow one keeps the rest waiting.
   Queue(p, 1000, 0, 60);
+  // A new queue starts without credit: at 1000/s one ms earns an admission.
+  std::this_thread::sleep_for(milliseconds(5));
   const v1::QueueTicket k0 = JoinOk("k0", p);
   ASSERT_TRUE(k0.admitted());
   Queue(p, 0.1, 0, 60);
