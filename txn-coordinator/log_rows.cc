@@ -7,10 +7,6 @@
 
 namespace turnstile::coordinator::log_rows {
 
-std::string ArrayLiteral(const std::vector<std::string>& items) {
-  return absl::StrCat("{", absl::StrJoin(items, ","), "}");
-}
-
 TxnState StateOf(const pqxx::field& f) {
   auto s = ParseState(f.c_str());
   // The CHECK constraint allows nothing else.

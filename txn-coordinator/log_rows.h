@@ -24,10 +24,6 @@
 
 namespace turnstile::coordinator::log_rows {
 
-// A PostgreSQL array literal of ids already validated to safe characters
-// ([a-z0-9_-] names or canonical UUIDs), so no quoting is needed.
-std::string ArrayLiteral(const std::vector<std::string>& items);
-
 // A state column (the CHECK constraint allows nothing unknown).
 TxnState StateOf(const pqxx::field& f);
 

@@ -12,7 +12,6 @@
 namespace turnstile::coordinator {
 namespace {
 
-using log_rows::ArrayLiteral;
 using log_rows::StateOf;
 
 int GuardCode(DeadlineGuard guard) {
@@ -209,8 +208,8 @@ BeginRow LogStore::InsertTxn(pqxx::work& tx, const std::string& gid,
         ids.push_back(b.branch_id);
         parts.push_back(b.participant);
       }
-      tx.exec_prepared("cc_insert_branches", gid, ArrayLiteral(ids),
-                       ArrayLiteral(parts));
+      tx.exec_prepared("cc_insert_branches", gid, TextArray(ids),
+                       TextArray(parts));
     }
     return out;
   }
@@ -324,8 +323,7 @@ absl::StatusOr<std::map<std::string, TxnState>> LogStore::States(
   return pool_->Transact(
       [&](pqxx::work& tx) -> absl::StatusOr<std::map<std::string, TxnState>> {
         std::map<std::string, TxnState> out;
-        for (const auto& row :
-             tx.exec_prepared("cc_states", ArrayLiteral(gids))) {
+        for (const auto& row : tx.exec_prepared("cc_states", TextArray(gids))) {
           out[row[0].c_str()] = StateOf(row[1]);
         }
         return out;

@@ -8,13 +8,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/pg_array.h"
 #include "services/common/time_util.h"
 #include "txn-coordinator/log_rows.h"
 #include "txn-coordinator/log_store.h"
 
 namespace turnstile::coordinator {
 
-using log_rows::ArrayLiteral;
 using log_rows::AttachBranches;
 using log_rows::TxnFromRow;
 
@@ -65,8 +65,7 @@ absl::StatusOr<std::optional<TxnRecord>> LogStore::Get(const std::string& gid) {
         auto r = tx.exec_prepared("cc_get", gid);
         if (r.empty()) return std::optional<TxnRecord>();
         std::vector<TxnRecord> txns = {TxnFromRow(r[0])};
-        AttachBranches(tx.exec_prepared("cc_branches", ArrayLiteral({gid})),
-                       txns);
+        AttachBranches(tx.exec_prepared("cc_branches", TextArray({gid})), txns);
         return std::optional<TxnRecord>(std::move(txns[0]));
       });
 }
@@ -87,7 +86,7 @@ absl::StatusOr<std::vector<TxnRecord>> LogStore::List(
           gids.push_back(txns.back().gid);
         }
         if (!gids.empty()) {
-          AttachBranches(tx.exec_prepared("cc_branches", ArrayLiteral(gids)),
+          AttachBranches(tx.exec_prepared("cc_branches", TextArray(gids)),
                          txns);
         }
         return txns;
